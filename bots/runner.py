@@ -1,0 +1,59 @@
+"""The one door between the scheduler and the bots: bot type -> runner.
+
+The scheduler hands a ``BotRun`` to ``run_bot`` and gets a ``BotOutcome`` back, or a
+``BotError`` whose message becomes the execution's error. Which callable runs a bot type is
+``settings.BOT_RUNNERS`` (dotted paths), so a test worker can plug in a test runner without
+touching the scheduler.
+"""
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+
+class BotError(Exception):
+    """A run that failed for a reason the user should read (session expired, selector gone...)."""
+
+
+@dataclass(frozen=True)
+class BotRun:
+    """One execution of one job, as the bot sees it."""
+
+    execution_id: UUID
+    job_id: UUID
+    bot_type: str
+    config: dict[str, Any]  # validated bot_config, defaults filled, dry_run override applied
+    timezone: str
+    dry_run: bool
+
+
+@dataclass
+class BotOutcome:
+    """What a run did: counts for the history row and a per-contact ``result``."""
+
+    messages_sent: int = 0
+    profiles_visited: int = 0
+    result: dict[str, Any] = field(default_factory=dict)
+
+
+Runner = Callable[[BotRun], BotOutcome]
+
+
+def runner_for(bot_type: str) -> Runner:
+    try:
+        path = settings.BOT_RUNNERS[bot_type]
+    except KeyError:
+        raise BotError(f"No runner is configured for bot type {bot_type!r}") from None
+    return import_string(path)
+
+
+def run_bot(run: BotRun) -> BotOutcome:
+    return runner_for(run.bot_type)(run)
+
+
+def not_built(run: BotRun) -> BotOutcome:
+    """Placeholder runner: fails the execution clearly until the real bot is wired in."""
+    raise BotError(f"The {run.bot_type} bot is not built yet: no runner does its work")

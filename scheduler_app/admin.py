@@ -1,0 +1,135 @@
+"""Admin for jobs and executions.
+
+Saving or deleting a job here goes through the same services as the API, so the admin can
+neither store an invalid job nor leave beat's row out of step. Executions are history:
+read-only.
+"""
+from django import forms
+from django.contrib import admin
+from django_celery_beat import admin as beat_admin  # noqa: F401  (registers its models first)
+from django_celery_beat.models import PeriodicTask
+
+from scheduler_app.models import JobExecution, ScheduledJob
+from scheduler_app.services import job_create, job_delete, job_update
+from scheduler_app.validation import WRITABLE_FIELDS, JobValidationError, merge_update, validate_job_data
+
+# Beat's rows are written only by scheduler_app.sync; editing them by hand would drift from the jobs.
+admin.site.unregister(PeriodicTask)
+
+
+class ScheduledJobForm(forms.ModelForm):
+    class Meta:
+        model = ScheduledJob
+        fields = list(WRITABLE_FIELDS)
+
+    def clean(self):
+        cleaned = super().clean()
+        for key in ("schedule_config", "bot_config"):
+            if key in cleaned and cleaned[key] is None:
+                cleaned[key] = {}
+        if self.errors:
+            return cleaned
+        data = {name: cleaned[name] for name in WRITABLE_FIELDS if name in cleaned}
+        try:
+            if self.instance._state.adding:
+                validate_job_data(data)
+            else:
+                current = {name: getattr(self.instance, name) for name in WRITABLE_FIELDS}
+                validate_job_data(merge_update(current, {k: v for k, v in data.items() if k != "bot_type"}))
+        except JobValidationError as exc:
+            for path, messages in exc.errors.items():
+                field, _, rest = path.partition(".")
+                target = field if field in self.fields else None
+                for message in messages:
+                    self.add_error(target, f"{rest}: {message}" if rest else message)
+        return cleaned
+
+
+class JobExecutionInline(admin.TabularInline):
+    model = JobExecution
+    fields = ("queued_at", "trigger", "scheduled_for", "status", "duration_seconds", "messages_sent",
+              "profiles_visited", "error")
+    readonly_fields = fields
+    ordering = ("-queued_at",)
+    extra = 0
+    max_num = 0
+    show_change_link = True
+    can_delete = False
+
+    def get_queryset(self, request):
+        # Newest 20 only: a busy job has millions of rows.
+        ids = (
+            JobExecution.objects.filter(job_id=request.resolver_match.kwargs.get("object_id"))
+            .order_by("-queued_at")
+            .values_list("pk", flat=True)[:20]
+        )
+        return super().get_queryset(request).filter(pk__in=list(ids))
+
+
+@admin.register(ScheduledJob)
+class ScheduledJobAdmin(admin.ModelAdmin):
+    form = ScheduledJobForm
+    list_display = ("name", "bot_type", "schedule_type", "enabled", "next_run_at", "last_run_at", "last_run_status")
+    list_filter = ("bot_type", "enabled", "schedule_type", "last_run_status")
+    search_fields = ("name", "description")
+    readonly_fields = ("id", "created_at", "updated_at", "created_by", "last_run_at", "last_run_status",
+                       "last_run_error", "next_run_at")
+    inlines = [JobExecutionInline]
+    actions = ["delete_through_services"]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        return (*fields, "bot_type") if obj else fields
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # bulk delete would skip the beat rows
+        return actions
+
+    def save_model(self, request, obj, form, change):
+        data = {name: form.cleaned_data[name] for name in WRITABLE_FIELDS if name in form.cleaned_data}
+        if change:
+            data.pop("bot_type", None)
+            job = job_update(job=obj, changes=data)
+        else:
+            job = job_create(data=data, created_by=request.user.get_username())
+        obj.pk = job.pk
+        obj._state.adding = False
+        obj.refresh_from_db()
+
+    def save_related(self, request, form, formsets, change):
+        # Executions are read-only history; nothing related is saved from this form.
+        pass
+
+    def delete_model(self, request, obj):
+        job_delete(job=obj)
+
+    def delete_queryset(self, request, queryset):
+        for job in queryset:
+            job_delete(job=job)
+
+    @admin.action(description="Delete selected jobs", permissions=["delete"])
+    def delete_through_services(self, request, queryset):
+        count = queryset.count()
+        self.delete_queryset(request, queryset)
+        self.message_user(request, f"Deleted {count} job(s).")
+
+
+@admin.register(JobExecution)
+class JobExecutionAdmin(admin.ModelAdmin):
+    list_display = ("job", "trigger", "scheduled_for", "queued_at", "status", "duration_seconds",
+                    "messages_sent", "profiles_visited")
+    list_filter = ("status", "trigger")
+    list_select_related = ("job",)
+    search_fields = ("job__name", "error")
+    date_hierarchy = None
+    ordering = ("-queued_at",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

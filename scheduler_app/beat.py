@@ -1,0 +1,30 @@
+"""Beat scheduler: django-celery-beat's DatabaseScheduler, plus the slot time.
+
+Each message beat sends for a job carries ``scheduled_for``, the nominal time of the slot it
+fires (not the moment beat woke up), so the worker can claim that slot exactly once. This is
+the seam the exactly-once, failover and scale work builds on.
+"""
+from datetime import datetime
+
+from django_celery_beat.schedulers import DatabaseScheduler, ModelEntry
+
+from scheduler_app.sync import RUN_JOB_TASK
+
+
+def nominal_slot(entry: ModelEntry) -> datetime:
+    """The fire time that made ``entry`` due: its schedule's next time after its last run.
+
+    ``remaining_estimate`` is "that time minus now" for crontabs and intervals alike; it is
+    zero or negative when the entry is due.
+    """
+    now = entry.schedule.now()
+    return (now + entry.schedule.remaining_estimate(entry.last_run_at)).replace(microsecond=0)
+
+
+class SlotScheduler(DatabaseScheduler):
+    def reserve(self, entry: ModelEntry) -> ModelEntry:
+        slot = nominal_slot(entry) if entry.task == RUN_JOB_TASK else None
+        new_entry = super().reserve(entry)
+        if slot is not None:
+            new_entry.kwargs = {**new_entry.kwargs, "scheduled_for": slot.isoformat()}
+        return new_entry

@@ -1,0 +1,139 @@
+"""Scheduled jobs and their execution history (DESIGN.md "Job" and "Execution").
+
+Rows are written only by ``scheduler_app.services``; these classes hold shape and the
+database-level guarantees (the once-per-slot constraint above all), not behaviour.
+"""
+import uuid
+
+from django.db import models
+from django.db.models import Q
+from django.utils.timezone import now as utc_now
+
+
+class BotType(models.TextChoices):
+    BIRTHDAY = "birthday", "Birthday bot"
+    VISITOR = "visitor", "Visitor bot"
+
+
+class ScheduleType(models.TextChoices):
+    DAILY = "daily", "Daily"
+    WEEKLY = "weekly", "Weekly"
+    INTERVAL = "interval", "Interval"
+    CRON = "cron", "Cron"
+    MANUAL = "manual", "Manual"
+
+
+class ExecutionStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    SUCCESS = "success", "Success"
+    FAILED = "failed", "Failed"
+    SKIPPED = "skipped", "Skipped"
+    MISSED = "missed", "Missed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+FINAL_STATUSES = frozenset(
+    {
+        ExecutionStatus.SUCCESS,
+        ExecutionStatus.FAILED,
+        ExecutionStatus.SKIPPED,
+        ExecutionStatus.MISSED,
+        ExecutionStatus.CANCELLED,
+    }
+)
+
+
+class Trigger(models.TextChoices):
+    SCHEDULED = "scheduled", "Scheduled"
+    MANUAL = "manual", "Manual"
+
+
+class ScheduledJob(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=200)
+    description = models.CharField(max_length=500, null=True, blank=True)
+    bot_type = models.CharField(max_length=16, choices=BotType.choices)
+    enabled = models.BooleanField(default=True)
+    schedule_type = models.CharField(max_length=16, choices=ScheduleType.choices)
+    schedule_config = models.JSONField(default=dict, blank=True)
+    bot_config = models.JSONField(default=dict, blank=True)
+    timezone = models.CharField(max_length=64)
+    max_instances = models.PositiveIntegerField(default=1)
+    misfire_grace_time = models.PositiveIntegerField(default=3600)
+    coalesce = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=utc_now, editable=False)
+    updated_at = models.DateTimeField(default=utc_now)
+    created_by = models.CharField(max_length=200, default="system")
+    last_run_at = models.DateTimeField(null=True, blank=True)
+    last_run_status = models.CharField(max_length=16, choices=ExecutionStatus.choices, null=True, blank=True)
+    last_run_error = models.TextField(null=True, blank=True)
+    next_run_at = models.DateTimeField(null=True, blank=True)
+    # The django-celery-beat row that makes beat fire this job; written only by scheduler_app.sync.
+    periodic_task = models.OneToOneField(
+        "django_celery_beat.PeriodicTask",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="scheduled_job",
+        editable=False,
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["-created_at"], name="job_newest_first"),
+            models.Index(fields=["bot_type", "enabled"], name="job_bot_type_enabled"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(max_instances__gte=1), name="job_max_instances_gte_1"),
+            models.CheckConstraint(condition=Q(misfire_grace_time__gte=1), name="job_misfire_grace_gte_1"),
+            models.CheckConstraint(condition=Q(bot_type__in=BotType.values), name="job_bot_type_valid"),
+            models.CheckConstraint(condition=Q(schedule_type__in=ScheduleType.values), name="job_schedule_type_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class JobExecution(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    job = models.ForeignKey(ScheduledJob, on_delete=models.CASCADE, related_name="executions")
+    trigger = models.CharField(max_length=16, choices=Trigger.choices)
+    # The nominal fire time beat ran this for; null for manual runs.
+    scheduled_for = models.DateTimeField(null=True, blank=True)
+    queued_at = models.DateTimeField(default=utc_now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    duration_seconds = models.FloatField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=ExecutionStatus.choices, default=ExecutionStatus.QUEUED)
+    result = models.JSONField(null=True, blank=True)
+    error = models.TextField(null=True, blank=True)
+    messages_sent = models.PositiveIntegerField(default=0)
+    profiles_visited = models.PositiveIntegerField(default=0)
+    dry_run = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-queued_at"]
+        indexes = [
+            models.Index(fields=["job", "-queued_at"], name="execution_job_history"),
+            models.Index(fields=["job", "status"], name="execution_job_status"),
+        ]
+        constraints = [
+            # DESIGN.md Semantics: one execution per (job, scheduled_for). Two beats, a redelivered
+            # message or a retried task all collide here instead of running a slot twice.
+            models.UniqueConstraint(
+                fields=["job", "scheduled_for"],
+                condition=Q(scheduled_for__isnull=False),
+                name="execution_once_per_slot",
+            ),
+            models.CheckConstraint(condition=Q(status__in=ExecutionStatus.values), name="execution_status_valid"),
+            models.CheckConstraint(
+                condition=Q(trigger="manual", scheduled_for__isnull=True)
+                | Q(trigger="scheduled", scheduled_for__isnull=False),
+                name="execution_slot_matches_trigger",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.job_id} {self.trigger} {self.status}"

@@ -1,0 +1,83 @@
+"""Job writes: validate first, then write the job and its beat row in one transaction."""
+import logging
+from typing import Any
+
+from django.db import transaction
+from django.utils.timezone import now as utc_now
+
+from config.celery import app as celery_app
+from scheduler_app.models import ExecutionStatus, JobExecution, ScheduledJob, Trigger
+from scheduler_app.schedules import job_next_run_at
+from scheduler_app.services.executions import execution_finish
+from scheduler_app.sync import RUN_JOB_TASK, periodic_task_delete, periodic_task_upsert
+from scheduler_app.validation import WRITABLE_FIELDS, merge_update, validate_job_data
+
+logger = logging.getLogger(__name__)
+
+
+def _job_values(job: ScheduledJob) -> dict[str, Any]:
+    return {name: getattr(job, name) for name in WRITABLE_FIELDS}
+
+
+def _save_and_sync(job: ScheduledJob) -> ScheduledJob:
+    now = utc_now()
+    job.updated_at = now
+    job.save()
+    task = periodic_task_upsert(job)
+    # Intervals count from beat's last fire of this row (cleared when the schedule changed).
+    anchor = (task.last_run_at or now) if task else None
+    job.next_run_at = job_next_run_at(job, after=now, anchor=anchor)
+    ScheduledJob.objects.filter(pk=job.pk).update(next_run_at=job.next_run_at)
+    return job
+
+
+def job_create(*, data: dict[str, Any], created_by: str = "system") -> ScheduledJob:
+    values = validate_job_data(data)
+    with transaction.atomic():
+        job = ScheduledJob(**values, created_by=created_by)
+        job.created_at = utc_now()
+        return _save_and_sync(job)
+
+
+def job_update(*, job: ScheduledJob, changes: dict[str, Any]) -> ScheduledJob:
+    """Partial update: only the given fields change; bot_type never does."""
+    with transaction.atomic():
+        job = ScheduledJob.objects.select_for_update().select_related("periodic_task").get(pk=job.pk)
+        values = validate_job_data(merge_update(_job_values(job), changes))
+        for name, value in values.items():
+            setattr(job, name, value)
+        return _save_and_sync(job)
+
+
+def job_toggle(*, job: ScheduledJob, enabled: bool | None = None) -> ScheduledJob:
+    """Set ``enabled``; with no value, flip it."""
+    with transaction.atomic():
+        job = ScheduledJob.objects.select_for_update().select_related("periodic_task").get(pk=job.pk)
+        job.enabled = (not job.enabled) if enabled is None else enabled
+        return _save_and_sync(job)
+
+
+def job_delete(*, job: ScheduledJob) -> None:
+    with transaction.atomic():
+        job = ScheduledJob.objects.select_for_update().select_related("periodic_task").get(pk=job.pk)
+        periodic_task_delete(job)
+        job.delete()
+
+
+def job_run_now(*, job: ScheduledJob, dry_run: bool | None = None) -> JobExecution:
+    """Queue a manual run. The execution exists (queued) before the message is sent, so the
+    caller gets its id at once; a broker that refuses the message fails it instead of leaving it
+    queued forever.
+    """
+    effective_dry_run = job.bot_config.get("dry_run", False) if dry_run is None else dry_run
+    with transaction.atomic():
+        execution = JobExecution.objects.create(
+            job=job, trigger=Trigger.MANUAL, status=ExecutionStatus.QUEUED, dry_run=effective_dry_run
+        )
+    try:
+        celery_app.send_task(RUN_JOB_TASK, kwargs={"job_id": str(job.pk), "execution_id": str(execution.pk)})
+    except Exception as exc:  # broker down: say so on the execution rather than lose it
+        logger.exception("could not queue manual run of job %s", job.pk)
+        execution_finish(execution=execution, status=ExecutionStatus.FAILED, error=f"could not queue the run: {exc}")
+    execution.refresh_from_db()
+    return execution
