@@ -1,7 +1,11 @@
-"""URL map: the admin; the API and dashboard mount here as their issues land."""
+"""URL map: API under /scheduler/, the dashboard under /dashboard/, the admin under /admin/."""
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
+from django.views.generic import RedirectView
 
 urlpatterns = [
+    path("", RedirectView.as_view(url="/dashboard/", permanent=False)),
     path("admin/", admin.site.urls),
+    path("scheduler/", include("scheduler_app.api.urls")),
+    path("dashboard/", include("scheduler_app.dashboard.urls")),
 ]

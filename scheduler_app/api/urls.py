@@ -1,0 +1,2 @@
+"""API routes, mounted at /scheduler/ by config/urls.py."""
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""The htmx dashboard for people, under /dashboard/."""

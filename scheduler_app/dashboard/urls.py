@@ -1,0 +1,2 @@
+"""Dashboard routes, mounted at /dashboard/ by config/urls.py."""
+urlpatterns: list = []
