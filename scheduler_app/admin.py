@@ -97,10 +97,6 @@ class ScheduledJobAdmin(admin.ModelAdmin):
         obj._state.adding = False
         obj.refresh_from_db()
 
-    def save_related(self, request, form, formsets, change):
-        # Executions are read-only history; nothing related is saved from this form.
-        pass
-
     def delete_model(self, request, obj):
         job_delete(job=obj)
 
