@@ -1,0 +1,128 @@
+"""``manage.py up``: the whole embedded stack in one command, stopped by ctrl-C.
+
+Migrates, makes sure there is an admin user and a bootstrap API key, starts Redis (unless one
+already answers at REDIS_URL), a Celery worker, beat and the web server on 127.0.0.1, prints
+where to go, and stops every process it started when interrupted or when one of them dies.
+"""
+import os
+import secrets
+import signal
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+from urllib.request import urlopen
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from scheduler_app.services.api_keys import api_key_ensure_bootstrap
+from scheduler_app.stack import ProcessGroup, beat_command, redis_ping, start_redis, wait_until, worker_command
+
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+
+
+def _remembered_secret(path: Path, given: str | None) -> str:
+    """The value given in the environment, else one generated once and kept under var/."""
+    if given:
+        return given
+    if path.exists():
+        return path.read_text().strip()
+    value = secrets.token_urlsafe(24)
+    path.write_text(value + "\n")
+    path.chmod(0o600)
+    return value
+
+
+class Command(BaseCommand):
+    help = "Start the embedded stack: Redis, Celery worker, beat and the web server (ctrl-C stops all)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--port", type=int, default=8000, help="web server port on 127.0.0.1 (default 8000)")
+        parser.add_argument("--concurrency", type=int, default=2, help="worker processes (default 2)")
+
+    def handle(self, *args, port: int, concurrency: int, **options):
+        var = Path(settings.VAR_DIR)
+        var.mkdir(parents=True, exist_ok=True)
+        (var / "logs").mkdir(exist_ok=True)
+
+        call_command("migrate", interactive=False, verbosity=0)
+        call_command("collectstatic", interactive=False, verbosity=0)
+        password = self._ensure_admin(var)
+        api_key = _remembered_secret(var / "api-key.txt", settings.SCHEDULER_API_KEY)
+        api_key_ensure_bootstrap(api_key)
+
+        group = ProcessGroup()
+        stopping = False
+
+        def stop(signum, frame):
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "PYTHONUNBUFFERED": "1"}
+        try:
+            self._ensure_redis(group, var)
+            group.start("worker", worker_command(concurrency), env=env, log=var / "logs" / "worker.log")
+            group.start("beat", beat_command(), env=env, log=var / "logs" / "beat.log")
+            group.start(
+                "web",
+                [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+                env=env,
+                log=var / "logs" / "web.log",
+                cwd=str(settings.BASE_DIR),
+            )
+            self._announce(port, password, api_key, var)
+            while not stopping:
+                exited = group.first_exited()
+                if exited:
+                    name, code = exited
+                    raise CommandError(f"{name} exited with code {code}; see {var / 'logs' / (name + '.log')}")
+                time.sleep(0.5)
+        finally:
+            self.stdout.write("Stopping every process started by `up`...")
+            group.stop()
+            self.stdout.write("Stopped.")
+
+    def _ensure_admin(self, var: Path) -> str | None:
+        User = get_user_model()
+        if User.objects.filter(is_superuser=True).exists():
+            saved = var / "admin-password.txt"
+            return saved.read_text().strip() if saved.exists() else None
+        password = _remembered_secret(var / "admin-password.txt", os.environ.get("ADMIN_PASSWORD"))
+        User.objects.create_superuser(os.environ.get("ADMIN_USER", "admin"), "", password)
+        return password
+
+    def _ensure_redis(self, group: ProcessGroup, var: Path) -> None:
+        url = settings.REDIS_URL
+        if redis_ping(url):
+            self.stdout.write(f"Using the Redis already answering at {url}")
+            return
+        if urlparse(url).hostname not in LOCAL_HOSTS:
+            raise CommandError(f"no Redis answers at {url}, and it is not local, so `up` cannot start it")
+        start_redis(group, url=url, data_dir=var / "redis", log=var / "logs" / "redis.log")
+        self.stdout.write(f"Started Redis at {url} (data in {var / 'redis'})")
+
+    def _announce(self, port: int, password: str | None, api_key: str, var: Path) -> None:
+        base = f"http://127.0.0.1:{port}"
+        wait_until(lambda: _answers(base + "/admin/login/"), timeout=60, what="the web server")
+        user = os.environ.get("ADMIN_USER", "admin")
+        login = f"{user} / {password}" if password else "your existing superuser"
+        self.stdout.write(self.style.SUCCESS("\nBot scheduler is up."))
+        self.stdout.write(f"  Dashboard: {base}/dashboard/")
+        self.stdout.write(f"  Admin:     {base}/admin/   (log in as {login})")
+        self.stdout.write(f"  API:       {base}/scheduler/jobs   (header X-API-Key: {api_key})")
+        self.stdout.write(f"  API docs:  {base}/scheduler/docs")
+        self.stdout.write(f"  Logs:      {var / 'logs'}")
+        self.stdout.write("Press ctrl-C to stop everything.\n")
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urlopen(url, timeout=2) as response:  # our own server on 127.0.0.1
+            return response.status == 200
+    except OSError:  # URLError and HTTPError are OSErrors
+        return False

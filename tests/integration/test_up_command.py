@@ -1,0 +1,45 @@
+"""`manage.py up` brings the embedded stack up and ctrl-C takes every process down."""
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from scheduler_app.stack import free_port, redis_ping, wait_until
+
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(240)]
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_up_starts_everything_and_ctrl_c_stops_everything(tmp_path):
+    redis_url = f"redis://127.0.0.1:{free_port()}/0"
+    port = free_port()
+    env = {**os.environ, "VAR_DIR": str(tmp_path / "var"), "REDIS_URL": redis_url, "DJANGO_SETTINGS_MODULE":
+           "config.settings", "SCHEDULER_API_KEY": "", "ADMIN_PASSWORD": ""}
+    env.pop("DATABASE_URL", None)
+    log = open(tmp_path / "up.log", "w+")
+    up = subprocess.Popen([sys.executable, "manage.py", "up", "--port", str(port), "--concurrency", "1"],
+                          cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        wait_until(lambda: "Bot scheduler is up." in (tmp_path / "up.log").read_text(), timeout=120,
+                   what="the banner of `up`")
+        banner = (tmp_path / "up.log").read_text()
+        assert f"http://127.0.0.1:{port}/admin/" in banner
+        assert "X-API-Key: " in banner and "log in as admin / " in banner
+        assert redis_ping(redis_url)
+        children = psutil.Process(up.pid).children(recursive=True)
+        names = " ".join(" ".join(c.cmdline()) for c in children)
+        for part in ("redis-server", "worker", "beat", "runserver"):
+            assert part in names, names
+    finally:
+        up.send_signal(signal.SIGINT)
+        up.wait(timeout=60)
+    time.sleep(0.5)
+    survivors = [c for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE]
+    assert survivors == [], [c.cmdline() for c in survivors]
+    assert not redis_ping(redis_url)
+    assert "Stopped." in (tmp_path / "up.log").read_text()
