@@ -140,12 +140,43 @@ BOT_RUNNERS.update(json.loads(os.environ.get("BOT_RUNNERS", "{}")))
 
 # --- DRF ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "scheduler_app.api.schema.SchedulerAutoSchema",
+    # X-API-Key first, so an anonymous request is answered 401 with a WWW-Authenticate challenge.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "scheduler_app.api.auth.ApiKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["scheduler_app.api.auth.HasApiKeyOrStaffSession"],
+    "DEFAULT_PARSER_CLASSES": ["scheduler_app.api.parsers.LimitedJSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "EXCEPTION_HANDLER": "scheduler_app.api.exceptions.exception_handler",
+    # Client address for the bad-key limit: REMOTE_ADDR unless told how many proxies to trust
+    # in X-Forwarded-For (a client could otherwise pick its own address).
+    "NUM_PROXIES": env_int("NUM_PROXIES", 0),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Bot scheduler API",
+    "DESCRIPTION": (
+        "Schedule the birthday and visitor bots. Send `X-API-Key` on every endpoint but "
+        "`/health`, `/schema` and `/docs`. Errors are JSON: 400 answers "
+        '`{"detail", "errors": {"field.path": [messages]}}`, others `{"detail"}`.'
+    ),
     "VERSION": "1.0.0",
+    "SERVE_AUTHENTICATION": [],
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ExecutionStatusEnum": "scheduler_app.models.ExecutionStatus.choices",
+        "HealthStatusEnum": ["ok", "degraded", "unavailable"],
+        "DatabaseStateEnum": ["ok", "unavailable"],
+    },
 }
+# API limits: request bodies (413 above), and wrong API keys per client address (429 once
+# SCHEDULER_API_BAD_KEY_LIMIT of them fall within the window, for BLOCK seconds).
+SCHEDULER_API_MAX_BODY_BYTES = env_int("SCHEDULER_API_MAX_BODY_BYTES", 1024 * 1024)
+SCHEDULER_API_BAD_KEY_LIMIT = env_int("SCHEDULER_API_BAD_KEY_LIMIT", 10)
+SCHEDULER_API_BAD_KEY_WINDOW_SECONDS = env_int("SCHEDULER_API_BAD_KEY_WINDOW_SECONDS", 300)
+SCHEDULER_API_BAD_KEY_BLOCK_SECONDS = env_int("SCHEDULER_API_BAD_KEY_BLOCK_SECONDS", 300)
 
 LOGGING = {
     "version": 1,

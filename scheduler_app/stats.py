@@ -1,4 +1,5 @@
-"""Scheduler statistics: one selector shared by the API's ``/stats`` and the dashboard.
+"""Scheduler statistics and health: read-only selectors shared by the API (``/stats``,
+``/health``) and the dashboard.
 
 Everything comes from two grouped queries (jobs by bot type / enabled, executions by job and
 status), so the cost does not grow with the number of jobs shown and no view counts rows in
@@ -8,9 +9,13 @@ outcome yet.
 """
 from typing import Any
 
-from django.db.models import Count, Sum
+from django.conf import settings
+from django.db import DatabaseError
+from django.db.models import Count, Q, Sum
 
+from scheduler_app.heartbeat import beat_is_running
 from scheduler_app.models import BotType, ExecutionStatus, JobExecution, ScheduledJob
+from scheduler_app.stack import redis_ping
 
 
 def success_rate(success: int, failed: int) -> float | None:
@@ -93,4 +98,34 @@ def stats_overview() -> dict[str, Any]:
             }
             for job in jobs
         ],
+    }
+
+
+def health_overview() -> dict[str, Any]:
+    """What ``/scheduler/health`` answers: can we reach the database and Redis, is a beat
+    ticking (its heartbeat key is fresh), and how many jobs there are.
+
+    ``status`` is "ok" when all three hold, "degraded" when the database answers but Redis or
+    beat does not (jobs can be edited but will not run), "unavailable" without a database.
+    """
+    try:
+        counts = ScheduledJob.objects.aggregate(total=Count("id"), enabled=Count("id", filter=Q(enabled=True)))
+        database = "ok"
+    except DatabaseError:
+        counts, database = {"total": None, "enabled": None}, "unavailable"
+    redis_connected = redis_ping(settings.REDIS_URL)
+    scheduler_running = redis_connected and beat_is_running()
+    if database != "ok":
+        status = "unavailable"
+    elif redis_connected and scheduler_running:
+        status = "ok"
+    else:
+        status = "degraded"
+    return {
+        "status": status,
+        "scheduler_running": scheduler_running,
+        "redis_connected": redis_connected,
+        "database": database,
+        "total_jobs": counts["total"],
+        "enabled_jobs": counts["enabled"],
     }

@@ -1,0 +1,99 @@
+"""Who may call the API: an ``X-API-Key`` header, or a staff session (the dashboard).
+
+The key authenticator comes first so an anonymous request gets 401 with a
+``WWW-Authenticate`` header (DRF answers 403 when the first authenticator has no challenge).
+Wrong keys are counted per client address in the Django cache; past the limit that address
+gets 429 for a while, valid key or not, so guessing keys costs time.
+"""
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from rest_framework.authentication import BaseAuthentication
+from rest_framework.exceptions import AuthenticationFailed, Throttled
+from rest_framework.permissions import BasePermission
+from rest_framework.throttling import BaseThrottle
+from rest_framework_api_key.models import APIKey
+
+from scheduler_app.services.api_keys import api_key_check
+
+API_KEY_HEADER = "X-API-Key"
+
+
+@dataclass(frozen=True)
+class ApiKeyPrincipal:
+    """``request.user`` for a key-authenticated request: the key's name, nothing more."""
+
+    username: str
+    is_authenticated: bool = True
+    is_anonymous: bool = False
+    is_staff: bool = False
+    is_active: bool = True
+
+    def get_username(self) -> str:
+        return self.username
+
+
+def actor_name(request) -> str:
+    """What ``created_by`` records: the key's name, or the logged-in user's name."""
+    if isinstance(request.auth, APIKey):
+        return request.auth.name
+    return request.user.get_username()
+
+
+def _fail_key(ident: str) -> str:
+    return f"scheduler:api:bad-keys:{ident}"
+
+
+def _block_key(ident: str) -> str:
+    return f"scheduler:api:blocked:{ident}"
+
+
+def bad_key_guard(ident: str) -> None:
+    """Raise Throttled (429, with Retry-After) while ``ident`` is blocked."""
+    until = cache.get(_block_key(ident))
+    if until is not None and until > time.time():
+        raise Throttled(wait=until - time.time(), detail="Too many invalid API keys from this address.")
+
+
+def bad_key_record(ident: str) -> None:
+    """Count one wrong key; the one that reaches the limit blocks the address."""
+    window = settings.SCHEDULER_API_BAD_KEY_WINDOW_SECONDS
+    cache.add(_fail_key(ident), 0, timeout=window)
+    try:
+        count = cache.incr(_fail_key(ident))
+    except ValueError:  # the window expired between add and incr
+        cache.set(_fail_key(ident), 1, timeout=window)
+        count = 1
+    if count >= settings.SCHEDULER_API_BAD_KEY_LIMIT:
+        block = settings.SCHEDULER_API_BAD_KEY_BLOCK_SECONDS
+        cache.set(_block_key(ident), time.time() + block, timeout=block)
+        cache.delete(_fail_key(ident))
+
+
+class ApiKeyAuthentication(BaseAuthentication):
+    def authenticate(self, request):
+        key = request.META.get("HTTP_X_API_KEY")
+        if key is None:
+            return None  # no key: let session auth try, else 401 from the permission check
+        ident = BaseThrottle().get_ident(request) or "unknown"
+        bad_key_guard(ident)
+        api_key = api_key_check(key)
+        if api_key is None:
+            bad_key_record(ident)
+            raise AuthenticationFailed("Invalid API key.")
+        return ApiKeyPrincipal(username=api_key.name), api_key
+
+    def authenticate_header(self, request) -> str:
+        return f'APIKey realm="scheduler", header="{API_KEY_HEADER}"'
+
+
+class HasApiKeyOrStaffSession(BasePermission):
+    """A valid key, or a logged-in staff user (who may edit jobs in the admin anyway)."""
+
+    def has_permission(self, request, view) -> bool:
+        if isinstance(request.auth, APIKey):
+            return True
+        user = request.user
+        return bool(user and user.is_authenticated and user.is_staff)

@@ -1,0 +1,74 @@
+"""The one place API errors get their JSON shape.
+
+Every 400 is ``{"detail": ..., "errors": {path: [messages]}}`` with nested fields named by
+dotted path (``schedule_config.hour``), whether the error came from the services'
+JobValidationError or from a query-string serializer; every other error is ``{"detail": ...}``.
+Nothing reaches Django's HTML error pages.
+"""
+import logging
+from collections.abc import Mapping
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.db import DataError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from scheduler_app.validation import JobValidationError
+
+logger = logging.getLogger(__name__)
+
+INVALID = "Invalid input."
+
+
+class RequestTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "Request body too large."
+    default_code = "request_too_large"
+
+
+class RunNotQueued(exceptions.APIException):
+    """The run was recorded but the broker refused the message (the execution is failed)."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "The run could not be queued: the message broker is unavailable."
+    default_code = "run_not_queued"
+
+
+def flatten_errors(detail, prefix: str = "") -> dict[str, list[str]]:
+    """DRF's nested error detail -> {dotted.path: [messages]}."""
+    if isinstance(detail, Mapping):
+        flat: dict[str, list[str]] = {}
+        for key, value in detail.items():
+            path = f"{prefix}.{key}" if prefix else str(key)
+            for sub_path, messages in flatten_errors(value, path).items():
+                flat.setdefault(sub_path, []).extend(messages)
+        return flat
+    if isinstance(detail, list) and any(isinstance(item, Mapping | list) for item in detail):
+        flat = {}
+        for index, item in enumerate(detail):
+            for sub_path, messages in flatten_errors(item, f"{prefix}.{index}" if prefix else str(index)).items():
+                flat.setdefault(sub_path, []).extend(messages)
+        return flat
+    messages = detail if isinstance(detail, list) else [detail]
+    return {prefix or "non_field_errors": [str(message) for message in messages]}
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, JobValidationError):
+        return Response({"detail": INVALID, "errors": exc.errors}, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, ObjectDoesNotExist):
+        exc = Http404()
+    if isinstance(exc, OverflowError | DataError):
+        # Safety net: a value validation let through that the schedule maths or the database
+        # cannot hold. The write's transaction rolled back, so nothing was stored.
+        logger.warning("value out of range in %s: %s", context.get("view"), exc)
+        return Response({"detail": "A value is out of the range this server can store or schedule."}, status=400)
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        logger.exception("unhandled error in %s", context.get("view"), exc_info=exc)
+        return Response({"detail": "Internal server error."}, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
+    if isinstance(exc, exceptions.ValidationError):
+        response.data = {"detail": INVALID, "errors": flatten_errors(exc.detail)}
+    return response

@@ -1,0 +1,283 @@
+"""Job endpoints: one API class per operation (nested Input/OutputSerializer), each parsing
+the request, calling one service or selector, and serialising the answer.
+
+Two operations share a path in the contract (GET/POST ``/jobs``; GET/PUT/PATCH/DELETE
+``/jobs/{id}``), so ``JobsApi`` and ``JobApi`` only bind those operation classes to one URL.
+"""
+import uuid
+from datetime import datetime
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from scheduler_app.api.auth import actor_name
+from scheduler_app.api.exceptions import RunNotQueued
+from scheduler_app.api.serializers import (
+    BotConfigField,
+    JobBodySerializer,
+    ScheduleConfigField,
+    StrictBooleanField,
+)
+from scheduler_app.models import BotType, ExecutionStatus, ScheduledJob
+from scheduler_app.selectors import execution_list, job_get, job_list, job_next_runs
+from scheduler_app.services import job_create, job_delete, job_run_now, job_toggle, job_update
+
+TAGS = ["jobs"]
+
+
+def get_job_or_404(job_id: str) -> ScheduledJob:
+    """Malformed ids are simply ids no job has: 404, like a well-formed unknown one."""
+    try:
+        parsed = uuid.UUID(job_id)
+    except (ValueError, TypeError, AttributeError):
+        parsed = None
+    job = job_get(job_id=parsed) if parsed else None
+    if job is None:
+        raise NotFound(f"Job {job_id} not found.")
+    return job
+
+
+class JobOutputSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    description = serializers.CharField(allow_null=True)
+    bot_type = serializers.ChoiceField(choices=BotType.choices)
+    enabled = serializers.BooleanField()
+    schedule_type = serializers.CharField()
+    schedule_config = ScheduleConfigField()
+    bot_config = BotConfigField()
+    timezone = serializers.CharField()
+    max_instances = serializers.IntegerField()
+    misfire_grace_time = serializers.IntegerField()
+    coalesce = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+    created_by = serializers.CharField()
+    last_run_at = serializers.DateTimeField(allow_null=True)
+    last_run_status = serializers.ChoiceField(choices=ExecutionStatus.choices, allow_null=True)
+    last_run_error = serializers.CharField(allow_null=True)
+    next_run_at = serializers.DateTimeField(allow_null=True)
+
+
+class JobListApi(APIView):
+    class FilterSerializer(serializers.Serializer):
+        enabled_only = serializers.BooleanField(required=False, default=False)
+        bot_type = serializers.ChoiceField(choices=BotType.choices, required=False)
+
+    OutputSerializer = JobOutputSerializer
+
+    @extend_schema(tags=TAGS, parameters=[FilterSerializer], responses={200: JobOutputSerializer(many=True)})
+    def get(self, request):
+        filters = JobListApi.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        jobs = job_list(**filters.validated_data)
+        return Response(JobListApi.OutputSerializer(jobs, many=True).data)
+
+
+class JobCreateApi(APIView):
+    class InputSerializer(JobBodySerializer):
+        pass
+
+    OutputSerializer = JobOutputSerializer
+
+    @extend_schema(tags=TAGS, request=InputSerializer, responses={201: JobOutputSerializer})
+    def post(self, request):
+        body = JobCreateApi.InputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        job = job_create(data=body.validated_data, created_by=actor_name(request))
+        return Response(JobCreateApi.OutputSerializer(job).data, status=status.HTTP_201_CREATED)
+
+
+class JobDetailApi(APIView):
+    OutputSerializer = JobOutputSerializer
+
+    @extend_schema(tags=TAGS, responses={200: JobOutputSerializer})
+    def get(self, request, job_id: str):
+        return Response(JobDetailApi.OutputSerializer(get_job_or_404(job_id)).data)
+
+
+class JobUpdateApi(APIView):
+    """PUT and PATCH both change only the fields given (the seed's PUT is a partial update)."""
+
+    class InputSerializer(JobBodySerializer):
+        def get_fields(self):
+            fields = super().get_fields()
+            for field in fields.values():
+                field.required = False
+            return fields
+
+    OutputSerializer = JobOutputSerializer
+
+    @extend_schema(tags=TAGS, request=InputSerializer, responses={200: JobOutputSerializer})
+    def put(self, request, job_id: str):
+        job = get_job_or_404(job_id)
+        body = JobUpdateApi.InputSerializer(data=request.data, context={"job": job})
+        body.is_valid(raise_exception=True)
+        job = job_update(job=job, changes=body.validated_data)
+        return Response(JobUpdateApi.OutputSerializer(job).data)
+
+    @extend_schema(tags=TAGS, request=InputSerializer, responses={200: JobOutputSerializer})
+    def patch(self, request, job_id: str):
+        return JobUpdateApi.put(self, request, job_id)
+
+
+class JobDeleteApi(APIView):
+    @extend_schema(tags=TAGS, responses={204: None})
+    def delete(self, request, job_id: str):
+        job_delete(job=get_job_or_404(job_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class JobsApi(JobListApi, JobCreateApi):
+    """``/jobs``: list (GET) and create (POST)."""
+
+
+class JobApi(JobDetailApi, JobUpdateApi, JobDeleteApi):
+    """``/jobs/{id}``: read, update, delete."""
+
+
+class JobToggleApi(APIView):
+    """Set ``enabled`` from the JSON body (the seed dashboard) or ``?enabled=`` (the seed
+    route); with neither, flip it."""
+
+    class InputSerializer(serializers.Serializer):
+        enabled = StrictBooleanField(required=False)
+
+    class QuerySerializer(serializers.Serializer):
+        enabled = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+    OutputSerializer = JobOutputSerializer
+
+    @extend_schema(tags=TAGS, request=InputSerializer, parameters=[QuerySerializer],
+                   responses={200: JobOutputSerializer})
+    def post(self, request, job_id: str):
+        job = get_job_or_404(job_id)
+        body = strict_body(JobToggleApi.InputSerializer, request.data)
+        query = JobToggleApi.QuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        from_body, from_query = body.get("enabled"), query.validated_data["enabled"]
+        if from_body is not None and from_query is not None and from_body != from_query:
+            raise serializers.ValidationError({"enabled": ["the body and ?enabled= disagree"]})
+        job = job_toggle(job=job, enabled=from_body if from_body is not None else from_query)
+        return Response(JobToggleApi.OutputSerializer(job).data)
+
+
+def strict_body(serializer_class, data) -> dict:
+    """Validate a small optional JSON object body, refusing keys it does not define."""
+    if data is None or (hasattr(data, "keys") and not data):
+        return {}
+    if not isinstance(data, dict):
+        raise serializers.ValidationError({"non_field_errors": ["Expected a JSON object."]})
+    serializer = serializer_class(data=data)
+    unknown = sorted(set(data) - set(serializer.fields), key=str)
+    valid = serializer.is_valid()
+    errors = dict(serializer.errors) if not valid else {}
+    errors.update({name: ["Unknown field."] for name in unknown})
+    if errors:
+        raise serializers.ValidationError(errors)
+    return serializer.validated_data
+
+
+class JobRunApi(APIView):
+    """Queue a run now. 202: the run happens on a worker; follow it with ``execution_id`` in
+    the history."""
+
+    class InputSerializer(serializers.Serializer):
+        dry_run = StrictBooleanField(required=False, help_text="Override the job's bot_config.dry_run for this run.")
+
+    class OutputSerializer(serializers.Serializer):
+        message = serializers.CharField()
+        job_id = serializers.UUIDField()
+        execution_id = serializers.UUIDField()
+
+    @extend_schema(tags=TAGS, request=InputSerializer, responses={202: OutputSerializer})
+    def post(self, request, job_id: str):
+        job = get_job_or_404(job_id)
+        body = strict_body(JobRunApi.InputSerializer, request.data)
+        execution = job_run_now(job=job, dry_run=body.get("dry_run"))
+        if execution.status == ExecutionStatus.FAILED:
+            raise RunNotQueued()
+        answer = {
+            "message": f"Job {job.pk} queued for immediate execution",
+            "job_id": job.pk,
+            "execution_id": execution.pk,
+        }
+        return Response(JobRunApi.OutputSerializer(answer).data, status=status.HTTP_202_ACCEPTED)
+
+
+class JobHistoryApi(APIView):
+    class FilterSerializer(serializers.Serializer):
+        limit = serializers.IntegerField(min_value=1, max_value=200, required=False, default=50)
+
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.UUIDField()
+        job_id = serializers.UUIDField()
+        trigger = serializers.CharField()
+        scheduled_for = serializers.DateTimeField(allow_null=True)
+        queued_at = serializers.DateTimeField()
+        started_at = serializers.DateTimeField(allow_null=True)
+        finished_at = serializers.DateTimeField(allow_null=True)
+        duration_seconds = serializers.FloatField(allow_null=True)
+        status = serializers.ChoiceField(choices=ExecutionStatus.choices)
+        result = serializers.JSONField(allow_null=True)
+        error = serializers.CharField(allow_null=True)
+        messages_sent = serializers.IntegerField()
+        profiles_visited = serializers.IntegerField()
+        dry_run = serializers.BooleanField()
+
+    @extend_schema(tags=TAGS, parameters=[FilterSerializer], responses={200: OutputSerializer(many=True)})
+    def get(self, request, job_id: str):
+        job = get_job_or_404(job_id)
+        filters = JobHistoryApi.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        executions = execution_list(job=job, limit=filters.validated_data["limit"])
+        return Response(JobHistoryApi.OutputSerializer(executions, many=True).data)
+
+
+class AfterField(serializers.Field):
+    """ISO 8601 date or date-time; naive means the job's wall clock. A ``+`` of an offset that
+    arrived unencoded in the query string (read as a space) is put back."""
+
+    default_error_messages = {"invalid": "Must be an ISO 8601 date-time, e.g. 2025-03-30T01:00:00+01:00."}
+
+    def to_internal_value(self, data):
+        text = str(data).strip()
+        if len(text) > 19 and text[-6] == " ":
+            text = f"{text[:-6]}+{text[-5:]}"
+        try:
+            value = datetime.fromisoformat(text)
+        except ValueError:
+            self.fail("invalid")
+        if not 1970 <= value.year <= 9000:
+            raise serializers.ValidationError("Must be between the years 1970 and 9000.")
+        return value
+
+    def to_representation(self, value):
+        return value.isoformat()
+
+
+class JobNextRunsApi(APIView):
+    """The next fire times, in the job's timezone with their offsets (check DST here)."""
+
+    class FilterSerializer(serializers.Serializer):
+        count = serializers.IntegerField(min_value=1, max_value=100, required=False, default=10)
+        after = AfterField(required=False, help_text="ISO 8601; default now; naive = the job's timezone.")
+
+    @extend_schema(
+        tags=TAGS,
+        parameters=[
+            OpenApiParameter("count", int, description="1..100, default 10"),
+            OpenApiParameter("after", OpenApiTypes.DATETIME, description="ISO 8601; default now; naive = job's tz"),
+        ],
+        responses={200: {"type": "array", "items": {"type": "string", "format": "date-time"}}},
+    )
+    def get(self, request, job_id: str):
+        job = get_job_or_404(job_id)
+        filters = JobNextRunsApi.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        times = job_next_runs(job=job, **filters.validated_data)
+        return Response([moment.isoformat() for moment in times])

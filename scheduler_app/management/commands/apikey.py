@@ -1,0 +1,34 @@
+"""``manage.py apikey create NAME | revoke NAME_OR_PREFIX | list``: API keys for the scheduler API."""
+from django.core.management.base import BaseCommand, CommandError
+from rest_framework_api_key.models import APIKey
+
+from scheduler_app.services.api_keys import api_key_create, api_key_revoke
+
+
+class Command(BaseCommand):
+    help = "Create, revoke or list the API keys accepted in the X-API-Key header."
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="action", required=True)
+        create = sub.add_parser("create", help="make a new key and print it (shown once)")
+        create.add_argument("name", help="shown as created_by on the jobs this key creates")
+        revoke = sub.add_parser("revoke", help="revoke every key with this name or prefix")
+        revoke.add_argument("name_or_prefix")
+        sub.add_parser("list", help="list keys (never the keys themselves)")
+
+    def handle(self, *args, action: str, **options):
+        if action == "create":
+            try:
+                _, key = api_key_create(name=options["name"])
+            except ValueError as exc:
+                raise CommandError(str(exc)) from exc
+            self.stdout.write(key)
+        elif action == "revoke":
+            count = api_key_revoke(name_or_prefix=options["name_or_prefix"])
+            if not count:
+                raise CommandError(f"no usable key named or prefixed {options['name_or_prefix']!r}")
+            self.stdout.write(f"revoked {count} key(s)")
+        else:
+            for key in APIKey.objects.order_by("-created"):
+                state = "revoked" if key.revoked else ("expired" if key.has_expired else "active")
+                self.stdout.write(f"{key.prefix}\t{key.name}\t{state}\t{key.created.isoformat()}")

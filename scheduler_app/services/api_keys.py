@@ -1,0 +1,90 @@
+"""API keys: create, revoke, check, and the bootstrap key from ``SCHEDULER_API_KEY``.
+
+Keys are djangorestframework-api-key rows, so only a SHA-512 hash is stored and the admin can
+list and revoke them. Generated keys look like ``<prefix>.<secret>`` and are found by their
+prefix. The bootstrap key is whatever string the operator chose, so it has no such prefix: its
+row is filed under a prefix derived from the key's own hash, and ``api_key_check`` looks under
+both.
+"""
+import hashlib
+
+from django.db import transaction
+from rest_framework_api_key.crypto import KeyGenerator
+from rest_framework_api_key.models import APIKey
+
+BOOTSTRAP_NAME = "bootstrap"
+MIN_BOOTSTRAP_LENGTH = 8
+_generator = KeyGenerator()
+
+
+def _derived_prefix(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+
+
+def _lookup_prefixes(key: str) -> list[str]:
+    prefixes = [_derived_prefix(key)]
+    generated_prefix, dot, _ = key.partition(".")
+    if dot and 0 < len(generated_prefix) <= 8:
+        prefixes.append(generated_prefix)
+    return prefixes
+
+
+def api_key_check(key: str) -> APIKey | None:
+    """The usable (not revoked, not expired) key row matching this plaintext key, or None."""
+    if not key or len(key) > 500:
+        return None
+    for candidate in APIKey.objects.filter(prefix__in=_lookup_prefixes(key), revoked=False):
+        if not candidate.has_expired and _generator.verify(key, candidate.hashed_key):
+            return candidate
+    return None
+
+
+def api_key_create(*, name: str) -> tuple[APIKey, str]:
+    """A new random key named ``name`` (shown as ``created_by`` on the jobs it creates).
+
+    Returns the row and the plaintext key, which is not stored and cannot be shown again.
+    """
+    name = name.strip()
+    if not name or len(name) > 50:
+        raise ValueError("an API key name must be 1..50 characters")
+    return APIKey.objects.create_key(name=name)
+
+
+def api_key_revoke(*, name_or_prefix: str) -> int:
+    """Revoke every usable key with this name or prefix; returns how many. Revoking is final."""
+    keys = APIKey.objects.filter(revoked=False).filter(name=name_or_prefix) | APIKey.objects.filter(
+        revoked=False, prefix=name_or_prefix
+    )
+    count = 0
+    for key in keys.distinct():
+        key.revoked = True
+        key.save(update_fields=["revoked"])
+        count += 1
+    return count
+
+
+def api_key_ensure_bootstrap(key: str) -> None:
+    """Make ``key`` a valid API key named "bootstrap"; idempotent.
+
+    Only the key given last stays valid among bootstrap keys: changing ``SCHEDULER_API_KEY``
+    (or generating a new one at each start) revokes the previous bootstrap key instead of
+    leaving every old one usable.
+    """
+    if not isinstance(key, str) or len(key.strip()) < MIN_BOOTSTRAP_LENGTH or key != key.strip():
+        raise ValueError(f"the bootstrap API key must be at least {MIN_BOOTSTRAP_LENGTH} characters, no outer spaces")
+    prefix = _derived_prefix(key)
+    with transaction.atomic():
+        row = APIKey.objects.select_for_update().filter(prefix=prefix).first()
+        usable = row is not None and not row.revoked and not row.has_expired
+        if row is not None and not (usable and _generator.verify(key, row.hashed_key) and row.name == BOOTSTRAP_NAME):
+            if row.name != BOOTSTRAP_NAME:
+                raise ValueError("the bootstrap key collides with an existing API key; choose another")
+            row.delete()  # revoked or expired: revocation cannot be undone, so make a new row
+            row = None
+        if row is None:
+            hashed = _generator.hash(key)
+            row = APIKey(id=f"{prefix}.{hashed}", prefix=prefix, hashed_key=hashed, name=BOOTSTRAP_NAME)
+            row.save()
+        for stale in APIKey.objects.filter(name=BOOTSTRAP_NAME, revoked=False).exclude(pk=row.pk):
+            stale.revoked = True
+            stale.save(update_fields=["revoked"])
