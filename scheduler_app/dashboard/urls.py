@@ -1,2 +1,29 @@
 """Dashboard routes, mounted at /dashboard/ by config/urls.py."""
-urlpatterns: list = []
+from django.contrib.auth import views as auth_views
+from django.urls import path, reverse_lazy
+
+from scheduler_app.dashboard import views
+
+app_name = "dashboard"
+
+urlpatterns = [
+    path("", views.jobs_page, name="jobs"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(template_name="dashboard/login.html", redirect_authenticated_user=True,
+                                     next_page=reverse_lazy("dashboard:jobs")),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(next_page=reverse_lazy("dashboard:login")), name="logout"),
+    path("jobs/new/", views.job_create_view, name="job_create"),
+    path("jobs/batch/", views.jobs_batch_view, name="jobs_batch"),
+    path("jobs/fields/<str:part>/", views.job_fields_view, name="job_fields"),
+    path("jobs/preview/", views.job_preview_view, name="job_preview"),
+    path("jobs/<uuid:job_id>/edit/", views.job_edit_view, name="job_edit"),
+    path("jobs/<uuid:job_id>/toggle/", views.job_toggle_view, name="job_toggle"),
+    path("jobs/<uuid:job_id>/run/", views.job_run_view, name="job_run"),
+    path("jobs/<uuid:job_id>/delete/", views.job_delete_view, name="job_delete"),
+    path("jobs/<uuid:job_id>/history/", views.job_history_view, name="job_history"),
+    path("jobs/<uuid:job_id>/history/rows/", views.job_history_rows_view, name="job_history_rows"),
+    path("stats/", views.stats_view, name="stats"),
+]

@@ -1,0 +1,173 @@
+"""How jobs and runs read to a person: schedules in words, relative times, the next-runs preview.
+
+Pure functions of the stored values, so the jobs table, the form preview and the tests all say
+the same thing about the same schedule.
+"""
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from cron_descriptor import ExpressionDescriptor, Options
+from pydantic import ValidationError
+
+from scheduler_app.configs import DAY_NAMES, SCHEDULE_CONFIGS, parse_day_of_week
+from scheduler_app.schedules import next_fire_times
+from scheduler_app.validation import known_timezones
+
+DAY_WORDS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+INTERVAL_UNITS = ("weeks", "days", "hours", "minutes", "seconds")
+
+
+def _and_join(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def _days_in_words(spec: str) -> str:
+    days = parse_day_of_week(spec)
+    if len(days) == 7:
+        return "every day"
+    if days == [0, 1, 2, 3, 4]:
+        return "Monday to Friday"
+    if days == [5, 6]:
+        return "weekends"
+    if len(days) >= 3 and days == list(range(days[0], days[-1] + 1)):
+        return f"{DAY_WORDS[days[0]]} to {DAY_WORDS[days[-1]]}"
+    return "every " + _and_join([DAY_WORDS[d] for d in days])
+
+
+def cron_in_words(expression: str) -> str:
+    options = Options()
+    options.use_24hour_time_format = True
+    try:
+        return ExpressionDescriptor(expression, options).get_description()
+    except Exception:  # cron-descriptor refuses some forms croniter accepts; the raw text still informs
+        return expression
+
+
+def schedule_in_words(schedule_type: str, config: dict[str, Any], timezone: str) -> str:
+    """"every day at 08:00 (Europe/Paris)": what the seeds' formatSchedule showed, in full words."""
+    config = config or {}
+    at = f"{config.get('hour', 8):02d}:{config.get('minute', 0):02d}" if schedule_type in ("daily", "weekly") else ""
+    if schedule_type == "daily":
+        return f"every day at {at} ({timezone})"
+    if schedule_type == "weekly":
+        try:
+            days = _days_in_words(config.get("day_of_week", DAY_NAMES[0]))
+        except ValueError:
+            days = config.get("day_of_week", "?")
+        return f"{days} at {at} ({timezone})"
+    if schedule_type == "interval":
+        parts = [
+            f"{config[unit]} {unit if config[unit] != 1 else unit[:-1]}" for unit in INTERVAL_UNITS if config.get(unit)
+        ]
+        return "every " + (_and_join(parts) if parts else "?")
+    if schedule_type == "cron":
+        expression = config.get("cron_expression", "")
+        return f"{cron_in_words(expression)} ({timezone}) — cron {expression}"
+    return "manual: runs only when started by hand"
+
+
+def relative(moment: datetime | None, now: datetime) -> str:
+    """"in 3 h 5 min" / "12 min ago": the short form a table cell has room for."""
+    if moment is None:
+        return ""
+    delta = moment - now
+    future = delta >= timedelta(0)
+    seconds = int(abs(delta.total_seconds()))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        text = f"{days} d {hours} h" if hours else f"{days} d"
+    elif hours:
+        text = f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    elif minutes:
+        text = f"{minutes} min"
+    else:
+        text = f"{secs} s"
+    return f"in {text}" if future else f"{text} ago"
+
+
+def duration_in_words(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, secs = divmod(int(seconds), 60)
+    if minutes < 60:
+        return f"{minutes} min {secs} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min"
+
+
+@dataclass
+class Preview:
+    """The next runs as the form would schedule them, or why they cannot be computed."""
+
+    times: list[datetime] = field(default_factory=list)
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    dst_warnings: list[str] = field(default_factory=list)
+    manual: bool = False
+    words: str = ""
+
+
+def _offset_label(moment: datetime) -> str:
+    return moment.strftime("%Z") or moment.strftime("%z")
+
+
+def dst_warnings(times: list[datetime], *, now: datetime) -> list[str]:
+    """A sentence for every UTC-offset change among ``now`` and the runs (a DST change between them)."""
+    if not times:
+        return []
+    tz = times[0].tzinfo
+    points = [now.astimezone(tz), *times]
+    warnings = []
+    for before, after in zip(points, points[1:], strict=False):
+        if before.utcoffset() != after.utcoffset():
+            warnings.append(
+                f"Clocks change between {before:%a %d %b %H:%M} and {after:%a %d %b %H:%M} "
+                f"({_offset_label(before)} → {_offset_label(after)}): runs from {after:%d %b} on are at "
+                f"UTC{after:%z} instead of UTC{before:%z}."
+            )
+    return warnings
+
+
+def schedule_preview(
+    *, schedule_type: str, schedule_config: dict[str, Any], timezone: str, now: datetime, count: int = 5
+) -> Preview:
+    """Validate just the schedule part of a form and list its next ``count`` runs.
+
+    Uses the same pydantic models and schedule math as the services, so the preview cannot
+    promise runs the saved job would not make.
+    """
+    errors: dict[str, list[str]] = {}
+    if timezone not in known_timezones():
+        errors["timezone"] = [f"{timezone!r} is not an IANA time zone name (e.g. Europe/Paris)"]
+    model = SCHEDULE_CONFIGS.get(schedule_type)
+    if model is None:
+        errors["schedule_type"] = ["choose a schedule type"]
+        return Preview(errors=errors)
+    try:
+        config = model.model_validate(schedule_config).model_dump(exclude_none=True)
+    except ValidationError as exc:
+        for err in exc.errors():
+            path = ".".join(str(p) for p in err["loc"])
+            key = f"schedule_config.{path}" if path else "schedule_config"
+            errors.setdefault(key, []).append(err["msg"].removeprefix("Value error, "))
+    if errors:
+        return Preview(errors=errors)
+    if schedule_type == "manual":
+        return Preview(manual=True, words=schedule_in_words(schedule_type, config, timezone))
+    times = next_fire_times(
+        schedule_type=schedule_type, schedule_config=config, timezone=timezone, after=now, count=count
+    )
+    return Preview(
+        times=times,
+        dst_warnings=dst_warnings(times, now=now),
+        words=schedule_in_words(schedule_type, config, timezone),
+    )
+
+
+def local(moment: datetime | None, timezone: str) -> datetime | None:
+    return moment.astimezone(ZoneInfo(timezone)) if moment else None

@@ -1,0 +1,105 @@
+"""Table rows as the templates show them: a job or an execution plus the words and local times.
+
+Kept out of the templates (which only print) and out of the views (which only route), so a
+test can check "next run in the job's time zone" without rendering HTML.
+"""
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from scheduler_app.dashboard.display import duration_in_words, local, relative, schedule_in_words
+from scheduler_app.models import FINAL_STATUSES, JobExecution, ScheduledJob
+
+
+@dataclass
+class JobRow:
+    job: ScheduledJob
+    schedule_words: str
+    dry_run: bool
+    next_run_local: datetime | None
+    next_run_relative: str
+    last_run_local: datetime | None
+    last_run_relative: str
+
+
+def job_row(job: ScheduledJob, now: datetime) -> JobRow:
+    return JobRow(
+        job=job,
+        schedule_words=schedule_in_words(job.schedule_type, job.schedule_config, job.timezone),
+        dry_run=bool(job.bot_config.get("dry_run")),
+        next_run_local=local(job.next_run_at, job.timezone),
+        next_run_relative=relative(job.next_run_at, now),
+        last_run_local=local(job.last_run_at, job.timezone),
+        last_run_relative=relative(job.last_run_at, now),
+    )
+
+
+@dataclass
+class ResultTable:
+    title: str
+    columns: list[str]
+    rows: list[list[str]]
+
+
+@dataclass
+class ExecutionRow:
+    execution: JobExecution
+    final: bool
+    time_local: datetime | None
+    scheduled_local: datetime | None
+    duration: str
+    lag: str
+    details: list[tuple[str, str]]
+    tables: list[ResultTable]
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return str(value)
+
+
+def result_parts(result: Any) -> tuple[list[tuple[str, str]], list[ResultTable]]:
+    """Split a bot's ``result`` into plain details and tables, without knowing the bot.
+
+    The bots put per-contact lists (one dict per contact) in ``result``; any list of dicts
+    becomes a table whose columns are the union of the dicts' keys in first-seen order, so a
+    new bot or a new key shows up without a template change.
+    """
+    if not result:
+        return [], []
+    if not isinstance(result, dict):
+        return [("result", _cell(result))], []
+    details, tables = [], []
+    for key, value in result.items():
+        if isinstance(value, list) and value and all(isinstance(item, dict) for item in value):
+            columns: list[str] = []
+            for item in value:
+                columns.extend(k for k in item if k not in columns)
+            rows = [[_cell(item.get(column)) for column in columns] for item in value]
+            tables.append(ResultTable(title=key.replace("_", " "), columns=columns, rows=rows))
+        else:
+            details.append((key.replace("_", " "), _cell(value)))
+    return details, tables
+
+
+def execution_row(execution: JobExecution, timezone: str) -> ExecutionRow:
+    lag = ""
+    if execution.scheduled_for and execution.started_at:
+        lag = duration_in_words(max((execution.started_at - execution.scheduled_for).total_seconds(), 0.0))
+    details, tables = result_parts(execution.result)
+    return ExecutionRow(
+        execution=execution,
+        final=execution.status in FINAL_STATUSES,
+        time_local=local(execution.started_at or execution.queued_at, timezone),
+        scheduled_local=local(execution.scheduled_for, timezone),
+        duration=duration_in_words(execution.duration_seconds),
+        lag=lag,
+        details=details,
+        tables=tables,
+    )

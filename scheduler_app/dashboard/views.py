@@ -1,0 +1,258 @@
+"""Dashboard views: parse the request, call one service or selector, render or redirect.
+
+Every write goes through ``scheduler_app.services`` (the API's code path); a
+``JobValidationError`` is shown next to its fields. Each page works as plain HTML forms and
+links (POST, then redirect); htmx requests get the fragment they asked for instead.
+"""
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from scheduler_app.dashboard.charts import grouped_chart, stacked_status_chart
+from scheduler_app.dashboard.display import schedule_preview
+from scheduler_app.dashboard.forms import JobForm
+from scheduler_app.dashboard.rows import execution_row, job_row
+from scheduler_app.dashboard.selectors import execution_daily_series, job_many, job_table, quota_usage
+from scheduler_app.models import FINAL_STATUSES, BotType, ExecutionStatus, ScheduleType
+from scheduler_app.selectors import execution_list, job_get
+from scheduler_app.services import job_create, job_delete, job_run_now, job_toggle, job_update
+from scheduler_app.stats import stats_overview
+from scheduler_app.validation import JobValidationError, known_timezones
+
+dashboard_login_required = login_required(login_url="dashboard:login")
+
+HISTORY_LIMIT = 50
+ENABLED_FILTERS = {"yes": True, "no": False}
+
+
+def _job_or_404(job_id):
+    job = job_get(job_id=job_id)
+    if job is None:
+        raise Http404("No such job")
+    return job
+
+
+def _back(request: HttpRequest, default: str) -> HttpResponse:
+    """Redirect to the posted ``next`` (same site only), so filters survive an action."""
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect(default)
+
+
+# --- Jobs page --------------------------------------------------------------------------------
+
+
+@dashboard_login_required
+@require_GET
+def jobs_page(request: HttpRequest) -> HttpResponse:
+    bot_type = request.GET.get("bot_type") if request.GET.get("bot_type") in BotType.values else ""
+    enabled_key = request.GET.get("enabled") if request.GET.get("enabled") in ENABLED_FILTERS else ""
+    now = timezone.now()
+    jobs = job_table(bot_type=bot_type or None, enabled=ENABLED_FILTERS.get(enabled_key))
+    return render(
+        request,
+        "dashboard/jobs.html",
+        {
+            "rows": [job_row(job, now) for job in jobs],
+            "bot_types": BotType.choices,
+            "filter_bot_type": bot_type,
+            "filter_enabled": enabled_key,
+            "filtered": bool(bot_type or enabled_key),
+            "here": request.get_full_path(),
+        },
+    )
+
+
+@dashboard_login_required
+@require_POST
+def job_toggle_view(request: HttpRequest, job_id) -> HttpResponse:
+    job = job_toggle(job=_job_or_404(job_id))
+    if request.htmx:
+        return render(
+            request,
+            "dashboard/_job_row.html",
+            {"row": job_row(job, timezone.now()), "here": request.POST.get("next", "")},
+        )
+    messages.success(request, f"“{job.name}” {'enabled' if job.enabled else 'disabled'}.")
+    return _back(request, reverse("dashboard:jobs"))
+
+
+@dashboard_login_required
+@require_POST
+def job_run_view(request: HttpRequest, job_id) -> HttpResponse:
+    job = _job_or_404(job_id)
+    execution = job_run_now(job=job)
+    if execution.status == ExecutionStatus.FAILED:
+        messages.error(request, f"“{job.name}” could not be queued: {execution.error}")
+    else:
+        messages.success(request, f"Run of “{job.name}” queued{' (dry run)' if execution.dry_run else ''}.")
+    return redirect("dashboard:job_history", job_id=job.pk)
+
+
+@dashboard_login_required
+@require_http_methods(["GET", "POST"])
+def job_delete_view(request: HttpRequest, job_id) -> HttpResponse:
+    job = _job_or_404(job_id)
+    if request.method == "POST":
+        name = job.name
+        job_delete(job=job)
+        messages.success(request, f"“{name}” deleted.")
+        return redirect("dashboard:jobs")
+    return render(request, "dashboard/confirm_delete.html", {"jobs": [job]})
+
+
+@dashboard_login_required
+@require_POST
+def jobs_batch_view(request: HttpRequest) -> HttpResponse:
+    """Enable, disable or delete the ticked jobs, one service call each; delete asks first."""
+    action = request.POST.get("action")
+    jobs = job_many(ids=request.POST.getlist("ids"))
+    if not jobs:
+        messages.warning(request, "Tick at least one job first.")
+        return _back(request, reverse("dashboard:jobs"))
+    if action in ("enable", "disable"):
+        for job in jobs:
+            job_toggle(job=job, enabled=action == "enable")
+        messages.success(request, f"{len(jobs)} job(s) {action}d.")
+    elif action == "delete":
+        if request.POST.get("confirm") != "yes":
+            return render(request, "dashboard/confirm_delete.html", {"jobs": jobs, "batch": True})
+        for job in jobs:
+            job_delete(job=job)
+        messages.success(request, f"{len(jobs)} job(s) deleted.")
+    else:
+        messages.error(request, "Unknown action.")
+    return _back(request, reverse("dashboard:jobs"))
+
+
+# --- Create / edit ----------------------------------------------------------------------------
+
+
+def _form_context(form: JobForm) -> dict:
+    preview = schedule_preview(
+        schedule_type=form.values["schedule_type"],
+        schedule_config=form.schedule_config_for_preview(),
+        timezone=form.values["timezone"],
+        now=timezone.now(),
+    )
+    return {
+        "form": form,
+        "job": form.job,
+        "preview": preview,
+        "bot_types": BotType.choices,
+        "schedule_types": ScheduleType.choices,
+        "timezones": sorted(known_timezones()),
+    }
+
+
+def _save(request: HttpRequest, job=None) -> HttpResponse:
+    form = JobForm.from_post(request.POST, job=job)
+    if "_refresh" in request.POST:  # no-JS "show the fields for this type" button: nothing is saved
+        return render(request, "dashboard/job_form.html", _form_context(form))
+    data = form.to_data(request.POST)
+    try:
+        if job is None:
+            job = job_create(data=data, created_by=request.user.get_username())
+        else:
+            job = job_update(job=job, changes=data)
+    except JobValidationError as exc:
+        form.errors = exc.errors
+        return render(request, "dashboard/job_form.html", _form_context(form))
+    messages.success(request, f"“{job.name}” saved.")
+    return redirect("dashboard:jobs")
+
+
+@dashboard_login_required
+@require_http_methods(["GET", "POST"])
+def job_create_view(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        return _save(request)
+    return render(request, "dashboard/job_form.html", _form_context(JobForm.for_job()))
+
+
+@dashboard_login_required
+@require_http_methods(["GET", "POST"])
+def job_edit_view(request: HttpRequest, job_id) -> HttpResponse:
+    job = _job_or_404(job_id)
+    if request.method == "POST":
+        return _save(request, job=job)
+    return render(request, "dashboard/job_form.html", _form_context(JobForm.for_job(job)))
+
+
+def _form_from_query(request: HttpRequest) -> JobForm:
+    job_id = request.GET.get("job")
+    job = _job_or_404(job_id) if job_id else None
+    return JobForm.from_post(request.GET, job=job)
+
+
+@dashboard_login_required
+@require_GET
+def job_fields_view(request: HttpRequest, part: str) -> HttpResponse:
+    """htmx: the schedule or bot fieldset for the type just chosen (values typed so far kept)."""
+    templates = {"schedule": "dashboard/_schedule_fields.html", "bot": "dashboard/_bot_fields.html"}
+    if part not in templates:
+        raise Http404("No such part")
+    return render(request, templates[part], _form_context(_form_from_query(request)))
+
+
+@dashboard_login_required
+@require_GET
+def job_preview_view(request: HttpRequest) -> HttpResponse:
+    """htmx: the next 5 runs for the schedule as typed so far, refreshed while the user types."""
+    return render(request, "dashboard/_preview.html", _form_context(_form_from_query(request)))
+
+
+# --- History ----------------------------------------------------------------------------------
+
+
+def _history_context(job) -> dict:
+    rows = [execution_row(e, job.timezone) for e in execution_list(job=job, limit=HISTORY_LIMIT)]
+    return {"job": job, "rows": rows, "live": any(not row.final for row in rows)}
+
+
+@dashboard_login_required
+@require_GET
+def job_history_view(request: HttpRequest, job_id) -> HttpResponse:
+    job = _job_or_404(job_id)
+    context = _history_context(job)
+    context["row"] = job_row(job, timezone.now())
+    return render(request, "dashboard/history.html", context)
+
+
+@dashboard_login_required
+@require_GET
+def job_history_rows_view(request: HttpRequest, job_id) -> HttpResponse:
+    """htmx poll target: the history table body; it stops asking once every run is final."""
+    return render(request, "dashboard/_history_rows.html", _history_context(_job_or_404(job_id)))
+
+
+# --- Stats ------------------------------------------------------------------------------------
+
+
+@dashboard_login_required
+@require_GET
+def stats_view(request: HttpRequest) -> HttpResponse:
+    overview = stats_overview()
+    series = execution_daily_series(days=14)
+    statuses = [(s, label) for s, label in ExecutionStatus.choices]
+    return render(
+        request,
+        "dashboard/stats.html",
+        {
+            "overview": overview,
+            "series": series,
+            "statuses": statuses,
+            "final_statuses": FINAL_STATUSES,
+            "runs_chart": stacked_status_chart(series, statuses),
+            "work_chart": grouped_chart(
+                series, [("messages_sent", "Messages sent"), ("profiles_visited", "Profiles visited")]
+            ),
+            "quota": quota_usage(),
+        },
+    )

@@ -1,0 +1,75 @@
+"""Schedules in words, relative times and the next-runs preview (with its DST warning)."""
+from datetime import UTC, datetime
+
+from scheduler_app.dashboard.display import relative, schedule_in_words, schedule_preview
+from scheduler_app.dashboard.rows import result_parts
+
+
+def test_schedule_in_words_daily_names_time_and_zone():
+    assert schedule_in_words("daily", {"hour": 8, "minute": 0}, "Europe/Paris") == "every day at 08:00 (Europe/Paris)"
+
+
+def test_schedule_in_words_weekly_reads_ranges_and_lists():
+    assert schedule_in_words("weekly", {"day_of_week": "mon-fri", "hour": 9, "minute": 30}, "UTC") == (
+        "Monday to Friday at 09:30 (UTC)"
+    )
+    assert schedule_in_words("weekly", {"day_of_week": "mon,wed,fri", "hour": 7, "minute": 5}, "UTC") == (
+        "every Monday, Wednesday and Friday at 07:05 (UTC)"
+    )
+
+
+def test_schedule_in_words_interval_and_manual():
+    assert schedule_in_words("interval", {"hours": 2, "minutes": 30}, "UTC") == "every 2 hours and 30 minutes"
+    assert schedule_in_words("interval", {"days": 1}, "UTC") == "every 1 day"
+    assert schedule_in_words("manual", {}, "UTC").startswith("manual")
+
+
+def test_schedule_in_words_cron_uses_cron_descriptor_and_keeps_the_expression():
+    words = schedule_in_words("cron", {"cron_expression": "0 8-18 * * 1-5"}, "Europe/Paris")
+    assert "Monday through Friday" in words
+    assert "0 8-18 * * 1-5" in words and "(Europe/Paris)" in words
+
+
+def test_relative_says_in_or_ago():
+    now = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
+    assert relative(datetime(2025, 1, 1, 15, 5, tzinfo=UTC), now) == "in 3 h 5 min"
+    assert relative(datetime(2025, 1, 1, 11, 48, tzinfo=UTC), now) == "12 min ago"
+    assert relative(datetime(2025, 1, 3, 12, 0, tzinfo=UTC), now) == "in 2 d"
+
+
+def test_preview_lists_five_runs_in_the_job_zone():
+    now = datetime(2025, 1, 10, 12, 0, tzinfo=UTC)
+    preview = schedule_preview(
+        schedule_type="daily", schedule_config={"hour": 8, "minute": 0}, timezone="Europe/Paris", now=now
+    )
+    assert not preview.errors and not preview.dst_warnings
+    assert [t.isoformat() for t in preview.times[:2]] == ["2025-01-11T08:00:00+01:00", "2025-01-12T08:00:00+01:00"]
+    assert len(preview.times) == 5
+
+
+def test_preview_warns_when_clocks_change_among_the_next_runs():
+    now = datetime(2025, 3, 28, 12, 0, tzinfo=UTC)  # Paris springs forward on Sunday 30 March
+    preview = schedule_preview(
+        schedule_type="daily", schedule_config={"hour": 8, "minute": 0}, timezone="Europe/Paris", now=now
+    )
+    assert len(preview.dst_warnings) == 1
+    assert "CET → CEST" in preview.dst_warnings[0]
+    assert all(t.hour == 8 for t in preview.times)
+
+
+def test_preview_reports_errors_by_path_instead_of_times():
+    now = datetime(2025, 1, 10, 12, 0, tzinfo=UTC)
+    preview = schedule_preview(
+        schedule_type="cron", schedule_config={"cron_expression": "61 * * * *"}, timezone="Mars/Olympus", now=now
+    )
+    assert set(preview.errors) == {"schedule_config.cron_expression", "timezone"}
+    assert preview.times == []
+
+
+def test_result_parts_turns_lists_of_dicts_into_tables_generically():
+    details, tables = result_parts(
+        {"dry_run": True, "contacts": [{"name": "Ann", "status": "sent"}, {"name": "Bob", "reason": "blacklisted"}]}
+    )
+    assert details == [("dry run", "yes")]
+    assert tables[0].columns == ["name", "status", "reason"]
+    assert tables[0].rows == [["Ann", "sent", ""], ["Bob", "", "blacklisted"]]
