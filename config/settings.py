@@ -92,8 +92,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 30,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
-    # A file, not memory, so worker and beat processes started by the tests share it.
-    DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DB_PATH", str(VAR_DIR / "test.sqlite3"))}
+    # A file, not memory, so worker and beat processes started by the tests share it; one per
+    # test run (pid), so parallel runs on one machine do not share it.
+    TEST_DB_PATH = os.environ.get("TEST_DB_PATH", str(VAR_DIR / f"test-{os.getpid()}.sqlite3"))
+    DATABASES["default"]["TEST"] = {"NAME": TEST_DB_PATH}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

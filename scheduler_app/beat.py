@@ -24,10 +24,18 @@ def nominal_slot(entry: ModelEntry) -> datetime:
 
 class SlotScheduler(DatabaseScheduler):
     def reserve(self, entry: ModelEntry) -> ModelEntry:
-        slot = nominal_slot(entry) if entry.task == RUN_JOB_TASK else None
+        """Stamp the slot on the entry about to be sent, before it is advanced.
+
+        Celery's ``tick`` reserves and then sends the *old* entry (``apply_entry``), while
+        ``apply_async(advance=True)`` sends the *new* one: both carry this slot, and the next
+        reserve stamps its own slot over the new entry's.
+        """
+        if entry.task != RUN_JOB_TASK:
+            return super().reserve(entry)
+        kwargs = {**entry.kwargs, "scheduled_for": nominal_slot(entry).isoformat()}
+        entry.kwargs = kwargs
         new_entry = super().reserve(entry)
-        if slot is not None:
-            new_entry.kwargs = {**new_entry.kwargs, "scheduled_for": slot.isoformat()}
+        new_entry.kwargs = kwargs
         return new_entry
 
     def tick(self, *args, **kwargs):

@@ -5,6 +5,7 @@ database-level guarantees (the once-per-slot constraint above all), not behaviou
 """
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.timezone import now as utc_now
@@ -49,6 +50,10 @@ class Trigger(models.TextChoices):
     MANUAL = "manual", "Manual"
 
 
+def default_timezone() -> str:
+    return settings.TIME_ZONE
+
+
 class ScheduledJob(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(max_length=200)
@@ -58,7 +63,7 @@ class ScheduledJob(models.Model):
     schedule_type = models.CharField(max_length=16, choices=ScheduleType.choices)
     schedule_config = models.JSONField(default=dict, blank=True)
     bot_config = models.JSONField(default=dict, blank=True)
-    timezone = models.CharField(max_length=64)
+    timezone = models.CharField(max_length=64, default=default_timezone, help_text="IANA name, e.g. Europe/Paris")
     max_instances = models.PositiveIntegerField(default=1)
     misfire_grace_time = models.PositiveIntegerField(default=3600)
     coalesce = models.BooleanField(default=True)

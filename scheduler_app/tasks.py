@@ -1,14 +1,21 @@
 """Celery tasks: thin shells over the execution service."""
+import logging
+
 from celery import shared_task
 from django.utils.dateparse import parse_datetime
 
 from scheduler_app.services.executions import execution_run
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(name="scheduler_app.tasks.run_job", ignore_result=True)
 def run_job(job_id: str, scheduled_for: str | None = None, execution_id: str | None = None) -> str | None:
     """Run one job once: for the slot beat fired (``scheduled_for``, ISO 8601) or for a queued
     manual execution (``execution_id``)."""
+    if not scheduled_for and not execution_id:
+        logger.error("run_job for job %s carries neither a slot nor an execution; ignored", job_id)
+        return None
     slot = parse_datetime(scheduled_for) if scheduled_for else None
     execution = execution_run(job_id=job_id, scheduled_for=slot, execution_id=execution_id)
     return str(execution.pk) if execution else None

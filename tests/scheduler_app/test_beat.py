@@ -29,22 +29,31 @@ def test_interval_slot_is_last_run_plus_interval():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_scheduler_adds_scheduled_for_to_job_messages(settings):
+def test_scheduler_sends_each_message_with_its_own_slot(monkeypatch):
     from django_celery_beat.models import PeriodicTask
 
+    import scheduler_app.tasks  # noqa: F401  (registers run_job with the app)
     from config.celery import app
     from scheduler_app.beat import SlotScheduler
+    from scheduler_app.sync import RUN_JOB_TASK
     from tests.factories import make_job
 
     job = make_job(schedule_type="interval", schedule_config={"seconds": 5})
     PeriodicTask.objects.filter(pk=job.periodic_task_id).update(
         last_run_at=datetime.now(tz=PARIS) - timedelta(seconds=7))
     scheduler = SlotScheduler(app=app, lazy=True)
+    sent = []
+    monkeypatch.setattr(app.tasks[RUN_JOB_TASK], "apply_async", lambda args, kwargs, **options: sent.append(kwargs))
     try:
         scheduler.setup_schedule()
         entry = scheduler.schedule[f"job:{job.pk}"]
-        expected = nominal_slot(entry)
-        new_entry = scheduler.reserve(entry)
-        assert new_entry.kwargs == {"job_id": str(job.pk), "scheduled_for": expected.isoformat()}
+        for _ in range(2):
+            expected = nominal_slot(entry)
+            # What celery's Scheduler.tick does with a due entry: reserve it, then send the old entry.
+            next_entry = scheduler.reserve(entry)
+            scheduler.apply_entry(entry)
+            entry = next_entry
+            assert sent[-1] == {"job_id": str(job.pk), "scheduled_for": expected.isoformat()}
+        assert sent[0]["scheduled_for"] != sent[1]["scheduled_for"]
     finally:
         scheduler._finalize.cancel()  # its exit-time sync would run after the test database is gone
