@@ -165,8 +165,10 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1.0.0",
     "SERVE_AUTHENTICATION": [],
+    "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "COMPONENT_SPLIT_REQUEST": True,
+    "PREPROCESSING_HOOKS": ["scheduler_app.api.schema.drop_slash_aliases"],
     "ENUM_NAME_OVERRIDES": {
         "ExecutionStatusEnum": "scheduler_app.models.ExecutionStatus.choices",
         "HealthStatusEnum": ["ok", "degraded", "unavailable"],

@@ -64,3 +64,8 @@ class SchedulerAutoSchema(AutoSchema):
     def get_serializer_name(self, serializer, direction):
         parts = type(serializer).__qualname__.split(".")
         return "".join(part.removesuffix("Api").removesuffix("Serializer") for part in parts)
+
+
+def drop_slash_aliases(endpoints):
+    """Each route also answers with a trailing slash; document it once, as the seed spells it."""
+    return [endpoint for endpoint in endpoints if not endpoint[0].endswith("/")]

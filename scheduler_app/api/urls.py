@@ -1,6 +1,6 @@
 """API routes, mounted at /scheduler/ by config/urls.py. Paths are the seed's (no trailing
 slash; one is tolerated). Anything else under /scheduler/ gets a JSON 404, not an HTML page."""
-from django.urls import re_path
+from django.urls import path, re_path
 from drf_spectacular.renderers import (
     OpenApiJsonRenderer,
     OpenApiJsonRenderer2,
@@ -24,7 +24,6 @@ from scheduler_app.api.jobs import (
 from scheduler_app.api.system import HealthApi, StatsApi
 
 app_name = "scheduler_api"
-JOB = r"jobs/(?P<job_id>[^/]+)"
 
 
 class NotFoundApi(APIView):
@@ -38,19 +37,25 @@ class NotFoundApi(APIView):
         raise NotFound("No such endpoint.")
 
 
+ROUTES = [
+    ("jobs", JobsApi, "jobs"),
+    ("jobs/<str:job_id>", JobApi, "job"),
+    ("jobs/<str:job_id>/toggle", JobToggleApi, "job-toggle"),
+    ("jobs/<str:job_id>/run", JobRunApi, "job-run"),
+    ("jobs/<str:job_id>/history", JobHistoryApi, "job-history"),
+    ("jobs/<str:job_id>/next-runs", JobNextRunsApi, "job-next-runs"),
+    ("stats", StatsApi, "stats"),
+    ("health", HealthApi, "health"),
+]
+
 urlpatterns = [
-    re_path(r"^jobs/?$", JobsApi.as_view(), name="jobs"),
-    re_path(rf"^{JOB}/?$", JobApi.as_view(), name="job"),
-    re_path(rf"^{JOB}/toggle/?$", JobToggleApi.as_view(), name="job-toggle"),
-    re_path(rf"^{JOB}/run/?$", JobRunApi.as_view(), name="job-run"),
-    re_path(rf"^{JOB}/history/?$", JobHistoryApi.as_view(), name="job-history"),
-    re_path(rf"^{JOB}/next-runs/?$", JobNextRunsApi.as_view(), name="job-next-runs"),
-    re_path(r"^stats/?$", StatsApi.as_view(), name="stats"),
-    re_path(r"^health/?$", HealthApi.as_view(), name="health"),
-    re_path(r"^schema/?$", SpectacularAPIView.as_view(
+    *(path(route, view.as_view(), name=name) for route, view, name in ROUTES),
+    # The same with a trailing slash (left out of the OpenAPI document by schema.drop_slash_aliases).
+    *(path(f"{route}/", view.as_view()) for route, view, _ in ROUTES),
+    path("schema", SpectacularAPIView.as_view(
         # JSON unless YAML is asked for (Accept or ?format=yaml)
         renderer_classes=[OpenApiJsonRenderer2, OpenApiJsonRenderer, OpenApiYamlRenderer, OpenApiYamlRenderer2]
     ), name="schema"),
-    re_path(r"^docs/?$", SpectacularSwaggerView.as_view(url_name="scheduler_api:schema"), name="docs"),
+    path("docs", SpectacularSwaggerView.as_view(url_name="scheduler_api:schema"), name="docs"),
     re_path(r"^.*$", NotFoundApi.as_view(), name="not-found"),
 ]

@@ -1,0 +1,91 @@
+"""Health (beat heartbeat, Redis, database, counts) and the OpenAPI document."""
+import pytest
+
+from scheduler_app import heartbeat
+from tests.factories import make_job
+
+pytestmark = pytest.mark.django_db
+
+
+class FakeRedis:
+    def __init__(self):
+        self.values = {}
+
+    def set(self, key, value, ex=None):
+        self.values[key] = (value, ex)
+
+    def get(self, key):
+        return self.values.get(key, (None, None))[0]
+
+    def ping(self):
+        return True
+
+
+@pytest.fixture
+def fake_redis(monkeypatch):
+    fake = FakeRedis()
+    monkeypatch.setattr(heartbeat, "_client", lambda url: fake)
+    monkeypatch.setattr("scheduler_app.stats.redis_ping", lambda url: True)
+    return fake
+
+
+def test_health_without_redis_or_beat_is_degraded(anon):
+    make_job()
+    make_job(enabled=False)
+    body = anon.get("/scheduler/health").json()
+    assert body == {"status": "degraded", "scheduler_running": False, "redis_connected": False,
+                    "database": "ok", "total_jobs": 2, "enabled_jobs": 1}
+
+
+def test_health_ok_when_a_beat_heartbeat_is_fresh(anon, fake_redis):
+    assert anon.get("/scheduler/health").json()["scheduler_running"] is False
+    assert heartbeat.beat_heartbeat_write(force=True)
+    body = anon.get("/scheduler/health").json()
+    assert body["status"] == "ok" and body["scheduler_running"] is True and body["redis_connected"] is True
+    _, ttl = fake_redis.values[heartbeat.HEARTBEAT_KEY]
+    assert ttl >= heartbeat.MIN_TTL_SECONDS
+
+
+def test_beat_tick_writes_the_heartbeat(fake_redis, monkeypatch):
+    from scheduler_app.beat import SlotScheduler
+
+    monkeypatch.setattr(heartbeat, "_last_write", 0.0)
+    monkeypatch.setattr("django_celery_beat.schedulers.DatabaseScheduler.tick", lambda self, *a, **k: 5.0)
+    assert SlotScheduler.tick(object.__new__(SlotScheduler)) == 5.0
+    assert heartbeat.beat_heartbeat_read()["pid"] > 0
+
+
+def test_heartbeat_write_survives_redis_being_down(monkeypatch, settings):
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"
+    heartbeat._client.cache_clear()
+    assert heartbeat.beat_heartbeat_write(force=True) is False
+    assert heartbeat.beat_heartbeat_read() is None
+
+
+def test_schema_is_openapi_3_with_config_shapes(anon):
+    response = anon.get("/scheduler/schema")
+    assert response.status_code == 200
+    schema = response.json()
+    assert schema["openapi"].startswith("3.")
+    paths = schema["paths"]
+    for path in ["/scheduler/jobs", "/scheduler/jobs/{job_id}", "/scheduler/jobs/{job_id}/toggle",
+                 "/scheduler/jobs/{job_id}/run", "/scheduler/jobs/{job_id}/history",
+                 "/scheduler/jobs/{job_id}/next-runs", "/scheduler/stats", "/scheduler/health"]:
+        assert path in paths
+    job = schema["components"]["schemas"]["JobCreateInputRequest"]["properties"]
+    titles = [variant["title"] for variant in job["schedule_config"]["anyOf"]]
+    assert titles == [f"schedule_config for schedule_type={t}" for t in ["daily", "weekly", "interval", "cron",
+                                                                         "manual"]]
+    daily = job["schedule_config"]["anyOf"][0]
+    assert daily["properties"]["hour"]["maximum"] == 23 and daily["additionalProperties"] is False
+    visitor = job["bot_config"]["anyOf"][1]
+    assert visitor["properties"]["limit"]["maximum"] == 500
+    assert visitor["properties"]["keywords"]["nullable"] is True
+    assert schema["components"]["securitySchemes"]["ApiKeyAuth"] == {"type": "apiKey", "in": "header",
+                                                                      "name": "X-API-Key"}
+
+
+def test_schema_yaml_and_docs_page(anon):
+    assert anon.get("/scheduler/schema?format=yaml").content.startswith(b"openapi:")
+    docs = anon.get("/scheduler/docs")
+    assert docs.status_code == 200 and b"swagger" in docs.content.lower()
