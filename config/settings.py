@@ -135,8 +135,8 @@ SCHEDULER_API_KEY = os.environ.get("SCHEDULER_API_KEY", "")
 # Bot type -> dotted path of the callable that runs it (see bots/runner.py). Overridable as JSON
 # so test processes (worker under test) can plug in a test runner.
 BOT_RUNNERS = {
-    "birthday": "bots.runner.not_built",
-    "visitor": "bots.runner.not_built",
+    "birthday": "bots.birthday.run",
+    "visitor": "bots.visitor.run",
 }
 BOT_RUNNERS.update(json.loads(os.environ.get("BOT_RUNNERS", "{}")))
 
@@ -188,3 +188,27 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+
+# --- Bots -----------------------------------------------------------------------------------
+# Everything the birthday and visitor bots read (bots/). Pauses, quotas and limits are here so
+# operators tune them without a deploy; tests set the pauses to zero.
+LINKEDIN_BASE_URL = os.environ.get("LINKEDIN_BASE_URL", "https://www.linkedin.com").rstrip("/")
+# Playwright storage-state file carrying the session (li_at cookie); `manage.py linkedin_login` writes it.
+LINKEDIN_STORAGE_STATE = Path(os.environ.get("LINKEDIN_STORAGE_STATE", VAR_DIR / "linkedin-state.json"))
+# A system Chromium (Debian's /usr/bin/chromium) instead of Playwright's download, when set.
+PLAYWRIGHT_CHROMIUM_EXECUTABLE = os.environ.get("PLAYWRIGHT_CHROMIUM_EXECUTABLE", "")
+BOT_HEADLESS = env_bool("BOT_HEADLESS", True)
+BOT_RUN_TIME_LIMIT = float(os.environ.get("BOT_RUN_TIME_LIMIT") or 900)  # seconds, hard, per run
+BOT_ACTION_TIMEOUT_MS = env_int("BOT_ACTION_TIMEOUT_MS", 15000)  # one page load / one element wait
+BOT_SCROLL_WAIT_MS = env_int("BOT_SCROLL_WAIT_MS", 3000)  # how long a lazy list may take to grow
+BOT_SEND_CONFIRM_MS = env_int("BOT_SEND_CONFIRM_MS", 10000)  # until a sent message shows in the thread
+BOT_PAUSE_MIN_SECONDS = float(os.environ.get("BOT_PAUSE_MIN_SECONDS") or 2)
+BOT_PAUSE_MAX_SECONDS = float(os.environ.get("BOT_PAUSE_MAX_SECONDS") or 6)
+BOT_MESSAGES_PER_DAY = env_int("BOT_MESSAGES_PER_DAY", 15)
+BOT_MESSAGES_PER_WEEK = env_int("BOT_MESSAGES_PER_WEEK", 100)
+BOT_VISITS_PER_DAY = env_int("BOT_VISITS_PER_DAY", 100)
+BOT_VISIT_SKIP_DAYS = env_int("BOT_VISIT_SKIP_DAYS", 30)  # a profile visited this recently is skipped
+BOT_SEARCH_MAX_PAGES = env_int("BOT_SEARCH_MAX_PAGES", 100)
+# "HH:MM-HH:MM" in the job's timezone; outside it the bots refuse to act. Empty: any time.
+BOT_WORKING_HOURS = os.environ.get("BOT_WORKING_HOURS", "")
+# --- End of Bots ----------------------------------------------------------------------------

@@ -1,0 +1,175 @@
+"""One headless Chromium per run, on its own thread, always closed, with a hard time limit.
+
+Why a thread: Playwright's sync API runs an asyncio loop in the thread that starts it, and
+Django refuses ORM calls from a thread with a running loop. So the browser lives on a thread
+of its own and the bot (which reads and writes the database) calls into it; every call waits
+at most until the run's deadline. When the deadline passes, the run's Chromium processes are
+killed (found by a marker switch on their command line), which unblocks the browser thread,
+and the run fails with "time limit". The same sweep runs on every exit, so no Chromium
+outlives its run (LINKEDIN.md lesson 5: small machines run these bots).
+"""
+import contextlib
+import logging
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from pathlib import Path
+from typing import Any, TypeVar, cast
+
+import psutil
+from django.conf import settings
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import sync_playwright
+
+from bots.driver import LinkedInDriver
+from bots.runner import BotError
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# Root in a container has no user namespaces for Chromium's sandbox; the rest keeps an idle
+# browser from fetching updates and spending memory on a GPU process nobody needs.
+LAUNCH_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-gpu"]
+MARKER_SWITCH = "--bot-run-marker="
+CLOSE_GRACE_SECONDS = 15
+
+
+def chromium_processes(marker: str | None = None) -> list[psutil.Process]:
+    """This process's Chromium descendants; with ``marker``, only the run that carries it."""
+    found = []
+    for proc in psutil.Process().children(recursive=True):
+        try:
+            cmdline = proc.cmdline()
+            name = proc.name().lower()
+        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+            continue
+        if "chrom" not in name and not any("chrom" in part.lower() for part in cmdline[:1]):
+            continue
+        if marker is None or any(part == MARKER_SWITCH + marker for part in cmdline):
+            found.append(proc)
+    return found
+
+
+def _kill_run_processes(marker: str) -> int:
+    victims: dict[int, psutil.Process] = {}
+    for root in chromium_processes(marker):
+        victims[root.pid] = root
+        with contextlib.suppress(psutil.Error):
+            for child in root.children(recursive=True):
+                victims[child.pid] = child
+    for proc in victims.values():
+        with contextlib.suppress(psutil.Error):
+            proc.kill()
+    psutil.wait_procs(list(victims.values()), timeout=5)
+    return len(victims)
+
+
+class BrowserSession:
+    """Chromium + a logged-in context, driven from one thread; use as a context manager."""
+
+    def __init__(self, *, time_limit: float, storage_state: Path | None = None) -> None:
+        self.time_limit = time_limit
+        self.deadline = time.monotonic() + time_limit
+        self.storage_state = Path(storage_state or settings.LINKEDIN_STORAGE_STATE)
+        self.marker = uuid.uuid4().hex
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chromium")
+        self._playwright: Any = None
+        self._browser: Any = None
+        self._driver: LinkedInDriver | None = None
+        self.timed_out = False
+
+    # --- on the browser thread -----------------------------------------------------------------
+    def _open(self) -> None:
+        self._playwright = sync_playwright().start()
+        launch: dict[str, Any] = {
+            "headless": settings.BOT_HEADLESS,
+            "args": [*LAUNCH_ARGS, MARKER_SWITCH + self.marker],
+        }
+        if settings.PLAYWRIGHT_CHROMIUM_EXECUTABLE:
+            launch["executable_path"] = settings.PLAYWRIGHT_CHROMIUM_EXECUTABLE
+        self._browser = self._playwright.chromium.launch(**launch)
+        context = self._browser.new_context(storage_state=str(self.storage_state), locale="en-US")
+        context.set_default_timeout(settings.BOT_ACTION_TIMEOUT_MS)
+        self._driver = LinkedInDriver(
+            page=context.new_page(),
+            base_url=settings.LINKEDIN_BASE_URL,
+            action_timeout_ms=settings.BOT_ACTION_TIMEOUT_MS,
+            scroll_wait_ms=settings.BOT_SCROLL_WAIT_MS,
+            send_confirm_ms=settings.BOT_SEND_CONFIRM_MS,
+        )
+
+    def _close(self) -> None:
+        for thing, step in ((self._browser, "close"), (self._playwright, "stop")):
+            if thing is not None:
+                with contextlib.suppress(Exception):
+                    getattr(thing, step)()
+
+    # --- on the caller's thread ----------------------------------------------------------------
+    def remaining(self) -> float:
+        return max(self.deadline - time.monotonic(), 0.0)
+
+    def _call(self, fn: Callable[..., T], *args: Any, what: str, **kwargs: Any) -> T:
+        if self.remaining() <= 0:
+            raise self._time_up(what)
+        future = self._executor.submit(fn, *args, **kwargs)
+        try:
+            return future.result(timeout=self.remaining())
+        except FutureTimeout:
+            _kill_run_processes(self.marker)
+            raise self._time_up(what) from None
+        except PlaywrightError as exc:
+            if self.timed_out:
+                raise self._time_up(what) from None
+            first_line = str(exc.message if hasattr(exc, "message") else exc).splitlines()[0]
+            raise BotError(f"browser error while {what}: {first_line}") from exc
+
+    def _time_up(self, what: str) -> BotError:
+        self.timed_out = True
+        return BotError(f"time limit of {self.time_limit:g}s reached while {what}; the browser was closed")
+
+    def __enter__(self) -> LinkedInDriver:
+        if not self.storage_state.is_file():
+            raise BotError(
+                f"no LinkedIn session: {self.storage_state} does not exist; "
+                "save one with `python manage.py linkedin_login` (LINKEDIN_STORAGE_STATE)"
+            )
+        try:
+            self._call(self._open, what="starting Chromium")
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+        return cast(LinkedInDriver, _DriverProxy(self))
+
+    def __exit__(self, *exc_info: object) -> None:
+        close = self._executor.submit(self._close)
+        try:
+            close.result(timeout=CLOSE_GRACE_SECONDS)
+        except (FutureTimeout, Exception):
+            logger.warning("Chromium of run %s did not close cleanly; killing it", self.marker)
+        killed = _kill_run_processes(self.marker)
+        if killed:
+            logger.warning("killed %d leftover Chromium process(es) of run %s", killed, self.marker)
+        self._executor.shutdown(wait=not self.timed_out, cancel_futures=True)
+
+
+class _DriverProxy:
+    """Looks like a LinkedInDriver; each method call runs on the browser thread under the deadline."""
+
+    def __init__(self, session: BrowserSession) -> None:
+        self._session = session
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        method = getattr(self._session._driver, name)
+        what = name.replace("_", " ")
+        return lambda *args, **kwargs: self._session._call(method, *args, what=what, **kwargs)
+
+
+@contextlib.contextmanager
+def linkedin_browser(*, time_limit: float | None = None) -> Iterator[tuple[LinkedInDriver, BrowserSession]]:
+    """The driver for one run and its session (for the deadline); closes Chromium on every exit."""
+    session = BrowserSession(time_limit=time_limit if time_limit is not None else settings.BOT_RUN_TIME_LIMIT)
+    with session as driver:
+        yield driver, session

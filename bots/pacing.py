@@ -1,0 +1,44 @@
+"""When a bot may act: the working-hours window, and human-like pauses between actions.
+
+Both exist for the account's sake: a burst of identical actions at 3 a.m. is what gets an
+account restricted. Pauses are settings so tests run them at zero.
+"""
+import random
+import time
+from datetime import datetime
+from datetime import time as clock
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+
+from bots.runner import BotError
+
+
+def _parse_window(spec: str) -> tuple[clock, clock]:
+    try:
+        start, end = (clock.fromisoformat(part.strip()) for part in spec.split("-"))
+    except ValueError:
+        raise BotError(f"BOT_WORKING_HOURS {spec!r} is not a window like '09:00-19:00'") from None
+    return start, end
+
+
+def working_hours_check(*, timezone: str, now: datetime | None = None) -> None:
+    """Refuse to act outside BOT_WORKING_HOURS (in the job's timezone); a window may span midnight."""
+    spec = settings.BOT_WORKING_HOURS.strip()
+    if not spec:
+        return
+    start, end = _parse_window(spec)
+    local = (now or datetime.now(ZoneInfo("UTC"))).astimezone(ZoneInfo(timezone)).time()
+    inside = start <= local < end if start <= end else (local >= start or local < end)
+    if not inside:
+        raise BotError(f"outside working hours: it is {local:%H:%M} in {timezone}, bots act only {spec}")
+
+
+def human_pause(*, deadline: float | None = None) -> None:
+    """Sleep a random while between BOT_PAUSE_MIN_SECONDS and BOT_PAUSE_MAX_SECONDS (never past the deadline)."""
+    low, high = settings.BOT_PAUSE_MIN_SECONDS, max(settings.BOT_PAUSE_MAX_SECONDS, settings.BOT_PAUSE_MIN_SECONDS)
+    seconds = random.uniform(low, high) if high > 0 else 0
+    if deadline is not None:
+        seconds = min(seconds, max(deadline - time.monotonic(), 0))
+    if seconds > 0:
+        time.sleep(seconds)

@@ -1,0 +1,93 @@
+"""What the sandbox shows: birthdays, people to search, and which faults are on.
+
+A birthday is either ``when`` (the card's words, verbatim) or ``days_ago`` (+ ``lang``), the
+latter rendered on each request so the default demo stays "today" every day.
+"""
+import copy
+from datetime import date, timedelta
+from typing import Any
+
+SESSION_COOKIE = "li_at"
+SESSION_TOKEN = "sandbox-session"
+WRONG_PERSON = {"slug": "someone-else", "name": "Someone Else"}
+DECOY = {"slug": "rita-recruiter", "name": "Rita Recruiter"}
+
+FAULTS: dict[str, Any] = {
+    "wrong_recipient": [],  # slugs whose message button opens a conversation with WRONG_PERSON
+    "no_echo": [],  # slugs whose sent message never shows in the thread (outcome unknown)
+    "stale_cards": False,  # every re-render of the list reverses its order
+    "missing_button": False,  # cards have no message button
+    "slow_ms": 0,  # every page answers this late
+    "expired_session": False,  # every page redirects to /authwall
+    "decoy_overlay": True,  # another conversation is open when the birthday page loads
+}
+
+_FIRST = ["Alice", "Bruno", "Chloé", "David", "Emma", "Farid", "Gaëlle", "Hugo", "Inès", "Jules", "Karim", "Léa",
+          "Marc", "Nora", "Oscar", "Paula", "Quentin", "Rose", "Sami", "Tess", "Ugo", "Vera", "Willy", "Yanis", "Zoé"]
+_LAST = ["Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand", "Leroy", "Moreau"]
+_CITIES = ["Paris", "Lyon", "Nantes", "Lille", "Bordeaux"]
+
+
+def person(index: int) -> dict[str, str]:
+    first, last = _FIRST[index % len(_FIRST)], _LAST[index % len(_LAST)]
+    slug = f"{first}-{last}-{index}".lower().translate(str.maketrans("éëè", "eee"))
+    return {
+        "slug": slug,
+        "name": f"{first} {last}",
+        "headline": ["Python developer", "Data engineer", "Product manager", "Recruiter"][index % 4],
+        "location": _CITIES[index % len(_CITIES)],
+    }
+
+
+def default_scenario() -> dict[str, Any]:
+    people = [person(i) for i in range(25)]
+    birthdays = [
+        {**people[0], "days_ago": 0},
+        {**people[1], "days_ago": 0, "lang": "fr"},
+        {**people[2], "days_ago": 1},
+        {**people[3], "days_ago": 3, "lang": "fr"},
+        {**people[4], "days_ago": 5, "style": "date"},
+        {**people[5], "days_ago": 6, "lang": "fr", "style": "date"},
+        {**people[6], "days_ago": 20, "style": "date"},
+    ]
+    return {
+        "birthdays": birthdays,
+        "people": people,
+        "page_size": 10,
+        "batch_size": 4,
+        "language": "en",
+        # "today" for cards given as days_ago: the timezone the bots' jobs run in.
+        "timezone": "Europe/Paris",
+        "faults": copy.deepcopy(FAULTS),
+    }
+
+
+def scenario_merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    merged = copy.deepcopy(base)
+    for key, value in changes.items():
+        if key == "faults":
+            unknown = set(value) - set(FAULTS)
+            if unknown:
+                raise ValueError(f"unknown fault(s): {sorted(unknown)}; known: {sorted(FAULTS)}")
+            merged["faults"].update(value)
+        else:
+            merged[key] = value
+    return merged
+
+
+_EN_MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+_FR_MONTHS = ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."]
+
+
+def when_text(birthday: dict[str, Any], *, today: date, default_lang: str) -> str:
+    """The card's words for when the birthday was, as LinkedIn writes them in each language."""
+    if birthday.get("when"):
+        return birthday["when"]
+    days = int(birthday.get("days_ago", 0))
+    lang = birthday.get("lang", default_lang)
+    if birthday.get("style") == "date":
+        day = today - timedelta(days=days)
+        return f"{_EN_MONTHS[day.month - 1]} {day.day}" if lang == "en" else f"le {day.day} {_FR_MONTHS[day.month - 1]}"
+    if lang == "fr":
+        return {0: "Aujourd\u2019hui", 1: "Hier"}.get(days, f"Il y a {days} jours")
+    return {0: "Today", 1: "Yesterday"}.get(days, f"{days} days ago")

@@ -1,0 +1,1 @@
+"""Writes of the bots app: contacts, claims on messages and visits (quotas), blacklist."""

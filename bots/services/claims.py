@@ -1,0 +1,105 @@
+"""Claims: a message or a visit is written down *before* the browser acts.
+
+Writing first is what makes the safety rules hold across workers: the quota count includes
+work in flight, and the (contact, birthday) unique constraint stops a second worker before it
+types anything. Each claim runs in one transaction holding the quota's lock row
+(``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite's IMMEDIATE transactions serialise writers),
+so two workers cannot both see "one message left" and both send.
+"""
+from dataclasses import dataclass
+from datetime import date
+from uuid import UUID
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from bots.models import BirthdayMessage, Contact, MessageStatus, ProfileVisit, QuotaLock, VisitStatus
+from bots.selectors import (
+    birthday_message_get,
+    day_start,
+    message_quota_left,
+    visit_latest,
+    visits_counted_since,
+)
+
+MESSAGES_LOCK = "messages"
+VISITS_LOCK = "visits"
+
+
+@dataclass
+class ClaimRefused(Exception):
+    """Not this contact: ``reason`` goes to the run's result; ``stop`` ends the run (a quota is spent)."""
+
+    reason: str
+    stop: bool = False
+
+    def __str__(self) -> str:
+        return self.reason
+
+
+def message_claim(
+    *, contact: Contact, birthday: date, days_late: int, text: str, execution_id: UUID | None
+) -> BirthdayMessage:
+    """Reserve the one message this contact gets for this birthday, within the quotas, or refuse."""
+    QuotaLock.objects.get_or_create(name=MESSAGES_LOCK)
+    try:
+        with transaction.atomic():
+            QuotaLock.objects.select_for_update().get(name=MESSAGES_LOCK)
+            existing = birthday_message_get(contact=contact, birthday=birthday)
+            if existing is not None and existing.status != MessageStatus.FAILED:
+                raise ClaimRefused(f"already wished for the birthday of {birthday:%Y-%m-%d} ({existing.status})")
+            left, quota = message_quota_left()
+            if left <= 0:
+                raise ClaimRefused(f"{quota} reached", stop=True)
+            fields = {
+                "days_late": days_late,
+                "status": MessageStatus.CLAIMED,
+                "text": text,
+                "error": "",
+                "execution_id": execution_id,
+                "claimed_at": timezone.now(),
+                "sent_at": None,
+            }
+            if existing is not None:
+                # A failed attempt sent nothing, so this birthday may be retried; the status
+                # condition makes the takeover happen once even if two workers try.
+                if not BirthdayMessage.objects.filter(pk=existing.pk, status=MessageStatus.FAILED).update(**fields):
+                    raise ClaimRefused(f"already wished for the birthday of {birthday:%Y-%m-%d}")
+                existing.refresh_from_db()
+                return existing
+            return BirthdayMessage.objects.create(contact=contact, birthday=birthday, **fields)
+    except IntegrityError:
+        raise ClaimRefused(f"already wished for the birthday of {birthday:%Y-%m-%d} (by another run)") from None
+
+
+def message_finish(*, message: BirthdayMessage, status: str, error: str = "") -> BirthdayMessage:
+    """Record what the browser saw: sent (in the thread), unknown (clicked, not seen) or failed (not sent)."""
+    message.status = status
+    message.error = error
+    message.sent_at = timezone.now() if status == MessageStatus.SENT else None
+    message.save(update_fields=["status", "error", "sent_at"])
+    return message
+
+
+def visit_claim(*, contact: Contact, execution_id: UUID | None) -> ProfileVisit:
+    """Reserve a visit within the daily cap, unless this profile was visited in the skip window."""
+    QuotaLock.objects.get_or_create(name=VISITS_LOCK)
+    with transaction.atomic():
+        QuotaLock.objects.select_for_update().get(name=VISITS_LOCK)
+        recent = visit_latest(contact=contact, within_days=settings.BOT_VISIT_SKIP_DAYS)
+        if recent is not None:
+            raise ClaimRefused(
+                f"visited on {timezone.localtime(recent.visited_at):%Y-%m-%d}, "
+                f"within {settings.BOT_VISIT_SKIP_DAYS} days"
+            )
+        if visits_counted_since(day_start()) >= settings.BOT_VISITS_PER_DAY:
+            raise ClaimRefused(f"daily quota of {settings.BOT_VISITS_PER_DAY} visits reached", stop=True)
+        return ProfileVisit.objects.create(contact=contact, execution_id=execution_id, status=VisitStatus.CLAIMED)
+
+
+def visit_finish(*, visit: ProfileVisit, status: str, error: str = "") -> ProfileVisit:
+    visit.status = status
+    visit.error = error
+    visit.save(update_fields=["status", "error"])
+    return visit

@@ -1,0 +1,89 @@
+"""The visitor bot: open people's profiles from a search, so they see who looked.
+
+Walks the people search page by page until ``limit`` profiles are visited or a page comes
+back empty. A profile visited within BOT_VISIT_SKIP_DAYS is skipped, and each visit is
+claimed in the database (daily cap across workers) before the browser opens the profile.
+"""
+from django.conf import settings
+
+from bots.browser import linkedin_browser
+from bots.driver import ContactProblem, PageChanged
+from bots.models import VisitStatus
+from bots.pacing import human_pause, working_hours_check
+from bots.report import RunReport
+from bots.runner import BotOutcome, BotRun
+from bots.selectors import blacklist_reason, day_start, visit_latest, visits_counted_since
+from bots.services.claims import ClaimRefused, visit_claim, visit_finish
+from bots.services.contacts import contact_upsert
+from scheduler_app.configs import VisitorBotConfig
+
+
+def search_words(config: VisitorBotConfig) -> str:
+    """Location goes in as words: LinkedIn's ``geoUrn`` wants an id the bot does not have."""
+    return " ".join(part.strip() for part in (config.keywords, config.location) if part and part.strip())
+
+
+def run(bot_run: BotRun) -> BotOutcome:
+    config = VisitorBotConfig.model_validate({**bot_run.config, "dry_run": bot_run.dry_run})
+    working_hours_check(timezone=bot_run.timezone)
+    keywords = search_words(config)
+    report = RunReport(dry_run=config.dry_run, extra={"keywords": keywords, "pages": 0})
+    seen: set[str] = set()
+    done = 0
+    dry_run_budget = settings.BOT_VISITS_PER_DAY - visits_counted_since(day_start())
+    with linkedin_browser() as (driver, session):
+        driver.ensure_logged_in()
+        for page_number in range(1, settings.BOT_SEARCH_MAX_PAGES + 1):
+            if done >= config.limit or report.stopped:
+                break
+            results = driver.search_people(keywords=keywords, page_number=page_number)
+            if not results:
+                break
+            report.extra["pages"] = page_number
+            for person in results:
+                if done >= config.limit:
+                    report.stopped = f"limit ({config.limit}) reached"
+                    break
+                if person.slug in seen:
+                    continue
+                seen.add(person.slug)
+                contact = contact_upsert(slug=person.slug, name=person.name)
+                if reason := blacklist_reason(slug=person.slug, name=person.name):
+                    report.add(name=person.name, slug=person.slug, status="skipped", reason=reason)
+                    continue
+                if config.dry_run:
+                    recent = visit_latest(contact=contact, within_days=settings.BOT_VISIT_SKIP_DAYS)
+                    if recent is not None:
+                        report.add(name=person.name, slug=person.slug, status="skipped",
+                                   reason=f"visited within {settings.BOT_VISIT_SKIP_DAYS} days")
+                        continue
+                    if done >= dry_run_budget:
+                        report.stopped = f"daily quota of {settings.BOT_VISITS_PER_DAY} visits reached"
+                        break
+                    report.add(name=person.name, slug=person.slug, status="would_visit")
+                    done += 1
+                    continue
+                try:
+                    visit = visit_claim(contact=contact, execution_id=bot_run.execution_id)
+                except ClaimRefused as refused:
+                    report.add(name=person.name, slug=person.slug, status="skipped", reason=refused.reason)
+                    if refused.stop:
+                        report.stopped = refused.reason
+                        break
+                    continue
+                try:
+                    shown = driver.visit_profile(slug=person.slug)
+                except (ContactProblem, PageChanged) as exc:
+                    visit_finish(visit=visit, status=VisitStatus.FAILED, error=str(exc))
+                    if isinstance(exc, PageChanged):
+                        raise
+                    report.add(name=person.name, slug=person.slug, status="failed", reason=str(exc))
+                    continue
+                except BaseException as exc:
+                    visit_finish(visit=visit, status=VisitStatus.FAILED, error=f"run failed: {exc}")
+                    raise
+                visit_finish(visit=visit, status=VisitStatus.VISITED)
+                report.add(name=shown or person.name, slug=person.slug, status="visited")
+                done += 1
+                human_pause(deadline=session.deadline)
+    return BotOutcome(profiles_visited=report.count("visited"), result=report.as_result())
