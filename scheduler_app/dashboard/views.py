@@ -198,7 +198,11 @@ def job_fields_view(request: HttpRequest, part: str) -> HttpResponse:
     templates = {"schedule": "dashboard/_schedule_fields.html", "bot": "dashboard/_bot_fields.html"}
     if part not in templates:
         raise Http404("No such part")
-    return render(request, templates[part], _form_context(_form_from_query(request)))
+    response = render(request, templates[part], _form_context(_form_from_query(request)))
+    if part == "schedule":
+        # The preview box listens for this: it refreshes once the new type's inputs are in the form.
+        response["HX-Trigger-After-Settle"] = "schedule-fields-swapped"
+    return response
 
 
 @dashboard_login_required
@@ -213,7 +217,7 @@ def job_preview_view(request: HttpRequest) -> HttpResponse:
 
 def _history_context(job) -> dict:
     rows = [execution_row(e, job.timezone) for e in execution_list(job=job, limit=HISTORY_LIMIT)]
-    return {"job": job, "rows": rows, "live": any(not row.final for row in rows)}
+    return {"job": job, "rows": rows, "live": any(not row.final for row in rows), "limit": HISTORY_LIMIT}
 
 
 @dashboard_login_required
