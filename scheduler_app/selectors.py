@@ -51,3 +51,52 @@ def job_next_runs(*, job: ScheduledJob, count: int = 10, after=None) -> list:
         count=count,
         anchor=anchor if job.schedule_type == "interval" else None,
     )
+
+
+JOB_ROW_FIELDS = (
+    "id", "name", "description", "bot_type", "enabled", "schedule_type", "schedule_config", "bot_config",
+    "timezone", "max_instances", "misfire_grace_time", "coalesce", "created_at", "updated_at", "created_by",
+    "last_run_at", "last_run_status", "last_run_error", "next_run_at",
+)
+
+
+def job_list_rows(*, enabled_only: bool = False, bot_type: str | None = None) -> list[dict]:
+    """``job_list`` as plain dicts (the API's list endpoint), several times cheaper per row.
+
+    Same query and order; the rows skip model instances and Django's per-value converters
+    (regex datetime parsing, JSON decoding through the field), which were most of the time of
+    listing 1,000 jobs. SQLite hands back text for datetimes and JSON, PostgreSQL hands back
+    objects; both are handled.
+    """
+    import json
+    import uuid
+    from datetime import UTC, datetime
+
+    from django.db import connection
+
+    sql, params = job_list(enabled_only=enabled_only, bot_type=bot_type).values_list(*JOB_ROW_FIELDS).query \
+        .sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        raw_rows = cursor.fetchall()
+
+    def moment(value):
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value
+
+    def document(value):
+        return json.loads(value) if isinstance(value, str | bytes) else value
+
+    rows = []
+    for row in raw_rows:
+        item = dict(zip(JOB_ROW_FIELDS, row, strict=True))
+        item["id"] = uuid.UUID(str(item["id"])) if not isinstance(item["id"], uuid.UUID) else item["id"]
+        item["enabled"], item["coalesce"] = bool(item["enabled"]), bool(item["coalesce"])
+        item["schedule_config"], item["bot_config"] = document(item["schedule_config"]), document(item["bot_config"])
+        for name in ("created_at", "updated_at", "last_run_at", "next_run_at"):
+            item[name] = moment(item[name])
+        rows.append(item)
+    return rows

@@ -6,8 +6,11 @@ strict), so the API, the admin and the dashboard apply one set of rules and one 
 (strings stay verbatim, ``"8"`` stays a string and is refused as one) after refusing what is
 not a job field at all and what no database could store.
 """
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -131,3 +134,20 @@ class JobBodySerializer(serializers.Serializer):
             data = {}
         return self.to_internal_value(data)
 
+
+
+def iso_datetime_formatter(serializer: serializers.BaseSerializer) -> Callable[[datetime | None], str | None]:
+    """What DRF's DateTimeField outputs (ISO 8601 in the current timezone, ``Z`` for UTC),
+    with the timezone looked up once per serializer instead of once per value: hand-built
+    output serializers of long lists use it."""
+    tz = getattr(serializer, "_output_tz", None)
+    if tz is None:
+        tz = serializer._output_tz = timezone.get_current_timezone()
+
+    def iso(value: datetime | None) -> str | None:
+        if value is None:
+            return None
+        text = value.astimezone(tz).isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+    return iso

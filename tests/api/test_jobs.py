@@ -245,3 +245,18 @@ def test_unknown_paths_and_methods_are_json(client):
     assert missing.status_code == 404 and missing.json() == {"detail": "No such endpoint."}
     wrong_method = client.delete("/scheduler/jobs")
     assert wrong_method.status_code == 405 and "detail" in wrong_method.json()
+
+
+def test_list_rows_match_the_detail_answer(client):
+    """The list's fast path (plain rows) must say exactly what the detail endpoint says."""
+    job = make_job(description=None)
+    client.post(f"/scheduler/jobs/{job.pk}/run")
+    JobExecution.objects.create(job=job, trigger="manual", status="failed", error="boom")
+    from scheduler_app.services import execution_finish
+
+    execution_finish(execution=JobExecution.objects.filter(job=job).first(), status="failed", error="boom")
+    make_job(bot_type="visitor", bot_config={"keywords": "python"}, schedule_type="manual", schedule_config={})
+    listed = {row["id"]: row for row in client.get("/scheduler/jobs").json()}
+    for job_id, row in listed.items():
+        assert row == client.get(f"/scheduler/jobs/{job_id}").json()
+    assert listed[str(job.pk)]["last_run_status"] == "failed"
