@@ -1,0 +1,115 @@
+"""The visitor bot in real headless Chromium against the sandbox's people search and profiles.
+
+Default sandbox scenario: 25 people, 10 per search page; every 4th is a "Python developer",
+cities cycle Paris, Lyon, Nantes, Lille, Bordeaux.
+"""
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from bots import linkedin_locators
+from bots.models import BlacklistEntry, Contact, ProfileVisit, VisitStatus
+from bots.runner import BotError
+from bots.sandbox.scenario import person
+from tests.bots.helpers import by_status, run_visitor
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db]
+
+
+def visited(sandbox) -> list[str]:
+    return [v["slug"] for v in sandbox.state()["visits"]]
+
+
+def test_visitor_walks_result_pages_up_to_the_limit(sandbox):
+    outcome = run_visitor(limit=12)
+
+    slugs = visited(sandbox)
+    assert outcome.profiles_visited == 12
+    assert slugs == [person(i)["slug"] for i in range(12)]  # page 1 then page 2, in order
+    assert outcome.result["pages"] == 2
+    assert outcome.result["stopped"] == "limit (12) reached"
+    assert ProfileVisit.objects.filter(status=VisitStatus.VISITED).count() == 12
+
+
+def test_visitor_stops_when_a_page_comes_back_empty(sandbox):
+    outcome = run_visitor(limit=100)
+
+    assert outcome.profiles_visited == 25
+    assert outcome.result["pages"] == 3
+
+
+def test_visitor_searches_keywords_and_location(sandbox):
+    outcome = run_visitor(limit=50, keywords="developer", location="Paris")
+
+    people = [person(i) for i in range(25)]
+    expected = [p["slug"] for p in people if p["headline"] == "Python developer" and p["location"] == "Paris"]
+    assert expected and visited(sandbox) == expected
+    assert outcome.result["keywords"] == "developer Paris"
+
+
+def test_visitor_skips_profiles_visited_in_the_last_30_days(sandbox):
+    for index, days_ago in ((0, 10), (1, 29), (2, 31)):
+        contact = Contact.objects.create(slug=person(index)["slug"], name=person(index)["name"])
+        ProfileVisit.objects.create(
+            contact=contact, status=VisitStatus.VISITED, visited_at=timezone.now() - timedelta(days=days_ago)
+        )
+
+    outcome = run_visitor(limit=3)
+
+    assert visited(sandbox) == [person(2)["slug"], person(3)["slug"], person(4)["slug"]]
+    assert by_status(outcome)["skipped"] == {person(0)["slug"], person(1)["slug"]}
+
+
+def test_visitor_second_run_visits_new_people(sandbox):
+    run_visitor(limit=5)
+    second = run_visitor(limit=5)
+
+    slugs = visited(sandbox)
+    assert len(slugs) == len(set(slugs)) == 10
+    assert second.profiles_visited == 5
+
+
+def test_visitor_daily_cap_holds_across_runs(sandbox, settings):
+    settings.BOT_VISITS_PER_DAY = 7
+
+    first = run_visitor(limit=5)
+    second = run_visitor(limit=5)
+
+    assert (first.profiles_visited, second.profiles_visited) == (5, 2)
+    assert second.result["stopped"] == "daily quota of 7 visits reached"
+    assert len(visited(sandbox)) == 7
+
+
+def test_visitor_skips_blacklisted_profiles(sandbox):
+    BlacklistEntry.objects.create(slug=person(1)["slug"])
+
+    outcome = run_visitor(limit=3)
+
+    assert visited(sandbox) == [person(0)["slug"], person(2)["slug"], person(3)["slug"]]
+    assert by_status(outcome)["skipped"] == {person(1)["slug"]}
+
+
+def test_visitor_dry_run_visits_nothing(sandbox):
+    outcome = run_visitor(limit=4, dry_run=True)
+
+    assert visited(sandbox) == []
+    assert outcome.profiles_visited == 0
+    assert by_status(outcome)["would_visit"] == {person(i)["slug"] for i in range(4)}
+    assert not ProfileVisit.objects.exists()
+
+
+def test_visitor_rotated_result_selector_is_not_a_silent_zero(sandbox, monkeypatch):
+    rotated = linkedin_locators.Locator("people search result", "li.reusable-search__result-container")
+    monkeypatch.setattr(linkedin_locators, "SEARCH_RESULT", rotated)
+
+    with pytest.raises(BotError, match=r"found no result on page 1 of the people search, yet the page links to 10"):
+        run_visitor(limit=3)
+
+
+def test_visitor_expired_session_fails_clearly(sandbox):
+    sandbox.faults(expired_session=True)
+
+    with pytest.raises(BotError, match="session expired"):
+        run_visitor(limit=3)
+    assert visited(sandbox) == []
