@@ -157,3 +157,13 @@ def test_non_staff_session_is_forbidden():
     session = APIClient()
     session.force_login(user)
     assert session.get("/scheduler/jobs").status_code == 403
+
+
+def test_apikey_bootstrap_command_uses_the_setting(anon, settings):
+    settings.SCHEDULER_API_KEY = "from-the-environment"
+    call_command("apikey", "bootstrap")
+    anon.credentials(HTTP_X_API_KEY="from-the-environment")
+    assert anon.get("/scheduler/jobs").status_code == 200
+    settings.SCHEDULER_API_KEY = ""
+    with pytest.raises(CommandError):
+        call_command("apikey", "bootstrap")

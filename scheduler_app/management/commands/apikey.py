@@ -1,8 +1,11 @@
-"""``manage.py apikey create NAME | revoke NAME_OR_PREFIX | list``: API keys for the scheduler API."""
+"""``manage.py apikey create NAME | revoke NAME_OR_PREFIX | list | bootstrap [KEY]``: API keys
+for the scheduler API. ``bootstrap`` makes ``SCHEDULER_API_KEY`` (or KEY) valid, for container
+entrypoints that do not go through ``manage.py up``."""
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from rest_framework_api_key.models import APIKey
 
-from scheduler_app.services.api_keys import api_key_create, api_key_revoke
+from scheduler_app.services.api_keys import api_key_create, api_key_ensure_bootstrap, api_key_revoke
 
 
 class Command(BaseCommand):
@@ -15,6 +18,8 @@ class Command(BaseCommand):
         revoke = sub.add_parser("revoke", help="revoke every key with this name or prefix")
         revoke.add_argument("name_or_prefix")
         sub.add_parser("list", help="list keys (never the keys themselves)")
+        bootstrap = sub.add_parser("bootstrap", help="make SCHEDULER_API_KEY (or KEY) the valid 'bootstrap' key")
+        bootstrap.add_argument("key", nargs="?", default=None)
 
     def handle(self, *args, action: str, **options):
         if action == "create":
@@ -28,6 +33,15 @@ class Command(BaseCommand):
             if not count:
                 raise CommandError(f"no usable key named or prefixed {options['name_or_prefix']!r}")
             self.stdout.write(f"revoked {count} key(s)")
+        elif action == "bootstrap":
+            key = options["key"] or settings.SCHEDULER_API_KEY
+            if not key:
+                raise CommandError("no key given and SCHEDULER_API_KEY is empty")
+            try:
+                api_key_ensure_bootstrap(key)
+            except ValueError as exc:
+                raise CommandError(str(exc)) from exc
+            self.stdout.write("bootstrap key is valid")
         else:
             for key in APIKey.objects.order_by("-created"):
                 state = "revoked" if key.revoked else ("expired" if key.has_expired else "active")
