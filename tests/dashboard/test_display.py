@@ -1,6 +1,7 @@
 """Schedules in words, relative times and the next-runs preview (with its DST warning)."""
 from datetime import UTC, datetime
 
+from bots.report import RunReport
 from scheduler_app.dashboard.display import relative, schedule_in_words, schedule_preview
 from scheduler_app.dashboard.rows import result_parts
 
@@ -73,3 +74,15 @@ def test_result_parts_turns_lists_of_dicts_into_tables_generically():
     assert details == [("dry run", "yes")]
     assert tables[0].columns == ["name", "status", "reason"]
     assert tables[0].rows == [["Ann", "sent", ""], ["Bob", "", "blacklisted"]]
+
+
+def test_result_parts_reads_the_bots_run_report():
+    report = RunReport(dry_run=True, stopped="daily quota of 15 messages")
+    report.add(name="Ann Lee", slug="ann-lee", status="would_send", days_late=0)
+    report.add(name="Bob Roe", slug="bob-roe", status="skipped", reason="blacklisted")
+    details, tables = result_parts(report.as_result())
+    assert ("summary", "would_send: 1, skipped: 1") in details
+    assert ("stopped", "daily quota of 15 messages") in details
+    assert tables[0].title == "contacts"
+    assert tables[0].columns == ["name", "profile", "status", "days_late", "reason"]
+    assert tables[0].rows[1] == ["Bob Roe", "/in/bob-roe/", "skipped", "", "blacklisted"]
