@@ -1,0 +1,74 @@
+"""Claims raced by several processes on PostgreSQL, where rows really are written concurrently.
+
+Each racer is its own process with its own connection, released at the same instant: the
+(job, scheduled_for) constraint must leave exactly one execution per slot, and the job-row
+lock must keep max_instances from being exceeded.
+"""
+import os
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from tests.support.postgres import postgres_bin_dir, postgres_server
+
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.timeout(300),
+    pytest.mark.skipif(postgres_bin_dir() is None, reason="PostgreSQL server not installed"),
+]
+ROOT = Path(__file__).resolve().parents[2]
+RACERS = 8
+
+
+@pytest.fixture(scope="module")
+def pg_env():
+    with postgres_server() as url:
+        env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings"}
+        subprocess.run([sys.executable, "manage.py", "migrate", "--noinput"], cwd=ROOT, env=env, check=True,
+                       capture_output=True)
+        yield env, url
+
+
+def run(env, *args) -> str:
+    return subprocess.run([sys.executable, "-m", "tests.support.claim_race", *args], cwd=ROOT, env=env, check=True,
+                          capture_output=True, text=True).stdout.strip()
+
+
+def race(env, job_id: str, slots: list[datetime]) -> list[str]:
+    start_at = time.time() + 4  # every racer has imported Django and connected by then
+    racers = [subprocess.Popen([sys.executable, "-m", "tests.support.claim_race", "claim", job_id, slot.isoformat(),
+                                str(start_at)], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+              for slot in slots]
+    return [racer.communicate(timeout=120)[0].strip() for racer in racers]
+
+
+def statuses(url: str, job_id: str) -> list[tuple]:
+    with psycopg.connect(url.replace("postgres://", "postgresql://")) as conn:
+        return conn.execute(
+            "SELECT status, scheduled_for FROM scheduler_app_jobexecution WHERE job_id = %s", (job_id,)
+        ).fetchall()
+
+
+def test_one_slot_claimed_by_many_processes_runs_once(pg_env):
+    env, url = pg_env
+    job_id = run(env, "setup", "10")
+    slot = datetime.now(tz=UTC).replace(microsecond=0)
+    results = race(env, job_id, [slot] * RACERS)
+    assert sorted(results) == ["none"] * (RACERS - 1) + ["running"], results
+    assert [status for status, _ in statuses(url, job_id)] == ["running"]
+
+
+def test_max_instances_holds_under_concurrent_claims(pg_env):
+    env, url = pg_env
+    job_id = run(env, "setup", "1")
+    base = datetime.now(tz=UTC).replace(microsecond=0)
+    slots = [base - timedelta(seconds=i) for i in range(RACERS)]  # distinct slots, all due
+    results = race(env, job_id, slots)
+    assert results.count("running") == 1, results
+    rows = statuses(url, job_id)
+    assert sorted(status for status, _ in rows) == ["running"] + ["skipped"] * (RACERS - 1)
