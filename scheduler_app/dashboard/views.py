@@ -87,7 +87,9 @@ def job_toggle_view(request: HttpRequest, job_id) -> HttpResponse:
 @require_POST
 def job_run_view(request: HttpRequest, job_id) -> HttpResponse:
     job = _job_or_404(job_id)
-    execution = job_run_now(job=job)
+    # Like the API's optional {"dry_run": bool}: absent means "as the job is configured".
+    dry_run = {"1": True, "0": False}.get(request.POST.get("dry_run", ""))
+    execution = job_run_now(job=job, dry_run=dry_run)
     if execution.status == ExecutionStatus.FAILED:
         messages.error(request, f"“{job.name}” could not be queued: {execution.error}")
     else:

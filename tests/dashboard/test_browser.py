@@ -215,5 +215,9 @@ def test_dashboard_on_a_phone_width_and_dst_warning_in_preview(browser, live_ser
         expect(page.locator("#preview .dst").first).to_contain_text(re.compile(r"Clocks change .*E[SD]T → E[SD]T"))
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
         shot(page, "21-phone-form-dst")
+        page.get_by_role("link", name="Stats").click()
+        expect(page.locator("#runs-chart-title")).to_be_visible()
+        shot(page, "22-phone-stats")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
     finally:
         context.close()

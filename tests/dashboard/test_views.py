@@ -194,6 +194,14 @@ def test_run_now_queues_through_the_service_and_shows_history(client_in, sent_ta
     assert 'data-status="success"' in rows and "every 2s" not in rows  # polling stops once final
 
 
+def test_run_now_can_override_dry_run_once(client_in, sent_tasks):
+    job = make_job(bot_config={"dry_run": False})
+    client_in.post(reverse("dashboard:job_run", kwargs={"job_id": job.pk}), {"dry_run": "1"})
+    assert JobExecution.objects.get(job=job).dry_run is True
+    job.refresh_from_db()
+    assert job.bot_config["dry_run"] is False
+
+
 def test_history_renders_per_contact_results_lag_and_errors(client_in, sent_tasks):
     job = make_job()
     execution = JobExecution.objects.create(job=job, trigger="manual", status="running")
