@@ -10,6 +10,8 @@ outlives its run (LINKEDIN.md lesson 5: small machines run these bots).
 """
 import contextlib
 import logging
+import os
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -33,6 +35,17 @@ T = TypeVar("T")
 # Root in a container has no user namespaces for Chromium's sandbox; the rest keeps an idle
 # browser from fetching updates and spending memory on a GPU process nobody needs.
 LAUNCH_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-gpu"]
+# BOT_CHROMIUM_LOW_MEMORY: one process instead of ~8 (browser, zygotes, GPU, network, renderers),
+# and no image decoding; the bots read text and click buttons, they never need a picture.
+LOW_MEMORY_ARGS = [
+    "--single-process",
+    "--no-zygote",
+    "--renderer-process-limit=1",
+    "--disable-extensions",
+    "--disable-features=Translate,OptimizationHints,MediaRouter,BackForwardCache",
+    "--blink-settings=imagesEnabled=false",
+]
+_ENV_LOCK = threading.Lock()
 MARKER_SWITCH = "--bot-run-marker="
 CLOSE_GRACE_SECONDS = 15
 
@@ -67,6 +80,21 @@ def _kill_run_processes(marker: str) -> int:
     return len(victims)
 
 
+def _start_playwright() -> Any:
+    """Start Playwright's Node driver with BOT_DRIVER_NODE_OPTIONS; it copies os.environ when it starts."""
+    with _ENV_LOCK:
+        previous = os.environ.get("NODE_OPTIONS")
+        if settings.BOT_DRIVER_NODE_OPTIONS:
+            os.environ["NODE_OPTIONS"] = settings.BOT_DRIVER_NODE_OPTIONS
+        try:
+            return sync_playwright().start()
+        finally:
+            if previous is None:
+                os.environ.pop("NODE_OPTIONS", None)
+            else:
+                os.environ["NODE_OPTIONS"] = previous
+
+
 class BrowserSession:
     """Chromium + a logged-in context, driven from one thread; use as a context manager."""
 
@@ -83,11 +111,10 @@ class BrowserSession:
 
     # --- on the browser thread -----------------------------------------------------------------
     def _open(self) -> None:
-        self._playwright = sync_playwright().start()
-        launch: dict[str, Any] = {
-            "headless": settings.BOT_HEADLESS,
-            "args": [*LAUNCH_ARGS, MARKER_SWITCH + self.marker],
-        }
+        self._playwright = _start_playwright()
+        args = [*LAUNCH_ARGS, *(LOW_MEMORY_ARGS if settings.BOT_CHROMIUM_LOW_MEMORY else []),
+                *settings.BOT_CHROMIUM_EXTRA_ARGS, MARKER_SWITCH + self.marker]
+        launch: dict[str, Any] = {"headless": settings.BOT_HEADLESS, "args": args}
         if settings.PLAYWRIGHT_CHROMIUM_EXECUTABLE:
             launch["executable_path"] = settings.PLAYWRIGHT_CHROMIUM_EXECUTABLE
         self._browser = self._playwright.chromium.launch(**launch)
@@ -99,6 +126,7 @@ class BrowserSession:
             action_timeout_ms=settings.BOT_ACTION_TIMEOUT_MS,
             scroll_wait_ms=settings.BOT_SCROLL_WAIT_MS,
             send_confirm_ms=settings.BOT_SEND_CONFIRM_MS,
+            recycle_page_every=settings.BOT_RECYCLE_PAGE_EVERY,
         )
 
     def _close(self) -> None:

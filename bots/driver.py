@@ -73,15 +73,27 @@ _READ_RESULTS_JS = """
 
 class LinkedInDriver:
     def __init__(self, *, page: Page, base_url: str, action_timeout_ms: int, scroll_wait_ms: int,
-                 send_confirm_ms: int) -> None:
+                 send_confirm_ms: int, recycle_page_every: int = 0) -> None:
         self.page = page
+        self.recycle_page_every = recycle_page_every
+        self._navigations = 0
         self.base_url = base_url.rstrip("/")
         self.action_timeout_ms = action_timeout_ms
         self.scroll_wait_ms = scroll_wait_ms
         self.send_confirm_ms = send_confirm_ms
 
     # --- pages and session ---------------------------------------------------------------
+    def _recycle_page(self) -> None:
+        """A tab that navigated many times keeps growing; a fresh one (same session) starts small."""
+        fresh = self.page.context.new_page()
+        self.page.close()
+        self.page = fresh
+        self._navigations = 0
+
     def _goto(self, path: str, page_name: str) -> None:
+        if self.recycle_page_every and self._navigations >= self.recycle_page_every:
+            self._recycle_page()
+        self._navigations += 1
         try:
             self.page.goto(self.base_url + path, wait_until="domcontentloaded", timeout=self.action_timeout_ms)
         except PlaywrightTimeout:

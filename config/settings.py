@@ -198,6 +198,15 @@ LINKEDIN_STORAGE_STATE = Path(os.environ.get("LINKEDIN_STORAGE_STATE", VAR_DIR /
 # A system Chromium (Debian's /usr/bin/chromium) instead of Playwright's download, when set.
 PLAYWRIGHT_CHROMIUM_EXECUTABLE = os.environ.get("PLAYWRIGHT_CHROMIUM_EXECUTABLE", "")
 BOT_HEADLESS = env_bool("BOT_HEADLESS", True)
+# Low-memory Chromium (one process, no zygote, no images): keeps a run under 400 MB on small hosts.
+BOT_CHROMIUM_LOW_MEMORY = env_bool("BOT_CHROMIUM_LOW_MEMORY", True)
+BOT_CHROMIUM_EXTRA_ARGS = os.environ.get("BOT_CHROMIUM_EXTRA_ARGS", "").split()
+# NODE_OPTIONS for Playwright's driver process (its Node heap is the other big cost of a run).
+BOT_DRIVER_NODE_OPTIONS = os.environ.get(
+    "BOT_DRIVER_NODE_OPTIONS", "--jitless --max-semi-space-size=1 --max-old-space-size=96"
+)
+# A tab grows with every page it loads: the visitor bot opens a fresh one after this many (0: never).
+BOT_RECYCLE_PAGE_EVERY = env_int("BOT_RECYCLE_PAGE_EVERY", 5)
 BOT_RUN_TIME_LIMIT = float(os.environ.get("BOT_RUN_TIME_LIMIT") or 900)  # seconds, hard, per run
 BOT_ACTION_TIMEOUT_MS = env_int("BOT_ACTION_TIMEOUT_MS", 15000)  # one page load / one element wait
 BOT_SCROLL_WAIT_MS = env_int("BOT_SCROLL_WAIT_MS", 3000)  # how long a lazy list may take to grow

@@ -8,7 +8,14 @@ import pytest
 from bots.browser import chromium_processes
 from bots.sandbox.server import SandboxClient, SandboxServer, sandbox_storage_state_write
 
-CHROMIUM = os.environ.get("PLAYWRIGHT_CHROMIUM_EXECUTABLE") or shutil.which("chromium") or ""
+# Debian's headless shell (package chromium-headless-shell) when present: what a worker should run.
+HEADLESS_SHELL = "/usr/lib/chromium/chromium-headless-shell"
+CHROMIUM = (
+    os.environ.get("PLAYWRIGHT_CHROMIUM_EXECUTABLE")
+    or (HEADLESS_SHELL if os.path.exists(HEADLESS_SHELL) else "")
+    or shutil.which("chromium")
+    or ""
+)
 
 
 @pytest.fixture(scope="session")

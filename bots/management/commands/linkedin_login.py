@@ -4,6 +4,7 @@ Opens a visible Chromium on LINKEDIN_BASE_URL's login page; you sign in (2FA inc
 as soon as a logged-in page shows the global navigation, the Playwright storage state
 (cookies, li_at among them) is written to LINKEDIN_STORAGE_STATE. The bots never see a password.
 """
+import shutil
 import time
 from pathlib import Path
 
@@ -26,8 +27,11 @@ class Command(BaseCommand):
     def handle(self, *args, timeout, output, headless, **options):
         path = Path(output or settings.LINKEDIN_STORAGE_STATE)
         launch = {"headless": headless, "args": LAUNCH_ARGS}
-        if settings.PLAYWRIGHT_CHROMIUM_EXECUTABLE:
-            launch["executable_path"] = settings.PLAYWRIGHT_CHROMIUM_EXECUTABLE
+        executable = settings.PLAYWRIGHT_CHROMIUM_EXECUTABLE
+        if executable and "headless-shell" in executable and not headless:
+            executable = shutil.which("chromium") or ""  # the headless shell cannot open a window
+        if executable:
+            launch["executable_path"] = executable
         markers = ", ".join(m.css for m in L.LOGGED_IN_MARKERS)
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(**launch)
