@@ -3,14 +3,14 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
+from scheduler_app.api.base import SchedulerApi
 from scheduler_app.stats import health_overview, stats_overview
 
 TAGS = ["scheduler"]
 
 
-class StatsApi(APIView):
+class StatsApi(SchedulerApi):
     class OutputSerializer(serializers.Serializer):
         class JobStatsSerializer(serializers.Serializer):
             job_id = serializers.UUIDField()
@@ -42,7 +42,7 @@ class StatsApi(APIView):
         return Response(StatsApi.OutputSerializer(stats_overview()).data)
 
 
-class HealthApi(APIView):
+class HealthApi(SchedulerApi):
     """No key: load balancers and ``manage.py up`` probe it."""
 
     authentication_classes: list = []
