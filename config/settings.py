@@ -198,7 +198,7 @@ LINKEDIN_STORAGE_STATE = Path(os.environ.get("LINKEDIN_STORAGE_STATE", VAR_DIR /
 # A system Chromium (Debian's /usr/bin/chromium) instead of Playwright's download, when set.
 PLAYWRIGHT_CHROMIUM_EXECUTABLE = os.environ.get("PLAYWRIGHT_CHROMIUM_EXECUTABLE", "")
 BOT_HEADLESS = env_bool("BOT_HEADLESS", True)
-# Low-memory Chromium (one process, no zygote, no images): keeps a run under 400 MB on small hosts.
+# Low-memory Chromium (one process, no zygote, no images): ~0.4 GB a run instead of ~1.2 GB (docs/benchmarks.md).
 BOT_CHROMIUM_LOW_MEMORY = env_bool("BOT_CHROMIUM_LOW_MEMORY", True)
 BOT_CHROMIUM_EXTRA_ARGS = os.environ.get("BOT_CHROMIUM_EXTRA_ARGS", "").split()
 # NODE_OPTIONS for Playwright's driver process (its Node heap is the other big cost of a run).
