@@ -15,6 +15,14 @@ from scheduler_app.validation import WRITABLE_FIELDS, merge_update, validate_job
 logger = logging.getLogger(__name__)
 
 
+def _locked(job: ScheduledJob) -> ScheduledJob:
+    """The job re-read under a row lock, so concurrent writers of one job take turns.
+
+    ``of=("self",)``: PostgreSQL cannot lock the nullable side of the periodic_task join.
+    """
+    return ScheduledJob.objects.select_for_update(of=("self",)).select_related("periodic_task").get(pk=job.pk)
+
+
 def _job_values(job: ScheduledJob) -> dict[str, Any]:
     return {name: getattr(job, name) for name in WRITABLE_FIELDS}
 
@@ -42,7 +50,7 @@ def job_create(*, data: dict[str, Any], created_by: str = "system") -> Scheduled
 def job_update(*, job: ScheduledJob, changes: dict[str, Any]) -> ScheduledJob:
     """Partial update: only the given fields change; bot_type never does."""
     with transaction.atomic():
-        job = ScheduledJob.objects.select_for_update().select_related("periodic_task").get(pk=job.pk)
+        job = _locked(job)
         values = validate_job_data(merge_update(_job_values(job), changes))
         for name, value in values.items():
             setattr(job, name, value)
@@ -52,14 +60,14 @@ def job_update(*, job: ScheduledJob, changes: dict[str, Any]) -> ScheduledJob:
 def job_toggle(*, job: ScheduledJob, enabled: bool | None = None) -> ScheduledJob:
     """Set ``enabled``; with no value, flip it."""
     with transaction.atomic():
-        job = ScheduledJob.objects.select_for_update().select_related("periodic_task").get(pk=job.pk)
+        job = _locked(job)
         job.enabled = (not job.enabled) if enabled is None else enabled
         return _save_and_sync(job)
 
 
 def job_delete(*, job: ScheduledJob) -> None:
     with transaction.atomic():
-        job = ScheduledJob.objects.select_for_update().select_related("periodic_task").get(pk=job.pk)
+        job = _locked(job)
         periodic_task_delete(job)
         job.delete()
 

@@ -72,3 +72,14 @@ def test_max_instances_holds_under_concurrent_claims(pg_env):
     assert results.count("running") == 1, results
     rows = statuses(url, job_id)
     assert sorted(status for status, _ in rows) == ["running"] + ["skipped"] * (RACERS - 1)
+
+
+def test_services_and_api_suites_pass_on_postgresql(pg_env):
+    """The job services, executions, admin and API tests, re-run with PostgreSQL as the database:
+    row locks and joins behave differently there than on SQLite."""
+    env, url = pg_env
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/scheduler_app", "tests/api"],
+        cwd=ROOT, env={**env, "DATABASE_URL": url}, capture_output=True, text=True, timeout=900,
+    )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
