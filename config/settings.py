@@ -129,6 +129,17 @@ CELERY_BEAT_SCHEDULER = "scheduler_app.beat:SlotScheduler"
 CELERY_BEAT_MAX_LOOP_INTERVAL = env_int("BEAT_MAX_LOOP_INTERVAL", 5)
 DJANGO_CELERY_BEAT_TZ_AWARE = True
 
+# Shared cache (the API's bad-key counter must be one count across gunicorn workers): Redis when
+# CACHE_URL is set (docker-compose, `manage.py up`), else per-process memory (tests, one process).
+CACHE_URL = os.environ.get("CACHE_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
 # --- Scheduler ------------------------------------------------------------------------------
 SCHEDULER_API_KEY = os.environ.get("SCHEDULER_API_KEY", "")
 
@@ -195,8 +206,11 @@ LOGGING = {
 LINKEDIN_BASE_URL = os.environ.get("LINKEDIN_BASE_URL", "https://www.linkedin.com").rstrip("/")
 # Playwright storage-state file carrying the session (li_at cookie); `manage.py linkedin_login` writes it.
 LINKEDIN_STORAGE_STATE = Path(os.environ.get("LINKEDIN_STORAGE_STATE", VAR_DIR / "linkedin-state.json"))
-# A system Chromium (Debian's /usr/bin/chromium) instead of Playwright's download, when set.
-PLAYWRIGHT_CHROMIUM_EXECUTABLE = os.environ.get("PLAYWRIGHT_CHROMIUM_EXECUTABLE", "")
+# A system Chromium instead of Playwright's download: the env var, else Debian's headless shell
+# (package chromium-headless-shell, the lightest), else Debian's chromium; empty = Playwright's own.
+PLAYWRIGHT_CHROMIUM_EXECUTABLE = os.environ.get("PLAYWRIGHT_CHROMIUM_EXECUTABLE") or next(
+    (p for p in ("/usr/lib/chromium/chromium-headless-shell", "/usr/bin/chromium") if Path(p).exists()), ""
+)
 BOT_HEADLESS = env_bool("BOT_HEADLESS", True)
 # Low-memory Chromium (one process, no zygote, no images): ~0.4 GB a run instead of ~1.2 GB (docs/benchmarks.md).
 BOT_CHROMIUM_LOW_MEMORY = env_bool("BOT_CHROMIUM_LOW_MEMORY", True)

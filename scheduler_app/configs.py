@@ -17,6 +17,7 @@ DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Hour = Annotated[int, Field(ge=0, le=23)]
 Minute = Annotated[int, Field(ge=0, le=59)]
 NonNegative = Annotated[int, Field(ge=0)]
+MAX_INTERVAL_SECONDS = 366 * 24 * 3600
 
 
 def parse_day_of_week(spec: str) -> list[int]:
@@ -70,6 +71,8 @@ class IntervalSchedule(BaseModel):
     def _positive(self) -> "IntervalSchedule":
         if self.total_seconds <= 0:
             raise ValueError("the interval must be longer than zero (set weeks, days, hours, minutes or seconds)")
+        if self.total_seconds > MAX_INTERVAL_SECONDS:
+            raise ValueError("the interval must be at most 366 days (use a cron schedule for rarer runs)")
         return self
 
 

@@ -35,6 +35,45 @@ class JobValidationError(Exception):
         self.errors = errors
 
 
+# No job field takes a number this large, and past it SQLite / PostgreSQL integer columns fail.
+MAX_INT = 2**31 - 1
+
+
+def unstorable_values(data: Any) -> dict[str, list[str]]:
+    """Paths of values no database column can take: NUL characters and unpaired surrogates
+    (PostgreSQL and UTF-8 refuse them) and integers beyond 32 bits. Iterative, so any nesting
+    depth the JSON parser accepted is walked without recursion."""
+    errors: dict[str, list[str]] = {}
+    stack: list[tuple[str, Any]] = [("", data)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                child = f"{path}.{key}" if path else str(key)
+                if _bad_string(key):
+                    errors.setdefault(path or "non_field_errors", []).append(
+                        "keys must not contain NUL characters or unpaired surrogates"
+                    )
+                stack.append((child, item))
+        elif isinstance(value, list):
+            stack.extend((f"{path}.{index}", item) for index, item in enumerate(value))
+        elif isinstance(value, str) and _bad_string(value):
+            errors.setdefault(path, []).append("must not contain NUL characters or unpaired surrogates")
+        elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INT:
+            errors.setdefault(path, []).append(f"must be at most {MAX_INT} in absolute value")
+    return errors
+
+
+def _bad_string(value: str) -> bool:
+    if "\x00" in value:
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 @lru_cache(maxsize=1)
 def known_timezones() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones())
@@ -50,8 +89,8 @@ class JobFields(BaseModel):
     schedule_config: dict[str, Any] = Field(default_factory=dict)
     bot_config: dict[str, Any] = Field(default_factory=dict)
     timezone: str
-    max_instances: Annotated[int, Field(ge=1)] = 1
-    misfire_grace_time: Annotated[int, Field(ge=1)] = 3600
+    max_instances: Annotated[int, Field(ge=1, le=100)] = 1
+    misfire_grace_time: Annotated[int, Field(ge=1, le=31 * 24 * 3600)] = 3600  # up to a month late
     coalesce: bool = True
 
     @field_validator("name")
@@ -85,14 +124,14 @@ def validate_job_data(data: dict[str, Any]) -> dict[str, Any]:
     Raises JobValidationError listing every bad field, nested ones by path.
     """
     data = {"timezone": settings.TIME_ZONE, **data}
+    errors = unstorable_values(data)
     try:
         fields = JobFields.model_validate(data)
     except ValidationError as exc:
-        errors = _collect(exc)
+        for path, messages in _collect(exc).items():
+            errors.setdefault(path, []).extend(messages)
         # Still check the configs when their type is known, so one answer names every bad field.
         fields = None
-    else:
-        errors = {}
 
     values = fields.model_dump() if fields else data
     normalised = dict(values)
@@ -107,7 +146,8 @@ def validate_job_data(data: dict[str, Any]) -> dict[str, Any]:
         try:
             normalised[key] = config_model.model_validate(config).model_dump(exclude_none=True)
         except ValidationError as exc:
-            errors.update(_collect(exc, prefix=key))
+            for path, messages in _collect(exc, prefix=key).items():
+                errors.setdefault(path, []).extend(messages)
     if errors:
         raise JobValidationError(errors)
     return normalised

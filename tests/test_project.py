@@ -36,9 +36,11 @@ def test_compose_file_parses_and_names_existing_commands():
     assert services["web"]["command"][:2] == ["gunicorn", "config.wsgi:application"]
     assert services["worker"]["command"][:4] == ["celery", "-A", "config", "worker"]
     assert services["beat"]["command"][:4] == ["celery", "-A", "config", "beat"]
-    assert services["migrate"]["command"][1] == "manage.py" and services["migrate"]["command"][2] in get_commands()
+    migrate = services["migrate"]["command"][-1]
+    assert "python manage.py migrate --noinput" in migrate and "python manage.py apikey bootstrap" in migrate
+    assert {"migrate", "apikey"} <= set(get_commands())
     env = services["web"]["environment"]
-    for name in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "TIME_ZONE", "SCHEDULER_API_KEY"):
+    for name in ("DATABASE_URL", "REDIS_URL", "CACHE_URL", "SECRET_KEY", "TIME_ZONE", "SCHEDULER_API_KEY"):
         assert name in env, name
     assert env["DATABASE_URL"].startswith("postgres://")
 

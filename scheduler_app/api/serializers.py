@@ -23,10 +23,6 @@ from scheduler_app.validation import WRITABLE_FIELDS, JobValidationError, merge_
 READ_ONLY_JOB_FIELDS = frozenset(
     {"id", "created_at", "updated_at", "created_by", "last_run_at", "last_run_status", "last_run_error", "next_run_at"}
 )
-# No job field takes a number this large, and past it SQLite / PostgreSQL integer columns fail.
-MAX_INT = 2**31 - 1
-
-
 @extend_schema_field(SCHEDULE_CONFIG_SCHEMA)
 class ScheduleConfigField(serializers.JSONField):
     pass
@@ -44,41 +40,6 @@ class StrictBooleanField(serializers.BooleanField):
         if isinstance(data, bool):
             return data
         self.fail("invalid", input=data)
-
-
-def unstorable_values(data: Any) -> dict[str, list[str]]:
-    """Paths of values no database column can take: NUL characters and unpaired surrogates
-    (PostgreSQL and UTF-8 refuse them) and integers beyond 32 bits. Iterative, so any nesting
-    depth the JSON parser accepted is walked without recursion."""
-    errors: dict[str, list[str]] = {}
-    stack: list[tuple[str, Any]] = [("", data)]
-    while stack:
-        path, value = stack.pop()
-        if isinstance(value, dict):
-            for key, item in value.items():
-                child = f"{path}.{key}" if path else str(key)
-                if _bad_string(key):
-                    errors.setdefault(path or "non_field_errors", []).append(
-                        "keys must not contain NUL characters or unpaired surrogates"
-                    )
-                stack.append((child, item))
-        elif isinstance(value, list):
-            stack.extend((f"{path}.{index}", item) for index, item in enumerate(value))
-        elif isinstance(value, str) and _bad_string(value):
-            errors.setdefault(path, []).append("must not contain NUL characters or unpaired surrogates")
-        elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INT:
-            errors.setdefault(path, []).append(f"must be at most {MAX_INT} in absolute value")
-    return errors
-
-
-def _bad_string(value: str) -> bool:
-    if "\x00" in value:
-        return True
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
 
 
 def _job_errors(known: dict[str, Any], job) -> dict[str, list[str]]:
@@ -118,8 +79,6 @@ class JobBodySerializer(serializers.Serializer):
         job = self.context.get("job")
         if job is not None and "id" in data and str(data["id"]) != str(job.pk):
             errors["id"] = ["does not match the job in the URL"]
-        for path, messages in unstorable_values(data).items():
-            errors.setdefault(path, []).extend(messages)
         known = {name: value for name, value in data.items() if name in self.fields}
         if errors:
             # One answer names every bad field: add what the services would say about the rest.

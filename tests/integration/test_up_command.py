@@ -22,7 +22,10 @@ def test_up_starts_everything_and_ctrl_c_stops_everything(tmp_path):
            "config.settings", "SCHEDULER_API_KEY": "", "ADMIN_PASSWORD": ""}
     env.pop("DATABASE_URL", None)
     log = open(tmp_path / "up.log", "w+")
-    up = subprocess.Popen([sys.executable, "manage.py", "up", "--port", str(port), "--concurrency", "1"],
+    sandbox_port = free_port()
+    env.pop("LINKEDIN_BASE_URL", None)
+    up = subprocess.Popen([sys.executable, "manage.py", "up", "--port", str(port), "--concurrency", "1",
+                           "--sandbox-port", str(sandbox_port)],
                           cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         wait_until(lambda: "Bot scheduler is up." in (tmp_path / "up.log").read_text(), timeout=120,
@@ -30,10 +33,11 @@ def test_up_starts_everything_and_ctrl_c_stops_everything(tmp_path):
         banner = (tmp_path / "up.log").read_text()
         assert f"http://127.0.0.1:{port}/admin/" in banner
         assert "X-API-Key: " in banner and "log in as admin / " in banner
+        assert f"Sandbox:   http://127.0.0.1:{sandbox_port}/" in banner
         assert redis_ping(redis_url)
         children = psutil.Process(up.pid).children(recursive=True)
         names = " ".join(" ".join(c.cmdline()) for c in children)
-        for part in ("redis-server", "worker", "beat", "runserver"):
+        for part in ("redis-server", "worker", "beat", "runserver", "sandbox"):
             assert part in names, names
     finally:
         up.send_signal(signal.SIGINT)

@@ -202,3 +202,28 @@ def test_next_run_at_is_strictly_in_the_future():
     before = datetime.now(tz=ZoneInfo("UTC"))
     job = make_job(schedule_type="cron", schedule_config={"cron_expression": "* * * * *"})
     assert before < job.next_run_at <= before + timedelta(minutes=1, seconds=1)
+
+
+@pytest.mark.parametrize(
+    "overrides,field",
+    [
+        ({"schedule_type": "interval", "schedule_config": {"weeks": 2147483647}}, "schedule_config"),
+        ({"schedule_type": "interval", "schedule_config": {"days": 367}}, "schedule_config"),
+        ({"schedule_type": "interval", "schedule_config": {"seconds": 2**40}}, "schedule_config.seconds"),
+        ({"max_instances": 101}, "max_instances"),
+        ({"misfire_grace_time": 32 * 86400}, "misfire_grace_time"),
+        ({"name": "nul\x00byte"}, "name"),
+        ({"description": "lone \ud800 surrogate"}, "description"),
+        ({"bot_type": "visitor", "bot_config": {"keywords": "a\x00b"}}, "bot_config.keywords"),
+    ],
+)
+def test_values_no_column_or_schedule_can_hold_are_refused(overrides, field):
+    with pytest.raises(JobValidationError) as caught:
+        job_create(data=job_data(**overrides))
+    assert field in caught.value.errors, caught.value.errors
+    assert ScheduledJob.objects.count() == 0
+
+
+def test_longest_interval_accepted():
+    job = make_job(schedule_type="interval", schedule_config={"days": 366})
+    assert job.next_run_at is not None

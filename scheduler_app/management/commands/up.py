@@ -1,8 +1,13 @@
 """``manage.py up``: the whole embedded stack in one command, stopped by ctrl-C.
 
 Migrates, makes sure there is an admin user and a bootstrap API key, starts Redis (unless one
-already answers at REDIS_URL), a Celery worker, beat and the web server on 127.0.0.1, prints
-where to go, and stops every process it started when interrupted or when one of them dies.
+already answers at REDIS_URL), the LinkedIn sandbox (unless LINKEDIN_BASE_URL is set or
+``--linkedin real``), a Celery worker, beat and the web server on 127.0.0.1, prints where to go,
+and stops every process it started when interrupted or when one of them dies.
+
+With the sandbox, the worker's bots act on the local imitation with a sandbox-only session
+file, so a new user sees the whole chain work offline and a real saved session is never
+overwritten.
 """
 import os
 import secrets
@@ -42,8 +47,16 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--port", type=int, default=8000, help="web server port on 127.0.0.1 (default 8000)")
         parser.add_argument("--concurrency", type=int, default=2, help="worker processes (default 2)")
+        parser.add_argument(
+            "--linkedin",
+            choices=["sandbox", "real"],
+            default="real" if os.environ.get("LINKEDIN_BASE_URL") else "sandbox",
+            help="where the bots act: the local sandbox site (default unless LINKEDIN_BASE_URL is set) "
+            "or LINKEDIN_BASE_URL with the session saved by `manage.py linkedin_login`",
+        )
+        parser.add_argument("--sandbox-port", type=int, default=8001, help="sandbox port on 127.0.0.1 (default 8001)")
 
-    def handle(self, *args, port: int, concurrency: int, **options):
+    def handle(self, *args, port: int, concurrency: int, linkedin: str, sandbox_port: int, **options):
         var = Path(settings.VAR_DIR)
         var.mkdir(parents=True, exist_ok=True)
         (var / "logs").mkdir(exist_ok=True)
@@ -63,9 +76,16 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
-        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "PYTHONUNBUFFERED": "1"}
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "PYTHONUNBUFFERED": "1",
+            "CACHE_URL": os.environ.get("CACHE_URL") or _same_redis_db(settings.REDIS_URL, 1),
+        }
         try:
             self._ensure_redis(group, var)
+            if linkedin == "sandbox":
+                env.update(self._start_sandbox(group, env, var, sandbox_port))
             group.start("worker", worker_command(concurrency), env=env, log=var / "logs" / "worker.log")
             group.start("beat", beat_command(), env=env, log=var / "logs" / "beat.log")
             group.start(
@@ -75,7 +95,7 @@ class Command(BaseCommand):
                 log=var / "logs" / "web.log",
                 cwd=str(settings.BASE_DIR),
             )
-            self._announce(port, password, api_key, var)
+            self._announce(port, password, api_key, var, env["LINKEDIN_BASE_URL"] if linkedin == "sandbox" else None)
             while not stopping:
                 exited = group.first_exited()
                 if exited:
@@ -106,7 +126,26 @@ class Command(BaseCommand):
         start_redis(group, url=url, data_dir=var / "redis", log=var / "logs" / "redis.log")
         self.stdout.write(f"Started Redis at {url} (data in {var / 'redis'})")
 
-    def _announce(self, port: int, password: str | None, api_key: str, var: Path) -> None:
+    def _start_sandbox(self, group: ProcessGroup, env: dict, var: Path, port: int) -> dict[str, str]:
+        """Start the sandbox site and return the environment that points the bots at it."""
+        bots_env = {
+            "LINKEDIN_BASE_URL": f"http://127.0.0.1:{port}",
+            "LINKEDIN_STORAGE_STATE": str(var / "sandbox-state.json"),
+            "BOT_PAUSE_MIN_SECONDS": "0.2",
+            "BOT_PAUSE_MAX_SECONDS": "0.5",
+        }
+        group.start(
+            "sandbox",
+            [sys.executable, "manage.py", "sandbox", "--port", str(port), "--write-session"],
+            env={**env, **bots_env},
+            log=var / "logs" / "sandbox.log",
+            cwd=str(settings.BASE_DIR),
+        )
+        wait_until(lambda: _answers(bots_env["LINKEDIN_BASE_URL"] + "/__sandbox__/state"), timeout=30,
+                   what="the sandbox site")
+        return bots_env
+
+    def _announce(self, port: int, password: str | None, api_key: str, var: Path, sandbox: str | None) -> None:
         base = f"http://127.0.0.1:{port}"
         wait_until(lambda: _answers(base + "/admin/login/"), timeout=60, what="the web server")
         user = os.environ.get("ADMIN_USER", "admin")
@@ -116,8 +155,18 @@ class Command(BaseCommand):
         self.stdout.write(f"  Admin:     {base}/admin/   (log in as {login})")
         self.stdout.write(f"  API:       {base}/scheduler/jobs   (header X-API-Key: {api_key})")
         self.stdout.write(f"  API docs:  {base}/scheduler/docs")
+        if sandbox:
+            self.stdout.write(f"  Sandbox:   {sandbox}/   (bots act here; what they did: {sandbox}/__sandbox__/state)")
+        else:
+            session = settings.LINKEDIN_STORAGE_STATE
+            self.stdout.write(f"  LinkedIn:  {settings.LINKEDIN_BASE_URL}   (session: {session})")
         self.stdout.write(f"  Logs:      {var / 'logs'}")
         self.stdout.write("Press ctrl-C to stop everything.\n")
+
+
+def _same_redis_db(url: str, db: int) -> str:
+    """``url`` with another database number: the cache keeps out of the broker's keys."""
+    return urlparse(url)._replace(path=f"/{db}").geturl()
 
 
 def _answers(url: str) -> bool:
