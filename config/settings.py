@@ -6,6 +6,7 @@ The defaults are the embedded one-command setup (SQLite under ``var/``, a local 
 """
 import json
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -84,6 +85,7 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)  # var/ on a fresh clone
     # Worker, beat and web write the same file: IMMEDIATE transactions take the write lock up
     # front (no upgrade deadlocks), WAL lets readers run beside the writer, and the timeout
     # makes a busy database wait instead of failing.
@@ -94,7 +96,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     # A file, not memory, so worker and beat processes started by the tests share it; one per
     # test run (pid), so parallel runs on one machine do not share it.
-    TEST_DB_PATH = os.environ.get("TEST_DB_PATH", str(VAR_DIR / f"test-{os.getpid()}.sqlite3"))
+    TEST_DB_PATH = os.environ.get(
+        "TEST_DB_PATH", str(Path(tempfile.gettempdir()) / f"bot-scheduler-test-{os.getpid()}.sqlite3")
+    )
     DATABASES["default"]["TEST"] = {"NAME": TEST_DB_PATH}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
