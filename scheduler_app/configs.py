@@ -7,7 +7,9 @@ passing for ``8``.
 """
 from typing import Annotated, Any
 
-from croniter import croniter
+from datetime import datetime
+
+from croniter import CroniterBadDateError, croniter
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 STRICT = ConfigDict(extra="forbid", strict=True)
@@ -94,6 +96,10 @@ class CronSchedule(BaseModel):
             # Standard cron ORs a restricted day-of-month with a restricted day-of-week, Celery's
             # crontab ANDs them: refuse rather than fire on days the user did not mean.
             raise ValueError("restrict day-of-month or day-of-week, not both")
+        try:
+            croniter(" ".join(fields)).get_next(datetime)
+        except CroniterBadDateError:
+            raise ValueError(f"{value!r} never fires: no month has that day") from None
         return " ".join(fields)
 
     def expanded(self) -> list[list]:

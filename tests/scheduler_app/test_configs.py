@@ -125,7 +125,9 @@ def test_interval_of_zero_refused():
         IntervalSchedule(hours=0, minutes=0)
 
 
-@pytest.mark.parametrize("expression", ["0 8 * *", "0 8 * * * *", "61 8 * * *", "0 8 * * 8", "@daily", "0 8 1 * 1"])
+@pytest.mark.parametrize(
+    "expression", ["0 8 * *", "0 8 * * * *", "61 8 * * *", "0 8 * * 8", "@daily", "0 8 1 * 1", "0 0 30 2 *", "0 0 31 4 *"]
+)
 def test_bad_cron_refused(expression):
     with pytest.raises(ValidationError):
         CronSchedule(cron_expression=expression)
@@ -136,3 +138,7 @@ def test_configs_are_strict_about_types():
         DailySchedule(hour="8")
     with pytest.raises(ValidationError):
         BirthdayBotConfig(dry_run="yes")
+
+
+def test_cron_on_a_rare_but_real_day_accepted():
+    assert CronSchedule(cron_expression="0 0 29 2 *").cron_expression == "0 0 29 2 *"
