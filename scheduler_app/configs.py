@@ -5,9 +5,8 @@ before any write, the API documents them in OpenAPI, the admin and dashboard sho
 errors. ``extra="forbid"`` turns an unknown key into an error, ``strict`` keeps ``"8"`` from
 passing for ``8``.
 """
-from typing import Annotated, Any
-
 from datetime import datetime
+from typing import Annotated, Any
 
 from croniter import CroniterBadDateError, croniter
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator

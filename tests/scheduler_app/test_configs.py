@@ -126,7 +126,8 @@ def test_interval_of_zero_refused():
 
 
 @pytest.mark.parametrize(
-    "expression", ["0 8 * *", "0 8 * * * *", "61 8 * * *", "0 8 * * 8", "@daily", "0 8 1 * 1", "0 0 30 2 *", "0 0 31 4 *"]
+    "expression",
+    ["0 8 * *", "0 8 * * * *", "61 8 * * *", "0 8 * * 8", "@daily", "0 8 1 * 1", "0 0 30 2 *", "0 0 31 4 *"],
 )
 def test_bad_cron_refused(expression):
     with pytest.raises(ValidationError):
