@@ -11,7 +11,7 @@ from django_celery_beat.models import PeriodicTask
 
 from scheduler_app.models import JobExecution, ScheduledJob
 from scheduler_app.services import job_create, job_delete, job_update
-from scheduler_app.validation import WRITABLE_FIELDS, JobValidationError, merge_update, validate_job_data
+from scheduler_app.validation import WRITABLE_FIELDS, JobValidationError, job_validate
 
 # Beat's rows are written only by scheduler_app.sync; editing them by hand would drift from the jobs.
 admin.site.unregister(PeriodicTask)
@@ -32,10 +32,10 @@ class ScheduledJobForm(forms.ModelForm):
         data = {name: cleaned[name] for name in WRITABLE_FIELDS if name in cleaned}
         try:
             if self.instance._state.adding:
-                validate_job_data(data)
+                job_validate(data=data)
             else:
-                current = {name: getattr(self.instance, name) for name in WRITABLE_FIELDS}
-                validate_job_data(merge_update(current, {k: v for k, v in data.items() if k != "bot_type"}))
+                data.pop("bot_type", None)  # read-only once created
+                job_validate(data=data, job=self.instance)
         except JobValidationError as exc:
             for path, messages in exc.errors.items():
                 field, _, rest = path.partition(".")

@@ -1,7 +1,15 @@
 """Read queries for jobs and executions; views and admin read through these."""
+import json
+import uuid
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from django.db import connection
 from django.db.models import QuerySet
+from django.utils.timezone import now as utc_now
 
 from scheduler_app.models import JobExecution, ScheduledJob
+from scheduler_app.schedules import next_fire_times
 
 
 def job_list(*, enabled_only: bool = False, bot_type: str | None = None) -> QuerySet[ScheduledJob]:
@@ -31,26 +39,28 @@ def job_next_runs(*, job: ScheduledJob, count: int = 10, after=None) -> list:
     on the night clocks change"). Intervals count from beat's last fire of the job, or from the
     last change of the job when beat has not fired it yet (beat restarts the count then too).
     """
-    from zoneinfo import ZoneInfo
-
-    from django.utils.timezone import now as utc_now
-
-    from scheduler_app.schedules import next_fire_times
-
     if after is None:
         after = utc_now()
     elif after.tzinfo is None:
         after = after.replace(tzinfo=ZoneInfo(job.timezone))
-    task = job.periodic_task if job.periodic_task_id else None
-    anchor = (task.last_run_at if task else None) or job.updated_at
     return next_fire_times(
         schedule_type=job.schedule_type,
         schedule_config=job.schedule_config,
         timezone=job.timezone,
         after=after,
         count=count,
-        anchor=anchor if job.schedule_type == "interval" else None,
+        anchor=job_interval_anchor(job=job),
     )
+
+
+def job_interval_anchor(*, job: ScheduledJob) -> datetime | None:
+    """Where beat counts an interval job's next fire from: its last fire, or when its beat row
+    last changed (beat restarts the count then). None for other schedules, or with no beat row.
+    """
+    if job.schedule_type != "interval" or job.periodic_task_id is None:
+        return None
+    task = job.periodic_task
+    return task.last_run_at or task.date_changed
 
 
 JOB_ROW_FIELDS = (
@@ -68,12 +78,6 @@ def job_list_rows(*, enabled_only: bool = False, bot_type: str | None = None) ->
     listing 1,000 jobs. SQLite hands back text for datetimes and JSON, PostgreSQL hands back
     objects; both are handled.
     """
-    import json
-    import uuid
-    from datetime import UTC, datetime
-
-    from django.db import connection
-
     sql, params = job_list(enabled_only=enabled_only, bot_type=bot_type).values_list(*JOB_ROW_FIELDS).query \
         .sql_with_params()
     with connection.cursor() as cursor:

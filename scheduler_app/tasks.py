@@ -17,5 +17,8 @@ def run_job(job_id: str, scheduled_for: str | None = None, execution_id: str | N
         logger.error("run_job for job %s carries neither a slot nor an execution; ignored", job_id)
         return None
     slot = parse_datetime(scheduled_for) if scheduled_for else None
+    if scheduled_for and (slot is None or slot.tzinfo is None):
+        logger.error("run_job for job %s carries an unreadable slot %r; ignored", job_id, scheduled_for)
+        return None
     execution = execution_run(job_id=job_id, scheduled_for=slot, execution_id=execution_id)
     return str(execution.pk) if execution else None

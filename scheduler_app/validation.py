@@ -170,3 +170,12 @@ def merge_update(current: dict[str, Any], changes: dict[str, Any]) -> dict[str, 
     ):
         merged["schedule_config"] = {}
     return merged
+
+
+def job_validate(*, data: dict[str, Any], job=None) -> dict[str, Any]:
+    """``data`` checked as a new job, or as a partial change of ``job``: normalised fields of the
+    job as it would be stored. The one entry point for services, admin and API alike."""
+    if job is None:
+        return validate_job_data(data)
+    current = {name: getattr(job, name) for name in WRITABLE_FIELDS}
+    return validate_job_data(merge_update(current, data))

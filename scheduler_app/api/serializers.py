@@ -16,7 +16,7 @@ from rest_framework import serializers
 
 from scheduler_app.api.schema import BOT_CONFIG_SCHEMA, SCHEDULE_CONFIG_SCHEMA
 from scheduler_app.models import BotType, ScheduleType
-from scheduler_app.validation import WRITABLE_FIELDS, JobValidationError, merge_update, validate_job_data
+from scheduler_app.validation import JobValidationError, job_validate
 
 # Fields a client may send back from a GET (round trip of the seed dashboard's edit dialog);
 # they are ignored on write.
@@ -46,10 +46,7 @@ def _job_errors(known: dict[str, Any], job) -> dict[str, list[str]]:
     """The services' validation errors for these fields (as a create, or as a change of
     ``job``), without writing anything."""
     try:
-        if job is None:
-            validate_job_data(known)
-        else:
-            validate_job_data(merge_update({name: getattr(job, name) for name in WRITABLE_FIELDS}, known))
+        job_validate(data=known, job=job)
     except JobValidationError as exc:
         return exc.errors
     return {}
@@ -92,7 +89,6 @@ class JobBodySerializer(serializers.Serializer):
         if data is serializers.empty or data is None:
             data = {}
         return self.to_internal_value(data)
-
 
 
 def iso_datetime_formatter(serializer: serializers.BaseSerializer) -> Callable[[datetime | None], str | None]:

@@ -16,6 +16,7 @@ from django.utils.timezone import now as utc_now
 from bots.runner import BotError, BotOutcome, BotRun, run_bot
 from scheduler_app.models import ExecutionStatus, JobExecution, ScheduledJob, Trigger
 from scheduler_app.schedules import job_next_run_at
+from scheduler_app.selectors import job_interval_anchor
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +49,9 @@ def execution_claim(
     """
     now = utc_now()
     with transaction.atomic():
-        job = ScheduledJob.objects.select_for_update().filter(pk=job_id).first()
+        job = ScheduledJob.objects.select_for_update(of=("self",)).select_related("periodic_task").filter(
+            pk=job_id
+        ).first()
         if job is None:
             logger.info("job %s no longer exists; nothing to run", job_id)
             return None
@@ -87,7 +90,9 @@ def _record_on_job(job: ScheduledJob, execution: JobExecution) -> None:
     conditional update keeps an older run that ends late from overwriting a newer one.
     """
     at = execution.started_at or execution.finished_at or execution.queued_at
-    anchor = execution.scheduled_for or at
+    # A scheduled run is beat's latest fire (its row's last_run_at may not be synced yet); a
+    # manual run does not move beat's count at all.
+    anchor = execution.scheduled_for or job_interval_anchor(job=job)
     updates = {"next_run_at": job_next_run_at(job, after=utc_now(), anchor=anchor)}
     if execution.status != ExecutionStatus.SKIPPED:
         updates.update(last_run_at=at, last_run_status=execution.status, last_run_error=execution.error)
@@ -105,16 +110,20 @@ def execution_finish(
 ) -> JobExecution:
     now = utc_now()
     outcome = outcome or BotOutcome()
+    execution.status = status
+    execution.error = error
+    execution.finished_at = now
+    execution.duration_seconds = (now - execution.started_at).total_seconds() if execution.started_at else None
+    execution.messages_sent = outcome.messages_sent
+    execution.profiles_visited = outcome.profiles_visited
+    execution.result = outcome.result
     with transaction.atomic():
-        execution.status = status
-        execution.error = error
-        execution.finished_at = now
-        execution.duration_seconds = (now - execution.started_at).total_seconds() if execution.started_at else None
-        execution.messages_sent = outcome.messages_sent
-        execution.profiles_visited = outcome.profiles_visited
-        execution.result = outcome.result
-        execution.save()
-        job = ScheduledJob.objects.get(pk=execution.job_id)
+        job = ScheduledJob.objects.select_related("periodic_task").filter(pk=execution.job_id).first()
+        if job is None:
+            # Deleted while it ran: its history went with it, nothing is left to record on.
+            logger.info("job %s was deleted during execution %s (%s)", execution.job_id, execution.pk, status)
+            return execution
+        execution.save(force_update=True)
         _record_on_job(job, execution)
     return execution
 

@@ -8,9 +8,10 @@ from django.utils.timezone import now as utc_now
 from config.celery import app as celery_app
 from scheduler_app.models import ExecutionStatus, JobExecution, ScheduledJob, Trigger
 from scheduler_app.schedules import job_next_run_at
+from scheduler_app.selectors import job_interval_anchor
 from scheduler_app.services.executions import execution_finish
 from scheduler_app.sync import RUN_JOB_TASK, periodic_task_delete, periodic_task_upsert
-from scheduler_app.validation import WRITABLE_FIELDS, merge_update, validate_job_data
+from scheduler_app.validation import job_validate
 
 logger = logging.getLogger(__name__)
 
@@ -23,24 +24,18 @@ def _locked(job: ScheduledJob) -> ScheduledJob:
     return ScheduledJob.objects.select_for_update(of=("self",)).select_related("periodic_task").get(pk=job.pk)
 
 
-def _job_values(job: ScheduledJob) -> dict[str, Any]:
-    return {name: getattr(job, name) for name in WRITABLE_FIELDS}
-
-
 def _save_and_sync(job: ScheduledJob) -> ScheduledJob:
     now = utc_now()
     job.updated_at = now
     job.save()
-    task = periodic_task_upsert(job)
-    # Intervals count from beat's last fire of this row (cleared when the schedule changed).
-    anchor = (task.last_run_at or now) if task else None
-    job.next_run_at = job_next_run_at(job, after=now, anchor=anchor)
+    periodic_task_upsert(job)
+    job.next_run_at = job_next_run_at(job, after=now, anchor=job_interval_anchor(job=job))
     ScheduledJob.objects.filter(pk=job.pk).update(next_run_at=job.next_run_at)
     return job
 
 
 def job_create(*, data: dict[str, Any], created_by: str = "system") -> ScheduledJob:
-    values = validate_job_data(data)
+    values = job_validate(data=data)
     with transaction.atomic():
         job = ScheduledJob(**values, created_by=created_by)
         job.created_at = utc_now()
@@ -51,7 +46,7 @@ def job_update(*, job: ScheduledJob, changes: dict[str, Any]) -> ScheduledJob:
     """Partial update: only the given fields change; bot_type never does."""
     with transaction.atomic():
         job = _locked(job)
-        values = validate_job_data(merge_update(_job_values(job), changes))
+        values = job_validate(data=changes, job=job)
         for name, value in values.items():
             setattr(job, name, value)
         return _save_and_sync(job)

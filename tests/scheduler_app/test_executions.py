@@ -154,3 +154,32 @@ def test_older_run_finishing_late_does_not_overwrite_newer_status(settings):
     execution_run(job_id=job.pk, scheduled_for=slot())
     job.refresh_from_db()
     assert job.last_run_status == "running"
+
+
+def test_job_deleted_while_running_ends_quietly(settings):
+    from scheduler_app.services import execution_finish
+
+    job = make_job()
+    execution = execution_claim(job_id=job.pk, scheduled_for=slot())
+    ScheduledJob.objects.filter(pk=job.pk).delete()
+    finished = execution_finish(execution=execution, status="success")
+    assert finished.status == "success"
+    assert not JobExecution.objects.exists()
+
+
+def test_manual_run_of_interval_job_does_not_move_next_run(monkeypatch):
+    monkeypatch.setattr("scheduler_app.services.jobs.celery_app.send_task", lambda name, kwargs: None)
+    job = make_job(schedule_type="interval", schedule_config={"hours": 1})
+    before = ScheduledJob.objects.get(pk=job.pk).next_run_at
+    execution = job_run_now(job=job)
+    execution_run(job_id=job.pk, execution_id=execution.pk)
+    assert ScheduledJob.objects.get(pk=job.pk).next_run_at == before
+
+
+@pytest.mark.parametrize("bad_slot", ["yesterday", "2026-11-23T08:00:00"])
+def test_task_with_unreadable_or_naive_slot_runs_nothing(bad_slot):
+    from scheduler_app.tasks import run_job
+
+    job = make_job()
+    assert run_job.run(job_id=str(job.pk), scheduled_for=bad_slot) is None
+    assert not JobExecution.objects.exists()

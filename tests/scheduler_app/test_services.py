@@ -227,3 +227,14 @@ def test_values_no_column_or_schedule_can_hold_are_refused(overrides, field):
 def test_longest_interval_accepted():
     job = make_job(schedule_type="interval", schedule_config={"days": 366})
     assert job.next_run_at is not None
+
+
+def test_reenabled_job_counts_from_now_not_from_before_it_was_disabled():
+    job = make_job(schedule_type="interval", schedule_config={"minutes": 10})
+    PeriodicTask.objects.filter(pk=job.periodic_task_id).update(
+        last_run_at=datetime.now(tz=ZoneInfo("UTC")) - timedelta(hours=5))
+    job_toggle(job=job, enabled=False)
+    job = job_toggle(job=job, enabled=True)
+    task = PeriodicTask.objects.get(pk=job.periodic_task_id)
+    assert task.last_run_at is None  # beat falls back to date_changed: the moment it was enabled
+    assert job.next_run_at > datetime.now(tz=ZoneInfo("UTC")) + timedelta(minutes=9)
