@@ -83,7 +83,18 @@ def next_fire_times(
             if current > after_utc:
                 times.append(current.astimezone(tz))
         return times
-    iterator = croniter(crontab_fields(schedule_type, schedule_config).expression, after.astimezone(tz))
+    return cron_fire_times(crontab_fields(schedule_type, schedule_config).expression, timezone, after=after,
+                           count=count)
+
+
+def cron_fire_times(expression: str, timezone: str, *, after: datetime, count: int) -> list[datetime]:
+    """Fire times of a five-field crontab evaluated in ``timezone``, with DESIGN.md's DST rules:
+    a wall-clock time the spring-forward gap skips fires once at the first instant after the
+    gap; one the fall-back repeats fires once, at its first occurrence. Beat uses this too
+    (scheduler_app.beat), so what the API promises is what fires.
+    """
+    tz = ZoneInfo(timezone)
+    iterator = croniter(expression, after.astimezone(tz))
     times: list[datetime] = []
     while len(times) < count:
         candidate = iterator.get_next(datetime).astimezone(tz)

@@ -56,3 +56,12 @@ def test_run_now_goes_through_the_broker_to_the_worker(stack):
     assert execution.status == "success"
     assert execution.trigger == "manual" and execution.dry_run is True
     assert execution.result == {"runner": "tests.support.runners.succeed", "dry_run": True}
+
+
+def test_cron_job_fires_on_its_minute_through_beat(stack):
+    job = make_job(name="every minute", schedule_type="cron", schedule_config={"cron_expression": "* * * * *"},
+                   timezone="America/New_York")
+    wait_until(lambda: successes(job), timeout=100, interval=0.5, what="a run of the every-minute cron job")
+    run = successes(job)[0]
+    assert run.scheduled_for.second == 0 and run.scheduled_for.microsecond == 0
+    assert 0 <= (run.started_at - run.scheduled_for).total_seconds() < 10
