@@ -3,17 +3,19 @@
 Pure functions of the stored values, so the jobs table, the form preview and the tests all say
 the same thing about the same schedule.
 """
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from cron_descriptor import ExpressionDescriptor, Options
-from pydantic import ValidationError
 
-from scheduler_app.configs import DAY_NAMES, SCHEDULE_CONFIGS, parse_day_of_week
+from scheduler_app.configs import DAY_NAMES, parse_day_of_week
 from scheduler_app.schedules import next_fire_times
-from scheduler_app.validation import known_timezones
+from scheduler_app.validation import JobValidationError, validate_job_data
+
+logger = logging.getLogger(__name__)
 
 DAY_WORDS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 INTERVAL_UNITS = ("weeks", "days", "hours", "minutes", "seconds")
@@ -133,40 +135,49 @@ def dst_warnings(times: list[datetime], *, now: datetime) -> list[str]:
     return warnings
 
 
+# What the preview validates: the schedule fields; the rest of the job is a stand-in.
+PREVIEW_PLACEHOLDER = {"name": "preview", "bot_type": "birthday"}
+
+
+def _schedule_error(path: str) -> bool:
+    return path in ("schedule_type", "timezone", "schedule_config") or path.startswith("schedule_config.")
+
+
 def schedule_preview(
     *, schedule_type: str, schedule_config: dict[str, Any], timezone: str, now: datetime, count: int = 5
 ) -> Preview:
     """Validate just the schedule part of a form and list its next ``count`` runs.
 
-    Uses the same pydantic models and schedule math as the services, so the preview cannot
-    promise runs the saved job would not make.
+    Uses the services' own validation (``validate_job_data``, errors keyed by the same paths)
+    and schedule math, so the preview cannot promise runs the saved job would not make. Should
+    the schedule math still fail, that is a message in the preview, not a server error.
     """
-    errors: dict[str, list[str]] = {}
-    if timezone not in known_timezones():
-        errors["timezone"] = [f"{timezone!r} is not an IANA time zone name (e.g. Europe/Paris)"]
-    model = SCHEDULE_CONFIGS.get(schedule_type)
-    if model is None:
-        errors["schedule_type"] = ["choose a schedule type"]
-        return Preview(errors=errors)
     try:
-        config = model.model_validate(schedule_config).model_dump(exclude_none=True)
-    except ValidationError as exc:
-        for err in exc.errors():
-            path = ".".join(str(p) for p in err["loc"])
-            key = f"schedule_config.{path}" if path else "schedule_config"
-            errors.setdefault(key, []).append(err["msg"].removeprefix("Value error, "))
-    if errors:
-        return Preview(errors=errors)
+        values = validate_job_data(
+            {
+                **PREVIEW_PLACEHOLDER,
+                "schedule_type": schedule_type,
+                "schedule_config": schedule_config,
+                "timezone": timezone,
+            }
+        )
+    except JobValidationError as exc:
+        # Errors about the stand-in fields are not the user's; should only those remain, show them
+        # all rather than times for input the services refused.
+        errors = {path: msgs for path, msgs in exc.errors.items() if _schedule_error(path)}
+        return Preview(errors=errors or exc.errors)
+    config = values["schedule_config"]
+    words = schedule_in_words(schedule_type, config, timezone)
     if schedule_type == "manual":
-        return Preview(manual=True, words=schedule_in_words(schedule_type, config, timezone))
-    times = next_fire_times(
-        schedule_type=schedule_type, schedule_config=config, timezone=timezone, after=now, count=count
-    )
-    return Preview(
-        times=times,
-        dst_warnings=dst_warnings(times, now=now),
-        words=schedule_in_words(schedule_type, config, timezone),
-    )
+        return Preview(manual=True, words=words)
+    try:
+        times = next_fire_times(
+            schedule_type=schedule_type, schedule_config=config, timezone=timezone, after=now, count=count
+        )
+    except Exception as exc:  # whatever the schedule math raises is the user's schedule, shown in the box
+        logger.warning("schedule preview failed for %s %r", schedule_type, config, exc_info=True)
+        return Preview(errors={"schedule_config": [f"the next runs cannot be computed: {exc}"]}, words=words)
+    return Preview(times=times, dst_warnings=dst_warnings(times, now=now), words=words)
 
 
 def local(moment: datetime | None, timezone: str) -> datetime | None:

@@ -106,8 +106,15 @@ def _coerce(kind: str, raw: str) -> Any:
     return raw
 
 
-def config_from_post(prefix: str, model: type[BaseModel], post: QueryDict) -> dict[str, Any]:
-    """The config dict a form posted for ``model``; blank inputs are left out so defaults apply."""
+def config_from_post(
+    prefix: str, model: type[BaseModel], post: QueryDict, *, as_typed: bool = False
+) -> dict[str, Any]:
+    """The config dict a form posted for ``model``; checkboxes become booleans.
+
+    By default (service input) blank inputs are left out so defaults apply, and numbers are
+    coerced. ``as_typed`` keeps every posted text input as typed, blanks included, for showing
+    the form again.
+    """
     present = set(post.getlist(PRESENT))
     config: dict[str, Any] = {}
     for name, info in model.model_fields.items():
@@ -116,10 +123,13 @@ def config_from_post(prefix: str, model: type[BaseModel], post: QueryDict) -> di
         if kind == "checkbox":
             if key in present or key in post:
                 config[name] = key in post
-            continue
-        raw = post.get(key, "")
-        if raw.strip():
-            config[name] = _coerce(kind, raw)
+        elif as_typed:
+            if key in post:
+                config[name] = post.get(key, "")
+        else:
+            raw = post.get(key, "")
+            if raw.strip():
+                config[name] = _coerce(kind, raw)
     return config
 
 
@@ -226,9 +236,9 @@ class JobForm:
         schedule_values = dict(base.schedule_values) if same_schedule else {}
         bot_values = dict(base.bot_values)
         if schedule_model:
-            schedule_values.update(_raw_values("schedule_config", schedule_model, post))
+            schedule_values.update(config_from_post("schedule_config", schedule_model, post, as_typed=True))
         if bot_model:
-            bot_values.update(_raw_values("bot_config", bot_model, post))
+            bot_values.update(config_from_post("bot_config", bot_model, post, as_typed=True))
         return cls(job=job, values=values, schedule_values=schedule_values, bot_values=bot_values)
 
     def to_data(self, post: QueryDict) -> dict[str, Any]:
@@ -300,17 +310,3 @@ class JobForm:
     @property
     def advanced_has_errors(self) -> bool:
         return any(k in self.errors for k in (*TOP_LEVEL_NUMBERS, "coalesce"))
-
-
-def _raw_values(prefix: str, model: type[BaseModel], post: QueryDict) -> dict[str, Any]:
-    present = set(post.getlist(PRESENT))
-    values: dict[str, Any] = {}
-    for name, info in model.model_fields.items():
-        key = f"{prefix}.{name}"
-        kind, _ = _kind(info.annotation)
-        if kind == "checkbox":
-            if key in present or key in post:
-                values[name] = key in post
-        elif key in post:
-            values[name] = post.get(key, "")
-    return values

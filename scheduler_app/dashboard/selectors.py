@@ -1,7 +1,8 @@
 """Read queries only the dashboard needs: the filtered job table, per-day series, quota use.
 
 Totals and success rates come from ``scheduler_app.stats.stats_overview`` (shared with the
-API); what is here is grouped by calendar day, which the API does not serve.
+API); what is here is grouped by calendar day, which the API does not serve. Quota use is
+the bots' own counters (``bots.selectors``).
 """
 import uuid
 from datetime import date, datetime, timedelta
@@ -12,6 +13,7 @@ from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from bots import selectors as bot_selectors
 from scheduler_app.models import ExecutionStatus, JobExecution, ScheduledJob
 from scheduler_app.selectors import job_list
 
@@ -81,39 +83,20 @@ def execution_daily_series(*, days: int = 14, now: datetime | None = None) -> li
 def quota_usage(*, now: datetime | None = None) -> dict:
     """Messages and visits used today and this week against their caps.
 
-    When the bots app's quota settings exist, its own counters (claimed + sent rows, which are
-    what its quotas enforce) are used. Until then the counts come from the executions'
-    ``messages_sent`` / ``profiles_visited`` and the caps from settings with the seeds' defaults
-    (15 messages a day, 100 a week), and ``source`` says so.
+    The counts are the bots' own counters (claimed + sent rows, which are what their quotas
+    enforce), over the bots' own day and week (settings.TIME_ZONE, weeks starting on Monday).
     """
-    now = now or timezone.now()
-    tz = ZoneInfo(settings.TIME_ZONE)
-    local = now.astimezone(tz)
-    day_start = local.replace(hour=0, minute=0, second=0, microsecond=0)
-    week_start = day_start - timedelta(days=local.weekday())
-    if hasattr(settings, "BOT_MESSAGES_PER_DAY"):
-        from bots import selectors as bot_selectors
-
-        used = {
-            "messages_today": bot_selectors.messages_counted_since(day_start),
-            "messages_week": bot_selectors.messages_counted_since(week_start),
-            "visits_today": bot_selectors.visits_counted_since(day_start),
-        }
-        source = "bots"
-    else:
-        def total(since: datetime, column: str) -> int:
-            return JobExecution.objects.filter(queued_at__gte=since).aggregate(n=Sum(column))["n"] or 0
-
-        used = {
-            "messages_today": total(day_start, "messages_sent"),
-            "messages_week": total(week_start, "messages_sent"),
-            "visits_today": total(day_start, "profiles_visited"),
-        }
-        source = "executions"
+    day_start = bot_selectors.day_start(now)
+    week_start = bot_selectors.week_start(now)
+    used = {
+        "messages_today": bot_selectors.messages_counted_since(day_start),
+        "messages_week": bot_selectors.messages_counted_since(week_start),
+        "visits_today": bot_selectors.visits_counted_since(day_start),
+    }
     caps = {
-        "messages_today": getattr(settings, "BOT_MESSAGES_PER_DAY", 15),
-        "messages_week": getattr(settings, "BOT_MESSAGES_PER_WEEK", 100),
-        "visits_today": getattr(settings, "BOT_VISITS_PER_DAY", None),
+        "messages_today": settings.BOT_MESSAGES_PER_DAY,
+        "messages_week": settings.BOT_MESSAGES_PER_WEEK,
+        "visits_today": settings.BOT_VISITS_PER_DAY,
     }
     labels = {
         "messages_today": "Messages today",
@@ -132,4 +115,4 @@ def quota_usage(*, now: datetime | None = None) -> dict:
                 "percent": min(100, round(100 * used[key] / cap)) if cap else None,
             }
         )
-    return {"quotas": quotas, "source": source, "day_start": day_start, "week_start": week_start}
+    return {"quotas": quotas, "day_start": day_start, "week_start": week_start}

@@ -8,12 +8,7 @@ app_name = "dashboard"
 
 urlpatterns = [
     path("", views.jobs_page, name="jobs"),
-    path(
-        "login/",
-        auth_views.LoginView.as_view(template_name="dashboard/login.html", redirect_authenticated_user=True,
-                                     next_page=reverse_lazy("dashboard:jobs")),
-        name="login",
-    ),
+    path("login/", views.DashboardLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(next_page=reverse_lazy("dashboard:login")), name="logout"),
     path("jobs/new/", views.job_create_view, name="job_create"),
     path("jobs/batch/", views.jobs_batch_view, name="jobs_batch"),

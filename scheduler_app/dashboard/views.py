@@ -1,11 +1,18 @@
 """Dashboard views: parse the request, call one service or selector, render or redirect.
 
+Staff only, like the API for session users: a visitor who is not logged in, or whose account
+is not staff, is sent to the dashboard's login page (the latter with a message saying why).
 Every write goes through ``scheduler_app.services`` (the API's code path); a
 ``JobValidationError`` is shown next to its fields. Each page works as plain HTML forms and
 links (POST, then redirect); htmx requests get the fragment they asked for instead.
 """
+from functools import wraps
+
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,7 +31,47 @@ from scheduler_app.services import job_create, job_delete, job_run_now, job_togg
 from scheduler_app.stats import stats_overview
 from scheduler_app.validation import JobValidationError, known_timezones
 
-dashboard_login_required = login_required(login_url="dashboard:login")
+NOT_STAFF = "The dashboard is for staff accounts only, and “{username}” is not one. Log in with a staff account."
+
+
+def _is_staff(user) -> bool:
+    return user.is_authenticated and user.is_active and user.is_staff
+
+
+def dashboard_staff_required(view):
+    """Let staff through; send anyone else to the dashboard login, back to this page afterwards."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if _is_staff(request.user):
+            return view(request, *args, **kwargs)
+        if request.user.is_authenticated:
+            messages.error(request, NOT_STAFF.format(username=request.user.get_username()))
+        return redirect_to_login(request.get_full_path(), reverse("dashboard:login"))
+
+    return wrapped
+
+
+class StaffAuthenticationForm(AuthenticationForm):
+    """Refuses a non-staff account at the login form rather than one redirect later."""
+
+    def confirm_login_allowed(self, user) -> None:
+        super().confirm_login_allowed(user)
+        if not user.is_staff:
+            raise ValidationError(NOT_STAFF.format(username=user.get_username()), code="not_staff")
+
+
+class DashboardLoginView(auth_views.LoginView):
+    """Staff already logged in go straight on; a logged-in non-staff user gets the form, to switch
+    accounts (sending them on would only bring them back here)."""
+
+    template_name = "dashboard/login.html"
+    authentication_form = StaffAuthenticationForm
+    next_page = "dashboard:jobs"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.redirect_authenticated_user = _is_staff(request.user)
+        return super().dispatch(request, *args, **kwargs)
 
 HISTORY_LIMIT = 50
 ENABLED_FILTERS = {"yes": True, "no": False}
@@ -48,7 +95,7 @@ def _back(request: HttpRequest, default: str) -> HttpResponse:
 # --- Jobs page --------------------------------------------------------------------------------
 
 
-@dashboard_login_required
+@dashboard_staff_required
 @require_GET
 def jobs_page(request: HttpRequest) -> HttpResponse:
     bot_type = request.GET.get("bot_type") if request.GET.get("bot_type") in BotType.values else ""
@@ -69,7 +116,7 @@ def jobs_page(request: HttpRequest) -> HttpResponse:
     )
 
 
-@dashboard_login_required
+@dashboard_staff_required
 @require_POST
 def job_toggle_view(request: HttpRequest, job_id) -> HttpResponse:
     job = job_toggle(job=_job_or_404(job_id))
@@ -83,7 +130,7 @@ def job_toggle_view(request: HttpRequest, job_id) -> HttpResponse:
     return _back(request, reverse("dashboard:jobs"))
 
 
-@dashboard_login_required
+@dashboard_staff_required
 @require_POST
 def job_run_view(request: HttpRequest, job_id) -> HttpResponse:
     job = _job_or_404(job_id)
@@ -97,7 +144,7 @@ def job_run_view(request: HttpRequest, job_id) -> HttpResponse:
     return redirect("dashboard:job_history", job_id=job.pk)
 
 
-@dashboard_login_required
+@dashboard_staff_required
 @require_http_methods(["GET", "POST"])
 def job_delete_view(request: HttpRequest, job_id) -> HttpResponse:
     job = _job_or_404(job_id)
@@ -109,7 +156,7 @@ def job_delete_view(request: HttpRequest, job_id) -> HttpResponse:
     return render(request, "dashboard/confirm_delete.html", {"jobs": [job]})
 
 
-@dashboard_login_required
+@dashboard_staff_required
 @require_POST
 def jobs_batch_view(request: HttpRequest) -> HttpResponse:
     """Enable, disable or delete the ticked jobs, one service call each; delete asks first."""
@@ -170,7 +217,7 @@ def _save(request: HttpRequest, job=None) -> HttpResponse:
     return redirect("dashboard:jobs")
 
 
-@dashboard_login_required
+@dashboard_staff_required
 @require_http_methods(["GET", "POST"])
 def job_create_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
@@ -178,7 +225,7 @@ def job_create_view(request: HttpRequest) -> HttpResponse:
     return render(request, "dashboard/job_form.html", _form_context(JobForm.for_job()))
 
 
-@dashboard_login_required
+@dashboard_staff_required
 @require_http_methods(["GET", "POST"])
 def job_edit_view(request: HttpRequest, job_id) -> HttpResponse:
     job = _job_or_404(job_id)
@@ -193,7 +240,7 @@ def _form_from_query(request: HttpRequest) -> JobForm:
     return JobForm.from_post(request.GET, job=job)
 
 
-@dashboard_login_required
+@dashboard_staff_required
 @require_GET
 def job_fields_view(request: HttpRequest, part: str) -> HttpResponse:
     """htmx: the schedule or bot fieldset for the type just chosen (values typed so far kept)."""
@@ -207,7 +254,7 @@ def job_fields_view(request: HttpRequest, part: str) -> HttpResponse:
     return response
 
 
-@dashboard_login_required
+@dashboard_staff_required
 @require_GET
 def job_preview_view(request: HttpRequest) -> HttpResponse:
     """htmx: the next 5 runs for the schedule as typed so far, refreshed while the user types."""
@@ -222,7 +269,7 @@ def _history_context(job) -> dict:
     return {"job": job, "rows": rows, "live": any(not row.final for row in rows), "limit": HISTORY_LIMIT}
 
 
-@dashboard_login_required
+@dashboard_staff_required
 @require_GET
 def job_history_view(request: HttpRequest, job_id) -> HttpResponse:
     job = _job_or_404(job_id)
@@ -231,7 +278,7 @@ def job_history_view(request: HttpRequest, job_id) -> HttpResponse:
     return render(request, "dashboard/history.html", context)
 
 
-@dashboard_login_required
+@dashboard_staff_required
 @require_GET
 def job_history_rows_view(request: HttpRequest, job_id) -> HttpResponse:
     """htmx poll target: the history table body; it stops asking once every run is final."""
@@ -241,7 +288,7 @@ def job_history_rows_view(request: HttpRequest, job_id) -> HttpResponse:
 # --- Stats ------------------------------------------------------------------------------------
 
 
-@dashboard_login_required
+@dashboard_staff_required
 @require_GET
 def stats_view(request: HttpRequest) -> HttpResponse:
     overview = stats_overview()

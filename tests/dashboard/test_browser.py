@@ -192,7 +192,7 @@ def test_dashboard_walk_create_preview_edit_toggle_run_batch_delete(page, worker
 
 
 def test_dashboard_on_a_phone_width_and_dst_warning_in_preview(browser, live_server, django_user_model):
-    django_user_model.objects.create_user(username="alice", password="s3cret-pass")
+    django_user_model.objects.create_user(username="alice", password="s3cret-pass", is_staff=True)
     make_job(
         name="Phone job", schedule_type="weekly", schedule_config={"day_of_week": "mon-fri", "hour": 7, "minute": 0}
     )

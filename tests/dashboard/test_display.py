@@ -1,9 +1,12 @@
 """Schedules in words, relative times and the next-runs preview (with its DST warning)."""
 from datetime import UTC, datetime
 
+import pytest
+
 from bots.report import RunReport
 from scheduler_app.dashboard.display import relative, schedule_in_words, schedule_preview
 from scheduler_app.dashboard.rows import result_parts
+from scheduler_app.validation import JobValidationError, validate_job_data
 
 
 def test_schedule_in_words_daily_names_time_and_zone():
@@ -65,6 +68,30 @@ def test_preview_reports_errors_by_path_instead_of_times():
     )
     assert set(preview.errors) == {"schedule_config.cron_expression", "timezone"}
     assert preview.times == []
+
+
+def test_preview_uses_the_services_validation_messages():
+    now = datetime(2025, 1, 10, 12, 0, tzinfo=UTC)
+    data = {"schedule_type": "cron", "schedule_config": {"cron_expression": "0 0 30 2 *"}, "timezone": "UTC"}
+    with pytest.raises(JobValidationError) as exc:
+        validate_job_data({"name": "x", "bot_type": "birthday", **data})
+    preview = schedule_preview(**data, now=now)
+    assert preview.errors == exc.value.errors
+    assert "never fires" in preview.errors["schedule_config.cron_expression"][0]
+    preview = schedule_preview(schedule_type="hourly", schedule_config={}, timezone="UTC", now=now)
+    assert set(preview.errors) == {"schedule_type"} and preview.times == []
+
+
+def test_preview_turns_any_failure_of_the_schedule_maths_into_a_message(monkeypatch):
+    def broken(**kwargs):
+        raise OverflowError("date value out of range")
+
+    monkeypatch.setattr("scheduler_app.dashboard.display.next_fire_times", broken)
+    preview = schedule_preview(
+        schedule_type="daily", schedule_config={"hour": 8}, timezone="UTC", now=datetime(2025, 1, 10, tzinfo=UTC)
+    )
+    assert preview.times == []
+    assert preview.errors == {"schedule_config": ["the next runs cannot be computed: date value out of range"]}
 
 
 def test_result_parts_turns_lists_of_dicts_into_tables_generically():

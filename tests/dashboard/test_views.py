@@ -1,11 +1,14 @@
 """The dashboard without JavaScript: plain forms post, redirect, and show the services' errors."""
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
 from django_celery_beat.models import PeriodicTask
 
+from bots.models import BirthdayMessage, Contact, MessageStatus, ProfileVisit
 from bots.runner import BotOutcome
+from scheduler_app.dashboard.selectors import quota_usage
 from scheduler_app.models import ExecutionStatus, JobExecution, ScheduledJob
 from scheduler_app.services import execution_finish, execution_run, job_run_now
 from tests.factories import make_job
@@ -41,6 +44,42 @@ def test_dashboard_requires_login(client):
     response = client.get(JOBS)
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("dashboard:login"))
+
+
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        ("get", JOBS),
+        ("get", "/dashboard/stats/"),
+        ("get", "/dashboard/jobs/new/"),
+        ("get", "/dashboard/jobs/preview/"),
+        ("post", "/dashboard/jobs/batch/"),
+    ],
+)
+def test_a_logged_in_user_who_is_not_staff_is_refused(client, django_user_model, method, url):
+    bob = django_user_model.objects.create_user(username="bob", password="s3cret-pass")
+    client.force_login(bob)
+    job = make_job(name="Untouched")
+    response = getattr(client, method)(url, {"ids": [str(job.pk)], "action": "disable"} if method == "post" else {})
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("dashboard:login") + "?next=")
+    assert ScheduledJob.objects.get(pk=job.pk).enabled
+    # The login page says why instead of bouncing the user back (a redirect loop).
+    html = client.get(response["Location"]).content.decode()
+    assert "staff accounts only" in html and "“bob” is not one" in html
+
+
+def test_the_login_form_refuses_a_non_staff_account(client, django_user_model):
+    django_user_model.objects.create_user(username="bob", password="s3cret-pass")
+    response = client.post(reverse("dashboard:login"), {"username": "bob", "password": "s3cret-pass"})
+    assert response.status_code == 200
+    assert "“bob” is not one" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_logged_in_staff_user_skips_the_login_page(client_in):
+    response = client_in.get(reverse("dashboard:login"))
+    assert response.status_code == 302 and response["Location"] == JOBS
 
 
 def test_root_redirects_to_the_dashboard(client):
@@ -159,6 +198,30 @@ def test_preview_fragment_lists_next_runs_or_errors(client_in):
     assert "schedule_config.cron_expression" in html and "<li><time" not in html
 
 
+def test_preview_fragment_shows_a_cron_that_never_fires_as_a_message(client_in):
+    response = client_in.get(
+        reverse("dashboard:job_preview"),
+        {"schedule_type": "cron", "timezone": "UTC", "schedule_config.cron_expression": "0 0 30 2 *"},
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "schedule_config.cron_expression" in html and "never fires" in html and "<li><time" not in html
+
+
+def test_preview_fragment_shows_a_failure_of_the_schedule_maths_instead_of_a_500(client_in, monkeypatch):
+    def broken(**kwargs):
+        raise ValueError("no such day")
+
+    monkeypatch.setattr("scheduler_app.dashboard.display.next_fire_times", broken)
+    params = {"schedule_type": "daily", "timezone": "UTC", "schedule_config.hour": "9"}
+    response = client_in.get(reverse("dashboard:job_preview"), params)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "the next runs cannot be computed: no such day" in html and "<li><time" not in html
+    # The full form draws the same preview: it opens too.
+    assert client_in.get(reverse("dashboard:job_create")).status_code == 200
+
+
 def test_toggle_without_js_redirects_back_and_with_htmx_returns_the_row(client_in):
     job = make_job()
     url = reverse("dashboard:job_toggle", kwargs={"job_id": job.pk})
@@ -258,26 +321,51 @@ def test_unknown_job_is_404_on_post(client_in, name):
     assert client_in.post(url).status_code == 404
 
 
-def test_stats_page_draws_svg_charts_success_rates_and_quotas(client_in, sent_tasks, settings):
-    # Without the bots' quota settings the page counts messages from the runs, against 15 / 100.
-    for name in ("BOT_MESSAGES_PER_DAY", "BOT_MESSAGES_PER_WEEK", "BOT_VISITS_PER_DAY"):
-        if hasattr(settings, name):
-            delattr(settings, name)
+def test_stats_page_draws_svg_charts_success_rates_and_quotas(client_in, sent_tasks):
     job = make_job(name="Counted")
-    execution_run(job_id=job.pk, execution_id=job_run_now(job=job).pk)  # the test runner "sends" 10
+    execution_run(job_id=job.pk, execution_id=job_run_now(job=job).pk)
     html = client_in.get(reverse("dashboard:stats")).content.decode()
     assert html.count("<svg") == 2 and "<rect" in html
     assert "Counted" in html and "100.0%" in html
-    assert "Messages today</strong>: 10 of 15" in html
-    assert "Messages this week</strong>: 10 of 100" in html
+    assert "Quota use" in html
 
 
-def test_stats_quotas_come_from_the_bots_counters_when_the_bots_define_quotas(client_in, settings):
-    pytest.importorskip("bots.selectors")
+def test_stats_quotas_come_from_the_bots_counters(client_in, settings):
     settings.BOT_MESSAGES_PER_DAY, settings.BOT_MESSAGES_PER_WEEK, settings.BOT_VISITS_PER_DAY = 3, 20, 40
+    contact = Contact.objects.create(slug="ada", name="Ada")
+    BirthdayMessage.objects.create(contact=contact, birthday=date(2025, 1, 1), status=MessageStatus.SENT)
+    BirthdayMessage.objects.create(contact=contact, birthday=date(2024, 1, 1), status=MessageStatus.FAILED)
+    ProfileVisit.objects.create(contact=contact)
     html = client_in.get(reverse("dashboard:stats")).content.decode()
-    assert "Messages today</strong>: 0 of 3" in html and "Profile visits today</strong>: 0 of 40" in html
+    assert "Messages today</strong>: 1 of 3" in html and "Messages this week</strong>: 1 of 20" in html
+    assert "Profile visits today</strong>: 1 of 40" in html
     assert "claimed and sent" in html
+
+
+def test_quota_usage_counts_the_bots_day_and_week_in_the_server_zone(settings):
+    settings.TIME_ZONE = "Europe/Paris"
+    paris = ZoneInfo("Europe/Paris")
+    now = datetime(2025, 1, 15, 12, 0, tzinfo=paris)  # a Wednesday
+    contact = Contact.objects.create(slug="ada", name="Ada")
+    for n, (claimed, status) in enumerate(
+        [
+            (datetime(2025, 1, 15, 10, 0, tzinfo=paris), MessageStatus.SENT),  # today
+            (datetime(2025, 1, 15, 0, 0, tzinfo=paris), MessageStatus.CLAIMED),  # today, at midnight
+            (datetime(2025, 1, 15, 9, 0, tzinfo=paris), MessageStatus.FAILED),  # not counted
+            (datetime(2025, 1, 13, 9, 0, tzinfo=paris), MessageStatus.SENT),  # Monday: this week
+            (datetime(2025, 1, 12, 23, 59, tzinfo=paris), MessageStatus.SENT),  # Sunday: last week
+        ]
+    ):
+        BirthdayMessage.objects.create(
+            contact=contact, birthday=date(2000 + n, 1, 1), status=status, claimed_at=claimed
+        )
+    ProfileVisit.objects.create(contact=contact, visited_at=datetime(2025, 1, 15, 8, 0, tzinfo=paris))
+    ProfileVisit.objects.create(contact=contact, visited_at=datetime(2025, 1, 14, 23, 0, tzinfo=paris))
+    usage = quota_usage(now=now)
+    used = {q["key"]: q["used"] for q in usage["quotas"]}
+    assert used == {"messages_today": 2, "messages_week": 3, "visits_today": 1}
+    assert usage["day_start"] == datetime(2025, 1, 15, tzinfo=paris)
+    assert usage["week_start"] == datetime(2025, 1, 13, tzinfo=paris)
 
 
 def test_admin_still_works_for_a_superuser(client, django_user_model):
