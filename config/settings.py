@@ -165,7 +165,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["scheduler_app.api.auth.HasApiKeyOrStaffSession"],
     "DEFAULT_PARSER_CLASSES": ["scheduler_app.api.parsers.LimitedJSONParser"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["scheduler_app.api.renderers.FastJSONRenderer"],
     "EXCEPTION_HANDLER": "scheduler_app.api.exceptions.exception_handler",
     # Client address for the bad-key limit: REMOTE_ADDR unless told how many proxies to trust
     # in X-Forwarded-For (a client could otherwise pick its own address).

@@ -1,9 +1,9 @@
 """Read queries for jobs and executions; views and admin read through these."""
-import json
 import uuid
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+import orjson
 from django.db import connection
 from django.db.models import QuerySet
 from django.utils.timezone import now as utc_now
@@ -92,7 +92,7 @@ def job_list_rows(*, enabled_only: bool = False, bot_type: str | None = None) ->
         return value
 
     def document(value):
-        return json.loads(value) if isinstance(value, str | bytes) else value
+        return orjson.loads(value) if isinstance(value, str | bytes) else value
 
     rows = []
     for row in raw_rows:

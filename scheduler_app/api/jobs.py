@@ -21,7 +21,7 @@ from scheduler_app.api.serializers import (
     JobBodySerializer,
     ScheduleConfigField,
     StrictBooleanField,
-    iso_datetime_formatter,
+    local_time_formatter,
 )
 from scheduler_app.models import BotType, ExecutionStatus, ScheduledJob
 from scheduler_app.selectors import JOB_ROW_FIELDS, execution_list, job_get, job_list_rows, job_next_runs
@@ -77,15 +77,15 @@ class JobOutputSerializer(serializers.Serializer):
 
     def to_representation(self, job: ScheduledJob | dict) -> dict:
         """Takes a job or a ``job_list_rows`` dict."""
-        iso = iso_datetime_formatter(self)
+        local = local_time_formatter(self)
         data = job if isinstance(job, dict) else {name: getattr(job, name) for name in JOB_ROW_FIELDS}
         return {
             **data,
             "id": str(data["id"]),
-            "created_at": iso(data["created_at"]),
-            "updated_at": iso(data["updated_at"]),
-            "last_run_at": iso(data["last_run_at"]),
-            "next_run_at": iso(data["next_run_at"]),
+            "created_at": local(data["created_at"]),
+            "updated_at": local(data["updated_at"]),
+            "last_run_at": local(data["last_run_at"]),
+            "next_run_at": local(data["next_run_at"]),
         }
 
 
@@ -257,15 +257,15 @@ class JobHistoryApi(SchedulerApi):
 
         def to_representation(self, execution) -> dict:
             # Built directly for the same reason as JobOutputSerializer: history pages are hot.
-            iso = iso_datetime_formatter(self)
+            local = local_time_formatter(self)
             return {
                 "id": str(execution.id),
                 "job_id": str(execution.job_id),
                 "trigger": execution.trigger,
-                "scheduled_for": iso(execution.scheduled_for),
-                "queued_at": iso(execution.queued_at),
-                "started_at": iso(execution.started_at),
-                "finished_at": iso(execution.finished_at),
+                "scheduled_for": local(execution.scheduled_for),
+                "queued_at": local(execution.queued_at),
+                "started_at": local(execution.started_at),
+                "finished_at": local(execution.finished_at),
                 "duration_seconds": execution.duration_seconds,
                 "status": execution.status,
                 "result": execution.result,
