@@ -52,8 +52,3 @@ def runner_for(bot_type: str) -> Runner:
 
 def run_bot(run: BotRun) -> BotOutcome:
     return runner_for(run.bot_type)(run)
-
-
-def not_built(run: BotRun) -> BotOutcome:
-    """Placeholder runner: fails the execution clearly until the real bot is wired in."""
-    raise BotError(f"The {run.bot_type} bot is not built yet: no runner does its work")

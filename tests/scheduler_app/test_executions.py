@@ -73,12 +73,12 @@ def test_crashing_bot_still_ends_failed(settings):
     assert "RuntimeError: unexpected crash" in execution.error
 
 
-def test_unbuilt_bot_fails_clearly(settings):
-    settings.BOT_RUNNERS = {"birthday": "bots.runner.not_built"}
+def test_bot_type_without_a_runner_fails_clearly(settings):
+    settings.BOT_RUNNERS = {"visitor": "tests.support.runners.succeed"}
     job = make_job()
     execution = execution_run(job_id=job.pk, scheduled_for=slot())
     assert execution.status == "failed"
-    assert "birthday bot is not built" in execution.error
+    assert execution.error == "No runner is configured for bot type 'birthday'"
 
 
 def test_max_instances_reached_records_skipped():
