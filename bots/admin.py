@@ -1,9 +1,37 @@
-"""Admin for what the bots remember; the blacklist and templates are meant to be edited here."""
+"""Admin for what the bots remember; the blacklist and templates are meant to be edited here.
+
+Their forms check and save through ``bots.services`` (like the jobs' admin), so the admin and
+the code share one set of rules.
+"""
+from collections.abc import Callable, Mapping
+from typing import Any
+
 from django import forms
 from django.contrib import admin
 
 from bots.models import BirthdayMessage, BlacklistEntry, Contact, MessageTemplate, ProfileVisit, QuotaLock
-from bots.profiles import slug_normalize
+from bots.services import InvalidInput
+from bots.services.blacklist import blacklist_entry_clean, blacklist_entry_create, blacklist_entry_update
+from bots.services.templates import message_template_clean, message_template_create, message_template_update
+
+
+class ServiceCheckedForm(forms.ModelForm):
+    """A form whose clean() runs the service's rules and keeps the values as the service stores them."""
+
+    service_clean: Callable[..., Mapping[str, Any]]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        try:
+            stored = type(self).service_clean(**{name: cleaned[name] for name in self._meta.fields})
+        except InvalidInput as exc:
+            message = str(exc)
+            self.add_error(exc.field if exc.field in self.fields else None, message[:1].upper() + message[1:] + ".")
+            return cleaned
+        cleaned.update(stored)
+        return cleaned
 
 
 @admin.register(Contact)
@@ -32,16 +60,12 @@ class ProfileVisitAdmin(admin.ModelAdmin):
     readonly_fields = ("execution_id",)
 
 
-class MessageTemplateForm(forms.ModelForm):
+class MessageTemplateForm(ServiceCheckedForm):
+    service_clean = message_template_clean
+
     class Meta:
         model = MessageTemplate
         fields = ("kind", "text", "active")
-
-    def clean_text(self) -> str:
-        text = self.cleaned_data["text"].strip()
-        if not text:
-            raise forms.ValidationError("A template needs some text.")
-        return text
 
 
 @admin.register(MessageTemplate)
@@ -50,21 +74,18 @@ class MessageTemplateAdmin(admin.ModelAdmin):
     list_display = ("kind", "text", "active")
     list_filter = ("kind", "active")
 
+    def save_model(self, request, obj, form, change):
+        data = {name: form.cleaned_data[name] for name in MessageTemplateForm._meta.fields}
+        saved = message_template_update(template=obj, **data) if change else message_template_create(**data)
+        _adopt(obj, saved)
 
-class BlacklistEntryForm(forms.ModelForm):
+
+class BlacklistEntryForm(ServiceCheckedForm):
+    service_clean = blacklist_entry_clean
+
     class Meta:
         model = BlacklistEntry
         fields = ("slug", "name", "reason")
-
-    def clean_slug(self) -> str:
-        value = self.cleaned_data["slug"].strip()
-        return slug_normalize(value) if value else ""
-
-    def clean(self):
-        cleaned = super().clean()
-        if not cleaned.get("slug") and not cleaned.get("name", "").strip():
-            raise forms.ValidationError("Give a profile address/slug or a name.")
-        return cleaned
 
 
 @admin.register(BlacklistEntry)
@@ -72,6 +93,18 @@ class BlacklistEntryAdmin(admin.ModelAdmin):
     form = BlacklistEntryForm
     list_display = ("slug", "name", "reason", "created_at")
     search_fields = ("slug", "name", "reason")
+
+    def save_model(self, request, obj, form, change):
+        data = {name: form.cleaned_data[name] for name in BlacklistEntryForm._meta.fields}
+        saved = blacklist_entry_update(entry=obj, **data) if change else blacklist_entry_create(**data)
+        _adopt(obj, saved)
+
+
+def _adopt(obj, saved) -> None:
+    """The admin goes on with ``obj`` (log entry, redirect): make it the row the service wrote."""
+    obj.pk = saved.pk
+    obj._state.adding = False
+    obj.refresh_from_db()
 
 
 @admin.register(QuotaLock)

@@ -5,8 +5,6 @@ link. A message is claimed in the database before the browser types it (quotas, 
 per birthday), and counted as sent only when the conversation shows it.
 """
 import logging
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from bots.browser import linkedin_browser
 from bots.dates import birthday_on, days_late
@@ -16,7 +14,7 @@ from bots.models import Contact, MessageStatus
 from bots.pacing import human_pause, working_hours_check
 from bots.report import RunReport
 from bots.runner import BotOutcome, BotRun
-from bots.selectors import birthday_message_get, blacklist_reason, message_quota_left
+from bots.selectors import birthday_message_get, blacklist_reason, local_today, message_quota_left
 from bots.services.claims import ClaimRefused, message_claim, message_finish
 from bots.services.contacts import contact_upsert
 from scheduler_app.configs import BirthdayBotConfig
@@ -38,7 +36,9 @@ def _late_refusal(late_by: int | None, card: BirthdayCard, config: BirthdayBotCo
 def run(bot_run: BotRun) -> BotOutcome:
     config = BirthdayBotConfig.model_validate({**bot_run.config, "dry_run": bot_run.dry_run})
     working_hours_check(timezone=bot_run.timezone)
-    today = datetime.now(ZoneInfo(bot_run.timezone)).date()
+    # One calendar for every job (settings.TIME_ZONE, as the quotas): with the job's own zone, two
+    # jobs either side of midnight would date a "Today" card differently and wish it twice.
+    today = local_today()
     report = RunReport(dry_run=config.dry_run, extra={"today": today.isoformat()})
     with linkedin_browser() as (driver, session):
         driver.ensure_logged_in()

@@ -6,15 +6,16 @@ birthday" on. Unknown wording returns None, so the bot skips the card and says w
 guessing.
 """
 import re
-import unicodedata
 from datetime import date, timedelta
+
+from bots.text import fold
 
 _MONTHS = {
     # English
     "jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4, "april": 4,
     "may": 5, "jun": 6, "june": 6, "jul": 7, "july": 7, "aug": 8, "august": 8, "sep": 9, "sept": 9,
     "september": 9, "oct": 10, "october": 10, "nov": 11, "november": 11, "dec": 12, "december": 12,
-    # French (accents stripped by _fold)
+    # French (accents stripped by fold)
     "janv": 1, "janvier": 1, "fevr": 2, "fev": 2, "fevrier": 2, "mars": 3, "avr": 4, "avril": 4,
     "mai": 5, "juin": 6, "juil": 7, "juillet": 7, "aout": 8, "septembre": 9, "octobre": 10,
     "novembre": 11, "decembre": 12,
@@ -27,14 +28,6 @@ _MONTH_WORD = "|".join(sorted(_MONTHS, key=len, reverse=True))
 # "Oct 24", "October 24" (EN) and "le 24 oct.", "24 octobre" (FR).
 _MONTH_DAY = re.compile(rf"\b({_MONTH_WORD})\.? (\d{{1,2}})\b")
 _DAY_MONTH = re.compile(rf"\b(\d{{1,2}}) ({_MONTH_WORD})\b\.?")
-
-
-def _fold(text: str) -> str:
-    """Lower case, accents off, typographic apostrophes and spaces made plain."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    text = text.replace("\u2019", "'").replace("\u00a0", " ").replace("\u202f", " ")
-    return re.sub(r"\s+", " ", text.lower())
 
 
 def _last_occurrence(month: int, day: int, today: date) -> date | None:
@@ -51,7 +44,7 @@ def _last_occurrence(month: int, day: int, today: date) -> date | None:
 
 def days_late(text: str, *, today: date) -> int | None:
     """How many days ago the birthday in ``text`` was (0 = today), or None when not understood."""
-    folded = _fold(text)
+    folded = fold(text)
     if _TODAY.search(folded):
         return 0
     if _YESTERDAY.search(folded):

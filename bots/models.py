@@ -63,10 +63,12 @@ class BirthdayMessage(models.Model):
 class VisitStatus(models.TextChoices):
     CLAIMED = "claimed", "Claimed (being visited)"
     VISITED = "visited", "Visited"
-    FAILED = "failed", "Failed"
+    UNKNOWN = "unknown", "Unknown (profile requested, visit not confirmed)"
+    FAILED = "failed", "Failed (profile not requested)"
 
 
-VISIT_COUNTED_STATUSES = (VisitStatus.CLAIMED, VisitStatus.VISITED)
+# Visits LinkedIn may have recorded: they count against the daily cap and the skip window.
+VISIT_COUNTED_STATUSES = (VisitStatus.CLAIMED, VisitStatus.VISITED, VisitStatus.UNKNOWN)
 
 
 class ProfileVisit(models.Model):
@@ -111,7 +113,7 @@ class MessageTemplate(models.Model):
 
 
 class BlacklistEntry(models.Model):
-    """Someone the bots must leave alone: matched on profile slug, or on full name when no slug."""
+    """Someone the bots must leave alone: matched on profile slug or on full name (either one)."""
 
     slug = models.CharField(max_length=200, blank=True, help_text="Profile slug or address (/in/<slug>/).")
     name = models.CharField(max_length=300, blank=True, help_text="Full name, matched without case.")

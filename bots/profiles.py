@@ -4,8 +4,9 @@ A contact is keyed by the slug of ``/in/<slug>/`` because names are not unique a
 address is what the birthday card, the search result and the blacklist all share.
 """
 import re
-import unicodedata
 from urllib.parse import unquote, urlparse
+
+from bots.text import fold
 
 _SLUG = re.compile(r"/in/([^/?#]+)")
 
@@ -24,9 +25,7 @@ def slug_normalize(value: str) -> str:
 
 def name_key(name: str) -> str:
     """Case, accents and spacing folded: "Zoé  Martin" and "zoe martin" are the same person's name."""
-    name = unicodedata.normalize("NFKD", name)
-    name = "".join(c for c in name if not unicodedata.combining(c))
-    return " ".join(name.casefold().split())
+    return fold(name)
 
 
 def first_name(full_name: str) -> str:

@@ -23,6 +23,14 @@ def day_start(now: datetime | None = None) -> datetime:
     return local.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
+def local_today(now: datetime | None = None) -> date:
+    """Today's date in settings.TIME_ZONE: the one calendar every job shares, whatever its own timezone.
+
+    Birthday dates are keyed on it ("one message per birthday"), as quotas are on day_start.
+    """
+    return day_start(now).date()
+
+
 def week_start(now: datetime | None = None) -> datetime:
     """Monday 00:00 of this week in settings.TIME_ZONE."""
     start = day_start(now)
@@ -30,9 +38,16 @@ def week_start(now: datetime | None = None) -> datetime:
 
 
 def blacklist_reason(*, slug: str, name: str) -> str | None:
-    """Why this person is blacklisted, or None. Slug entries match the profile, name-only entries the name."""
-    for entry in BlacklistEntry.objects.filter(Q(slug=slug) | Q(slug="")):
-        if entry.slug == slug or (not entry.slug and name_key(entry.name) == name_key(name)):
+    """Why this person is blacklisted, or None.
+
+    An entry matches on its slug or on its name, whichever it has: one person reaches the bots
+    under several addresses (vanity slug, ``ACoAA...`` member id), so an entry that names them
+    holds whichever address a page shows.
+    """
+    wanted = name_key(name)
+    for entry in BlacklistEntry.objects.filter(Q(slug=slug) | ~Q(name="")):
+        entry_name = name_key(entry.name)
+        if entry.slug == slug or (entry_name and entry_name == wanted):
             return f"blacklisted{': ' + entry.reason if entry.reason else ''}"
     return None
 

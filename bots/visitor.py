@@ -73,14 +73,16 @@ def run(bot_run: BotRun) -> BotOutcome:
                     continue
                 try:
                     shown = driver.visit_profile(slug=person.slug)
-                except (ContactProblem, PageChanged) as exc:
+                except ContactProblem as exc:
                     visit_finish(visit=visit, status=VisitStatus.FAILED, error=str(exc))
-                    if isinstance(exc, PageChanged):
-                        raise
                     report.add(name=person.name, slug=person.slug, status="failed", reason=str(exc))
                     continue
                 except BaseException as exc:
-                    visit_finish(visit=visit, status=VisitStatus.FAILED, error=f"run failed: {exc}")
+                    # The profile may have been requested (a changed page, a time-out, a crash after
+                    # the address was opened), and LinkedIn may have recorded the visit: keep it as
+                    # unknown, so it counts toward the cap and the skip window, as unknown messages do.
+                    error = str(exc) if isinstance(exc, PageChanged) else f"run failed: {exc}"
+                    visit_finish(visit=visit, status=VisitStatus.UNKNOWN, error=error)
                     raise
                 visit_finish(visit=visit, status=VisitStatus.VISITED)
                 report.add(name=shown or person.name, slug=person.slug, status="visited")

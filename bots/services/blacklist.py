@@ -1,10 +1,38 @@
+"""Blacklist writes: the one place its rules live (the admin calls these too)."""
+from typing import TypedDict
+
+from django.db import transaction
+
 from bots.models import BlacklistEntry
 from bots.profiles import slug_normalize
+from bots.services import InvalidInput
+
+
+class BlacklistFields(TypedDict):
+    slug: str
+    name: str
+    reason: str
+
+
+def blacklist_entry_clean(*, slug: str = "", name: str = "", reason: str = "") -> BlacklistFields:
+    """The fields as stored: slug from an address or a bare slug, spacing tidied; InvalidInput when empty."""
+    slug, name = slug_normalize(slug) if slug.strip() else "", " ".join(name.split())
+    if not slug and not name:
+        raise InvalidInput("a blacklist entry needs a profile slug/address or a name")
+    return {"slug": slug, "name": name, "reason": reason.strip()}
 
 
 def blacklist_entry_create(*, slug: str = "", name: str = "", reason: str = "") -> BlacklistEntry:
-    """A profile address or slug, or a full name when the address is unknown."""
-    slug, name = slug_normalize(slug) if slug.strip() else "", " ".join(name.split())
-    if not slug and not name:
-        raise ValueError("a blacklist entry needs a profile slug/address or a name")
-    return BlacklistEntry.objects.create(slug=slug, name=name, reason=reason.strip())
+    """A profile address or slug, and/or a full name (either one matches)."""
+    return BlacklistEntry.objects.create(**blacklist_entry_clean(slug=slug, name=name, reason=reason))
+
+
+def blacklist_entry_update(
+    *, entry: BlacklistEntry, slug: str = "", name: str = "", reason: str = ""
+) -> BlacklistEntry:
+    fields = blacklist_entry_clean(slug=slug, name=name, reason=reason)
+    with transaction.atomic():
+        for field, value in fields.items():
+            setattr(entry, field, value)
+        entry.save(update_fields=list(fields))
+    return entry

@@ -75,10 +75,11 @@ def message_claim(
 
 def message_finish(*, message: BirthdayMessage, status: str, error: str = "") -> BirthdayMessage:
     """Record what the browser saw: sent (in the thread), unknown (clicked, not seen) or failed (not sent)."""
-    message.status = status
-    message.error = error
-    message.sent_at = timezone.now() if status == MessageStatus.SENT else None
-    message.save(update_fields=["status", "error", "sent_at"])
+    with transaction.atomic():
+        message.status = status
+        message.error = error
+        message.sent_at = timezone.now() if status == MessageStatus.SENT else None
+        message.save(update_fields=["status", "error", "sent_at"])
     return message
 
 
@@ -99,7 +100,9 @@ def visit_claim(*, contact: Contact, execution_id: UUID | None) -> ProfileVisit:
 
 
 def visit_finish(*, visit: ProfileVisit, status: str, error: str = "") -> ProfileVisit:
-    visit.status = status
-    visit.error = error
-    visit.save(update_fields=["status", "error"])
+    """Record how the visit ended: visited (profile shown), unknown (maybe recorded) or failed (not requested)."""
+    with transaction.atomic():
+        visit.status = status
+        visit.error = error
+        visit.save(update_fields=["status", "error"])
     return visit

@@ -241,3 +241,16 @@ def test_birthday_hard_time_limit_closes_the_browser(sandbox, settings):
     with pytest.raises(BotError, match="time limit of 3s reached"):
         run_birthday()
     # The sandbox fixture then checks that no Chromium process is left.
+
+
+def test_birthday_one_message_whatever_the_jobs_timezone(sandbox):
+    # UTC-12 and UTC+14 are 26 hours apart: their dates always differ, as for two jobs either side
+    # of midnight. The birthday is dated on one calendar (settings.TIME_ZONE), so Alice's
+    # "Today" card is the same birthday for both jobs.
+    today = timezone.localdate()
+    first = run_birthday(timezone="Etc/GMT+12")
+    second = run_birthday(timezone="Pacific/Kiritimati")
+
+    assert first.messages_sent == 2 and second.messages_sent == 0
+    assert sent_to(sandbox.state()) == {slug: 1 for slug in TODAY}
+    assert set(BirthdayMessage.objects.values_list("birthday", flat=True)) == {today}

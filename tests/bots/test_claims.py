@@ -2,13 +2,13 @@
 from datetime import date, timedelta
 
 import pytest
-from django.db import IntegrityError
+from django.db import IntegrityError, connection
 from django.utils import timezone
 
 from bots.models import BirthdayMessage, BlacklistEntry, Contact, MessageStatus, ProfileVisit, VisitStatus
 from bots.selectors import blacklist_reason, message_quota_left
 from bots.services.blacklist import blacklist_entry_create
-from bots.services.claims import ClaimRefused, message_claim, message_finish, visit_claim
+from bots.services.claims import ClaimRefused, message_claim, message_finish, visit_claim, visit_finish
 from bots.services.contacts import contact_upsert
 
 pytestmark = pytest.mark.django_db
@@ -115,3 +115,45 @@ def test_blacklist_name_entry_matches_without_case_or_accents():
     BlacklistEntry.objects.create(name="Zoé Martin")
     assert blacklist_reason(slug="zm", name="ZOE  martin") == "blacklisted"
     assert blacklist_reason(slug="zm", name="Zoé Martinez") is None
+
+
+def test_blacklist_entry_with_slug_and_name_holds_under_another_address():
+    # The same person shows up under their vanity slug or their ACoAA... member id.
+    BlacklistEntry.objects.create(slug="ada-lovelace", name="Ada Lovelace", reason="asked not to")
+    assert blacklist_reason(slug="ada-lovelace", name="Someone Else") == "blacklisted: asked not to"
+    assert blacklist_reason(slug="acoaaabc123", name="ADA  lovelace") == "blacklisted: asked not to"
+    assert blacklist_reason(slug="acoaaabc123", name="Ada Byron") is None
+
+
+def test_unknown_visit_counts_toward_the_cap_and_the_skip_window(settings):
+    settings.BOT_VISITS_PER_DAY = 2
+    settings.BOT_VISIT_SKIP_DAYS = 30
+    a, b, c = (Contact.objects.create(slug=s, name=s) for s in "abc")
+    visit_finish(visit=visit_claim(contact=a, execution_id=None), status=VisitStatus.UNKNOWN, error="page changed")
+    with pytest.raises(ClaimRefused, match="within 30 days"):
+        visit_claim(contact=a, execution_id=None)
+    visit_claim(contact=b, execution_id=None)
+    with pytest.raises(ClaimRefused, match="daily quota of 2 visits reached"):
+        visit_claim(contact=c, execution_id=None)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_finishing_a_message_or_a_visit_writes_in_one_transaction(monkeypatch):
+    seen = []
+    for model in (BirthdayMessage, ProfileVisit):
+        original = model.save
+
+        def spy(self, *args, _original=original, **kwargs):
+            seen.append((type(self).__name__, connection.in_atomic_block))
+            return _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(model, "save", spy)
+    contact = Contact.objects.create(slug="ada", name="Ada Lovelace")
+    message = BirthdayMessage.objects.create(contact=contact, birthday=BIRTHDAY)
+    visit = ProfileVisit.objects.create(contact=contact)
+    seen.clear()
+
+    message_finish(message=message, status=MessageStatus.SENT)
+    visit_finish(visit=visit, status=VisitStatus.VISITED)
+
+    assert seen == [("BirthdayMessage", True), ("ProfileVisit", True)]

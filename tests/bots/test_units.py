@@ -1,15 +1,17 @@
 """Unit tests without a browser: names and slugs, templates, working hours, pauses."""
 import random
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from bots.dates import days_late
 from bots.messages import DEFAULT_TEMPLATES, message_compose, template_render
 from bots.models import MessageTemplate, TemplateKind
 from bots.pacing import human_pause, working_hours_check
 from bots.profiles import first_name, name_key, slug_from_href, slug_normalize
 from bots.runner import BotError
+from bots.text import fold
 from tests.bots.helpers import bot_run
 
 
@@ -34,6 +36,13 @@ def test_slug_normalize_accepts_address_or_slug():
 def test_name_key_folds_case_accents_and_spaces():
     assert name_key("  Zoé   MARTIN ") == name_key("zoe martin")
     assert name_key("Zoé Martin") != name_key("Zoé Martinez")
+
+
+def test_names_and_card_dates_fold_the_same_way():
+    assert fold("  Zoé\u00a0MARTIN ") == "zoe martin" == name_key("zoe  martin")
+    assert fold("Aujourd\u2019hui") == "aujourd'hui"
+    assert name_key("Sinéad O\u2019Brien") == name_key("sinead o'brien")  # as card dates read it
+    assert days_late("Sinéad O\u2019Brien\u202fAujourd\u2019hui", today=date(2026, 5, 4)) == 0
 
 
 def test_first_name():

@@ -113,3 +113,21 @@ def test_visitor_expired_session_fails_clearly(sandbox):
     with pytest.raises(BotError, match="session expired"):
         run_visitor(limit=3)
     assert visited(sandbox) == []
+
+
+def test_visitor_profile_opened_but_not_confirmed_is_unknown_and_counted(sandbox, settings, monkeypatch):
+    settings.BOT_VISITS_PER_DAY = 2
+    monkeypatch.setattr(linkedin_locators, "PROFILE_NAME", linkedin_locators.Locator("profile name", "h1.gone"))
+
+    with pytest.raises(BotError, match=r"selector profile name \(h1.gone\) not found"):
+        run_visitor(limit=3)
+
+    # The profile page was requested, so LinkedIn may have recorded the visit.
+    assert visited(sandbox) == [person(0)["slug"]]
+    assert ProfileVisit.objects.get().status == VisitStatus.UNKNOWN
+    monkeypatch.undo()
+    second = run_visitor(limit=5)
+    assert visited(sandbox) == [person(0)["slug"], person(1)["slug"]]  # person 0 is not visited twice
+    reasons = {c["profile"]: c.get("reason") for c in second.result["contacts"]}
+    assert "within 30 days" in reasons[f"/in/{person(0)['slug']}/"]
+    assert second.result["stopped"] == "daily quota of 2 visits reached"  # the unknown visit counted
