@@ -108,19 +108,19 @@ def _second_occurrence(moment: datetime) -> bool:
     return moment.fold == 1 and moment.replace(fold=0).utcoffset() != moment.utcoffset()
 
 
-def next_fire_time(**kwargs: Any) -> datetime | None:
-    times = next_fire_times(count=1, **kwargs)
-    return times[0] if times else None
-
-
-def job_next_run_at(job, *, after: datetime, anchor: datetime | None = None) -> datetime | None:
-    """When beat will next fire ``job``; None when it never will (disabled or manual)."""
-    if not job.enabled:
-        return None
-    return next_fire_time(
+def job_fire_times(job, *, after: datetime, count: int, anchor: datetime | None = None) -> list[datetime]:
+    """``next_fire_times`` for a job (enabled or not: a preview of its schedule)."""
+    return next_fire_times(
         schedule_type=job.schedule_type,
         schedule_config=job.schedule_config,
         timezone=job.timezone,
         after=after,
+        count=count,
         anchor=anchor,
     )
+
+
+def job_next_run_at(job, *, after: datetime, anchor: datetime | None = None) -> datetime | None:
+    """When beat will next fire ``job``; None when it never will (disabled or manual)."""
+    times = job_fire_times(job, after=after, count=1, anchor=anchor) if job.enabled else []
+    return times[0] if times else None

@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.utils.timezone import now as utc_now
 
 from scheduler_app.models import JobExecution, ScheduledJob
-from scheduler_app.schedules import next_fire_times
+from scheduler_app.schedules import job_fire_times
 
 
 def job_list(*, enabled_only: bool = False, bot_type: str | None = None) -> QuerySet[ScheduledJob]:
@@ -43,14 +43,7 @@ def job_next_runs(*, job: ScheduledJob, count: int = 10, after=None) -> list:
         after = utc_now()
     elif after.tzinfo is None:
         after = after.replace(tzinfo=ZoneInfo(job.timezone))
-    return next_fire_times(
-        schedule_type=job.schedule_type,
-        schedule_config=job.schedule_config,
-        timezone=job.timezone,
-        after=after,
-        count=count,
-        anchor=job_interval_anchor(job=job),
-    )
+    return job_fire_times(job, after=after, count=count, anchor=job_interval_anchor(job=job))
 
 
 def job_interval_anchor(*, job: ScheduledJob) -> datetime | None:
