@@ -106,28 +106,48 @@ class BrowserSession:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chromium")
         self._playwright: Any = None
         self._browser: Any = None
+        self._context: Any = None
         self._driver: LinkedInDriver | None = None
         self.timed_out = False
+        self.restarts = 0
 
     # --- on the browser thread -----------------------------------------------------------------
     def _open(self) -> None:
         self._playwright = _start_playwright()
+        self._launch(storage_state=str(self.storage_state))
+
+    def _launch(self, *, storage_state: str | dict[str, Any]) -> None:
+        """Chromium, a context carrying ``storage_state`` (a file, or the state of the previous browser) and a tab."""
         args = [*LAUNCH_ARGS, *(LOW_MEMORY_ARGS if settings.BOT_CHROMIUM_LOW_MEMORY else []),
                 *settings.BOT_CHROMIUM_EXTRA_ARGS, MARKER_SWITCH + self.marker]
         launch: dict[str, Any] = {"headless": settings.BOT_HEADLESS, "args": args}
         if settings.PLAYWRIGHT_CHROMIUM_EXECUTABLE:
             launch["executable_path"] = settings.PLAYWRIGHT_CHROMIUM_EXECUTABLE
         self._browser = self._playwright.chromium.launch(**launch)
-        context = self._browser.new_context(storage_state=str(self.storage_state), locale="en-US")
-        context.set_default_timeout(settings.BOT_ACTION_TIMEOUT_MS)
+        self._context = self._browser.new_context(storage_state=storage_state, locale="en-US")
+        self._context.set_default_timeout(settings.BOT_ACTION_TIMEOUT_MS)
         self._driver = LinkedInDriver(
-            page=context.new_page(),
+            page=self._context.new_page(),
             base_url=settings.LINKEDIN_BASE_URL,
             action_timeout_ms=settings.BOT_ACTION_TIMEOUT_MS,
             scroll_wait_ms=settings.BOT_SCROLL_WAIT_MS,
             send_confirm_ms=settings.BOT_SEND_CONFIRM_MS,
             recycle_page_every=settings.BOT_RECYCLE_PAGE_EVERY,
         )
+
+    def _relaunch(self) -> None:
+        """Close Chromium and start a fresh one with the session it had (cookies as they are now).
+
+        In single-process mode Chromium gives little back once it grew; a new process starts
+        small. The old one is swept by its marker before the new one (same marker) starts.
+        """
+        state = self._context.storage_state()
+        self._driver = None
+        browser, self._browser, self._context = self._browser, None, None
+        with contextlib.suppress(Exception):
+            browser.close()
+        _kill_run_processes(self.marker)
+        self._launch(storage_state=state)
 
     def _close(self) -> None:
         for thing, step in ((self._browser, "close"), (self._playwright, "stop")):
@@ -153,6 +173,13 @@ class BrowserSession:
                 raise self._time_up(what) from None
             first_line = str(exc.message if hasattr(exc, "message") else exc).splitlines()[0]
             raise BotError(f"browser error while {what}: {first_line}") from exc
+
+    def restart_browser(self) -> None:
+        """A fresh Chromium with the same session, then the login check again (under the deadline)."""
+        self._call(self._relaunch, what="restarting Chromium")
+        self.restarts += 1
+        assert self._driver is not None
+        self._call(self._driver.ensure_logged_in, what="checking the session after restarting Chromium")
 
     def _time_up(self, what: str) -> BotError:
         self.timed_out = True

@@ -3,6 +3,8 @@
 Walks the people search page by page until ``limit`` profiles are visited or a page comes
 back empty. A profile visited within BOT_VISIT_SKIP_DAYS is skipped, and each visit is
 claimed in the database (daily cap across workers) before the browser opens the profile.
+Every BOT_RESTART_BROWSER_EVERY profiles Chromium is restarted with the same session (it grows
+with every page it loads and gives little back), and the login is checked again.
 """
 from django.conf import settings
 
@@ -30,6 +32,7 @@ def run(bot_run: BotRun) -> BotOutcome:
     report = RunReport(dry_run=config.dry_run, extra={"keywords": keywords, "pages": 0})
     seen: set[str] = set()
     done = 0
+    opened = 0  # profiles opened by the current Chromium
     dry_run_budget = settings.BOT_VISITS_PER_DAY - visits_counted_since(day_start())
     with linkedin_browser() as (driver, session):
         driver.ensure_logged_in()
@@ -63,6 +66,10 @@ def run(bot_run: BotRun) -> BotOutcome:
                     report.add(name=person.name, slug=person.slug, status="would_visit")
                     done += 1
                     continue
+                if settings.BOT_RESTART_BROWSER_EVERY and opened >= settings.BOT_RESTART_BROWSER_EVERY:
+                    # Before the claim: a session lost in the restart fails the run with no visit in doubt.
+                    session.restart_browser()
+                    opened = 0
                 try:
                     visit = visit_claim(contact=contact, execution_id=bot_run.execution_id)
                 except ClaimRefused as refused:
@@ -71,6 +78,7 @@ def run(bot_run: BotRun) -> BotOutcome:
                         report.stopped = refused.reason
                         break
                     continue
+                opened += 1
                 try:
                     shown = driver.visit_profile(slug=person.slug)
                 except ContactProblem as exc:

@@ -225,6 +225,9 @@ BOT_DRIVER_NODE_OPTIONS = os.environ.get(
 )
 # A tab grows with every page it loads: the visitor bot opens a fresh one after this many (0: never).
 BOT_RECYCLE_PAGE_EVERY = env_int("BOT_RECYCLE_PAGE_EVERY", 5)
+# Single-process Chromium keeps most of what it grew even in a fresh tab: the visitor bot closes it
+# and starts a new one (same session, login checked again) after this many profiles (0: never).
+BOT_RESTART_BROWSER_EVERY = env_int("BOT_RESTART_BROWSER_EVERY", 5)
 BOT_RUN_TIME_LIMIT = float(os.environ.get("BOT_RUN_TIME_LIMIT") or 900)  # seconds, hard, per run
 BOT_ACTION_TIMEOUT_MS = env_int("BOT_ACTION_TIMEOUT_MS", 15000)  # one page load / one element wait
 BOT_SCROLL_WAIT_MS = env_int("BOT_SCROLL_WAIT_MS", 3000)  # how long a lazy list may take to grow

@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from bots import linkedin_locators
+from bots.browser import BrowserSession, chromium_processes
 from bots.models import BlacklistEntry, Contact, ProfileVisit, VisitStatus
 from bots.runner import BotError
 from bots.sandbox.scenario import person
@@ -131,3 +132,67 @@ def test_visitor_profile_opened_but_not_confirmed_is_unknown_and_counted(sandbox
     reasons = {c["profile"]: c.get("reason") for c in second.result["contacts"]}
     assert "within 30 days" in reasons[f"/in/{person(0)['slug']}/"]
     assert second.result["stopped"] == "daily quota of 2 visits reached"  # the unknown visit counted
+
+
+def _spy_restarts(monkeypatch, before_restart=None) -> list[tuple[set[int], set[int]]]:
+    """Record the run's Chromium pids around each browser restart; ``before_restart(session)`` runs first."""
+    restarts: list[tuple[set[int], set[int]]] = []
+    original = BrowserSession.restart_browser
+
+    def spy(session: BrowserSession) -> None:
+        if before_restart:
+            before_restart(session)
+        old = {p.pid for p in chromium_processes(session.marker)}
+        original(session)
+        restarts.append((old, {p.pid for p in chromium_processes(session.marker)}))
+
+    monkeypatch.setattr(BrowserSession, "restart_browser", spy)
+    return restarts
+
+
+def test_visitor_restarts_chromium_every_n_profiles_and_visits_each_once(sandbox, settings, monkeypatch):
+    settings.BOT_RESTART_BROWSER_EVERY = 4
+    restarts = _spy_restarts(monkeypatch)
+
+    outcome = run_visitor(limit=12)
+
+    assert len(restarts) == 2  # before profiles 5 and 9 (none after the 12th: nothing left to visit)
+    for old, new in restarts:
+        assert old and new and not old & new, "a new Chromium replaced the old one, which is gone"
+    assert outcome.profiles_visited == 12
+    assert visited(sandbox) == [person(i)["slug"] for i in range(12)]  # every profile once, in order
+    assert ProfileVisit.objects.filter(status=VisitStatus.VISITED).count() == 12
+    assert chromium_processes() == []
+
+
+def test_visitor_restart_off_keeps_one_chromium(sandbox, settings, monkeypatch):
+    settings.BOT_RESTART_BROWSER_EVERY = 0
+    restarts = _spy_restarts(monkeypatch)
+
+    assert run_visitor(limit=12).profiles_visited == 12
+    assert restarts == []
+
+
+def test_visitor_session_lost_at_a_restart_fails_before_claiming(sandbox, settings, monkeypatch):
+    settings.BOT_RESTART_BROWSER_EVERY = 2
+    _spy_restarts(monkeypatch, before_restart=lambda session: sandbox.faults(expired_session=True))
+
+    with pytest.raises(BotError, match="session expired: LinkedIn sent the feed page"):
+        run_visitor(limit=5)
+
+    assert visited(sandbox) == [person(0)["slug"], person(1)["slug"]]
+    assert ProfileVisit.objects.filter(status=VisitStatus.VISITED).count() == 2
+    assert ProfileVisit.objects.count() == 2  # nothing claimed for the third: no visit in doubt
+    assert chromium_processes() == []
+
+
+def test_visitor_time_limit_holds_across_a_restart(sandbox, settings, monkeypatch):
+    settings.BOT_RESTART_BROWSER_EVERY = 2
+    settings.BOT_RUN_TIME_LIMIT = 6
+    _spy_restarts(monkeypatch, before_restart=lambda session: sandbox.faults(slow_ms=10000))
+
+    with pytest.raises(BotError, match="time limit of 6s reached while checking the session after restarting"):
+        run_visitor(limit=5)
+
+    assert ProfileVisit.objects.count() == 2
+    assert chromium_processes() == []
