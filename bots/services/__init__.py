@@ -1,4 +1,9 @@
 """Writes of the bots app: contacts, claims on messages and visits (quotas), blacklist, templates."""
+from typing import Any, TypeVar
+
+from django.db import models
+
+ModelT = TypeVar("ModelT", bound=models.Model)
 
 
 class InvalidInput(ValueError):
@@ -7,3 +12,11 @@ class InvalidInput(ValueError):
     def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
+
+
+def model_update(instance: ModelT, fields: dict[str, Any]) -> ModelT:
+    """Set cleaned ``fields`` on ``instance`` and save just those columns (the update services)."""
+    for field, value in fields.items():
+        setattr(instance, field, value)
+    instance.save(update_fields=list(fields))
+    return instance

@@ -1,11 +1,9 @@
 """Blacklist writes: the one place its rules live (the admin calls these too)."""
 from typing import TypedDict
 
-from django.db import transaction
-
 from bots.models import BlacklistEntry
 from bots.profiles import slug_normalize
-from bots.services import InvalidInput
+from bots.services import InvalidInput, model_update
 
 
 class BlacklistFields(TypedDict):
@@ -30,9 +28,4 @@ def blacklist_entry_create(*, slug: str = "", name: str = "", reason: str = "") 
 def blacklist_entry_update(
     *, entry: BlacklistEntry, slug: str = "", name: str = "", reason: str = ""
 ) -> BlacklistEntry:
-    fields = blacklist_entry_clean(slug=slug, name=name, reason=reason)
-    with transaction.atomic():
-        for field, value in fields.items():
-            setattr(entry, field, value)
-        entry.save(update_fields=list(fields))
-    return entry
+    return model_update(entry, blacklist_entry_clean(slug=slug, name=name, reason=reason))

@@ -1,10 +1,8 @@
 """Message template writes: the one place their rules live (the admin calls these too)."""
 from typing import TypedDict
 
-from django.db import transaction
-
 from bots.models import MessageTemplate, TemplateKind
-from bots.services import InvalidInput
+from bots.services import InvalidInput, model_update
 
 
 class TemplateFields(TypedDict):
@@ -28,9 +26,4 @@ def message_template_create(*, kind: str = TemplateKind.TODAY, text: str, active
 
 
 def message_template_update(*, template: MessageTemplate, kind: str, text: str, active: bool) -> MessageTemplate:
-    fields = message_template_clean(kind=kind, text=text, active=active)
-    with transaction.atomic():
-        for field, value in fields.items():
-            setattr(template, field, value)
-        template.save(update_fields=list(fields))
-    return template
+    return model_update(template, message_template_clean(kind=kind, text=text, active=active))
