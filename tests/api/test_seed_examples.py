@@ -8,32 +8,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from scheduler_app.models import JobExecution
+from tests.factories import DAILY_BIRTHDAY, HOURLY_INTERVAL, WEEKLY_VISITOR
 
 pytestmark = pytest.mark.django_db
 
-DAILY_BIRTHDAY = {
-    "name": "Daily Birthday Messages",
-    "description": "Send birthday messages every day at 8am",
-    "bot_type": "birthday",
-    "schedule_type": "daily",
-    "schedule_config": {"hour": 8, "minute": 0},
-    "bot_config": {"dry_run": False, "process_late": True, "max_days_late": 7, "max_messages_per_run": 10},
-}
-WEEKLY_VISITOR = {
-    "name": "Weekly Profile Visits",
-    "description": "Visit profiles Mon/Wed/Fri at 2pm",
-    "bot_type": "visitor",
-    "schedule_type": "weekly",
-    "schedule_config": {"day_of_week": "mon,wed,fri", "hour": 14, "minute": 0},
-    "bot_config": {"dry_run": True, "limit": 50},
-}
-HOURLY_INTERVAL = {
-    "name": "Hourly Birthday Check",
-    "bot_type": "birthday",
-    "schedule_type": "interval",
-    "schedule_config": {"hours": 1, "minutes": 0},
-    "bot_config": {"dry_run": False, "process_late": False},
-}
 CRON_WORKDAYS = {
     "name": "Workday visits",
     "bot_type": "visitor",

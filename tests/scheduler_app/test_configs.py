@@ -12,6 +12,7 @@ from scheduler_app.configs import (
     parse_day_of_week,
 )
 from scheduler_app.validation import validate_job_data
+from tests.factories import DAILY_BIRTHDAY, WEEKLY_VISITOR
 
 
 class TestBirthdayBotConfig:
@@ -56,16 +57,7 @@ class TestVisitorBotConfig:
 
 class TestScheduledJobConfig:
     def test_birthday_bot_job(self):
-        values = validate_job_data(
-            {
-                "name": "Daily Birthday Messages",
-                "description": "Send birthday messages every day at 8am",
-                "bot_type": "birthday",
-                "schedule_type": "daily",
-                "schedule_config": {"hour": 8, "minute": 0},
-                "bot_config": {"dry_run": False, "process_late": True, "max_days_late": 7, "max_messages_per_run": 10},
-            }
-        )
+        values = validate_job_data(DAILY_BIRTHDAY)
         assert values["bot_type"] == "birthday"
         assert values["enabled"] is True
         assert values["max_instances"] == 1
@@ -75,15 +67,7 @@ class TestScheduledJobConfig:
         assert values["bot_config"]["process_late"] is True
 
     def test_visitor_bot_job(self):
-        values = validate_job_data(
-            {
-                "name": "Weekly Profile Visits",
-                "bot_type": "visitor",
-                "schedule_type": "weekly",
-                "schedule_config": {"day_of_week": "mon,wed,fri", "hour": 14, "minute": 0},
-                "bot_config": {"dry_run": True, "limit": 50},
-            }
-        )
+        values = validate_job_data(WEEKLY_VISITOR)
         assert values["bot_config"] == {"dry_run": True, "limit": 50}
         assert values["schedule_config"] == {"day_of_week": "mon,wed,fri", "hour": 14, "minute": 0}
 
