@@ -1,9 +1,11 @@
 """The one door between the scheduler and the bots: bot type -> runner.
 
-The scheduler hands a ``BotRun`` to ``run_bot`` and gets a ``BotOutcome`` back, or a
-``BotError`` whose message becomes the execution's error. Which callable runs a bot type is
-``settings.BOT_RUNNERS`` (dotted paths), so a test worker can plug in a test runner without
-touching the scheduler.
+The scheduler hands a ``BotRun`` to ``run_bot`` and gets a ``BotOutcome`` back (the run is a
+``success``), or a ``BotError`` whose message becomes the execution's error (``failed``), or a
+``BotSkipped`` (``skipped``: the bot chose not to act, e.g. outside working hours). Either error
+may carry the ``outcome`` of what the run did before it ended, so the history keeps its counts.
+Which callable runs a bot type is ``settings.BOT_RUNNERS`` (dotted paths), so a test worker can
+plug in a test runner without touching the scheduler.
 """
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,7 +17,18 @@ from django.utils.module_loading import import_string
 
 
 class BotError(Exception):
-    """A run that failed for a reason the user should read (session expired, selector gone...)."""
+    """A run that failed for a reason the user should read (session expired, selector gone...).
+
+    ``outcome`` is what the run did before it failed: the scheduler keeps its counts and report.
+    """
+
+    def __init__(self, message: str, *, outcome: "BotOutcome | None" = None):
+        super().__init__(message)
+        self.outcome = outcome
+
+
+class BotSkipped(BotError):
+    """A run the bot declined to start (outside working hours...): recorded ``skipped``."""
 
 
 @dataclass(frozen=True)

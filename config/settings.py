@@ -123,14 +123,39 @@ CELERY_BROKER_URL = REDIS_URL
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_ENABLE_UTC = True
 CELERY_TASK_IGNORE_RESULT = True  # outcomes live in JobExecution rows, not a result backend
-CELERY_TASK_ACKS_LATE = True  # a crashed worker's message is redelivered; the slot constraint keeps it once
+# What a killed worker leaves behind (README "Failures"): with acks_late a message is acked only
+# when its task returns. A pool child killed mid-run: its message is acked, not redelivered
+# (reject_on_worker_lost off), and the run's lease expiring ends it failed "worker lost". A whole
+# worker killed: its unacked messages return to the queue after the visibility timeout; a slot
+# that already has a row is not run again (the (job, scheduled_for) constraint), a manual run that
+# already started is not either.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = False
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("BROKER_VISIBILITY_TIMEOUT", 600)}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
-CELERY_BEAT_SCHEDULER = "scheduler_app.beat:SlotScheduler"
-# Beat re-reads changed PeriodicTask rows this often (seconds): API/admin edits reach it
-# without a restart.
-CELERY_BEAT_MAX_LOOP_INTERVAL = env_int("BEAT_MAX_LOOP_INTERVAL", 5)
+# The fleet beat (scheduler_app.beat): any number may run, one leads.
+CELERY_BEAT_SCHEDULER = "scheduler_app.beat:FleetScheduler"
+# Longest sleep of a beat tick (seconds); the fleet beat wakes for every due slot anyway.
+CELERY_BEAT_MAX_LOOP_INTERVAL = env_int("BEAT_MAX_LOOP_INTERVAL", 1)
+# The leader's Redis lock lives this long without a renewal (renewed every second): a standby
+# takes over within it (+1 s) of the leader's death.
+BEAT_LEADER_TTL_SECONDS = env_int("BEAT_LEADER_TTL", 6)
+# How often beat reads the change feed (scheduler_app.models.BeatChange), in seconds.
+BEAT_CHANGE_POLL_SECONDS = float(os.environ.get("BEAT_CHANGE_POLL_SECONDS", "0.25"))
+# Messages are built this many seconds ahead of their slot, so the instant a minute turns costs
+# only the Redis writes.
+BEAT_PREBUILD_SECONDS = env_int("BEAT_PREBUILD_SECONDS", 20)
+# After downtime, at most this many slots of one job are recorded one row each; the older rest
+# of that job's gap is one summary `missed` row (scheduler_app.catchup).
+SCHEDULER_CATCHUP_CAP = env_int("SCHEDULER_CATCHUP_CAP", 1000)
+# A running execution's lease (seconds), renewed by its worker every third of it; the reaper runs
+# every SCHEDULER_REAP_EVERY_SECONDS (sent by the leading beat) and on every claim of the job.
+SCHEDULER_LEASE_SECONDS = env_int("SCHEDULER_LEASE_SECONDS", 30)
+SCHEDULER_REAP_EVERY_SECONDS = env_int("SCHEDULER_REAP_EVERY_SECONDS", 10)
+# A queued manual run whose message never reached a worker ends failed after this long.
+SCHEDULER_QUEUED_TIMEOUT_SECONDS = env_int("SCHEDULER_QUEUED_TIMEOUT_SECONDS", 3600)
 DJANGO_CELERY_BEAT_TZ_AWARE = True
 
 # Shared cache (the API's bad-key counter must be one count across gunicorn workers): Redis when
@@ -230,7 +255,10 @@ BOT_RECYCLE_PAGE_EVERY = env_int("BOT_RECYCLE_PAGE_EVERY", 5)
 BOT_RESTART_BROWSER_EVERY = env_int("BOT_RESTART_BROWSER_EVERY", 5)
 BOT_RUN_TIME_LIMIT = float(os.environ.get("BOT_RUN_TIME_LIMIT") or 900)  # seconds, hard, per run
 BOT_ACTION_TIMEOUT_MS = env_int("BOT_ACTION_TIMEOUT_MS", 15000)  # one page load / one element wait
-BOT_SCROLL_WAIT_MS = env_int("BOT_SCROLL_WAIT_MS", 3000)  # how long a lazy list may take to grow
+# How long a lazy list may take to grow; the walk ends after 3 scrolls in a row added nothing,
+# waiting 1x, 2x, 3x this, and after at most BOT_LIST_MAX_SCROLLS scrolls (then the run says so).
+BOT_SCROLL_WAIT_MS = env_int("BOT_SCROLL_WAIT_MS", 3000)
+BOT_LIST_MAX_SCROLLS = env_int("BOT_LIST_MAX_SCROLLS", 200)
 BOT_SEND_CONFIRM_MS = env_int("BOT_SEND_CONFIRM_MS", 10000)  # until a sent message shows in the thread
 BOT_PAUSE_MIN_SECONDS = float(os.environ.get("BOT_PAUSE_MIN_SECONDS") or 2)
 BOT_PAUSE_MAX_SECONDS = float(os.environ.get("BOT_PAUSE_MAX_SECONDS") or 6)
@@ -239,6 +267,7 @@ BOT_MESSAGES_PER_WEEK = env_int("BOT_MESSAGES_PER_WEEK", 100)
 BOT_VISITS_PER_DAY = env_int("BOT_VISITS_PER_DAY", 100)
 BOT_VISIT_SKIP_DAYS = env_int("BOT_VISIT_SKIP_DAYS", 30)  # a profile visited this recently is skipped
 BOT_SEARCH_MAX_PAGES = env_int("BOT_SEARCH_MAX_PAGES", 100)
-# "HH:MM-HH:MM" in the job's timezone; outside it the bots refuse to act. Empty: any time.
-BOT_WORKING_HOURS = os.environ.get("BOT_WORKING_HOURS", "")
+# "HH:MM-HH:MM" in the job's timezone; outside it a bot run is `skipped` (nothing done). Daytime by
+# default, so no bot acts at 3 a.m.; set it empty (BOT_WORKING_HOURS=) for any time.
+BOT_WORKING_HOURS = os.environ.get("BOT_WORKING_HOURS", "09:00-20:00")
 # --- End of Bots ----------------------------------------------------------------------------

@@ -1,100 +1,449 @@
-"""Beat scheduler: django-celery-beat's DatabaseScheduler, plus the slot time.
+"""The fleet beat: ``celery -A config beat`` with ``FleetScheduler`` (settings CELERY_BEAT_SCHEDULER).
 
-Each message beat sends for a job carries ``scheduled_for``, the nominal time of the slot it
-fires (not the moment beat woke up), so the worker can claim that slot exactly once. This is
-the seam the exactly-once, failover and scale work builds on.
+It replaces django-celery-beat's DatabaseScheduler, still reading the ``PeriodicTask`` rows that
+``scheduler_app.sync`` writes, and keeps DESIGN.md "Semantics" under several beats, restarts and
+outages:
+
+- **Deterministic slots.** A job's slots are ``SlotSchedule`` (scheduler_app.schedules) of its
+  row: cron fire times in the job's zone, or anchor + k x interval with the row's start_time as
+  anchor. The row's ``last_run_at`` is the cursor: the latest slot accounted for (sent, or
+  recorded). Every beat computes the same slots from the same row.
+- **One leader** (scheduler_app.leader): only the beat holding the Redis leader key dispatches,
+  and its pushes are fenced by that key. Standbys try to take it every second.
+- **No scans.** The leader loads the rows once into memory: entries bucketed by due time, with a
+  heap of the due times. It then follows the change feed (``BeatChange`` rows that sync writes in
+  the job's transaction) every BEAT_CHANGE_POLL_SECONDS and reloads only the jobs named there.
+- **Batched, prebuilt publishing.** Messages for slots due within BEAT_PREBUILD_SECONDS are built
+  ahead (scheduler_app.envelopes); at the slot, all due messages go out in one pipelined round
+  trip. A slot's cursor moves only after Redis took its message; a refused or failed push is
+  retried a second later.
+- **Catch-up.** Whatever lies between the cursor and now (a restart, an outage, a hand-over) goes
+  through scheduler_app.catchup: runs to send, and ``missed`` rows with their reasons.
+- **Housekeeping.** The leader sends the reaper (scheduler_app.tasks.reap_executions) every
+  SCHEDULER_REAP_EVERY_SECONDS, prunes the change feed, and writes its status (who leads, since
+  when, dispatch lag) for ``/scheduler/health`` every second.
+
+What is still possible, and caught by the (job, scheduled_for) constraint: a leader that dies
+between a push and its cursor write leaves those slots to be sent again by the next leader; the
+second claim of each finds the first and does nothing.
 """
+import heapq
+import logging
+import time
 from datetime import UTC, datetime, timedelta
 
-from celery import schedules
-from django_celery_beat.schedulers import DatabaseScheduler, ModelEntry
+import redis
+from celery import beat
+from django.conf import settings
+from django.db import DatabaseError, connection
 
-from scheduler_app.heartbeat import beat_heartbeat_write
-from scheduler_app.schedules import cron_fire_times
-from scheduler_app.sync import RUN_JOB_TASK
+from scheduler_app.catchup import plan_slots
+from scheduler_app.envelopes import EnvelopeFactory
+from scheduler_app.heartbeat import beat_heartbeat_write, beat_status_write
+from scheduler_app.leader import Leadership, NotLeader
+from scheduler_app.schedules import SlotSchedule
+from scheduler_app.selectors import beat_changes_after, beat_changes_last_id, beat_entry_rows
+from scheduler_app.services.executions import executions_record_missed
+from scheduler_app.sync import RUN_JOB_TASK, beat_changes_prune, beat_cursors_advance
 
+logger = logging.getLogger(__name__)
 
-class JobCrontab(schedules.BaseSchedule):
-    """A job's crontab as ``scheduler_app.schedules`` evaluates it.
-
-    Celery's own crontab places a time in the spring-forward gap an hour late (02:30 fires at
-    03:30); evaluating with the same function as next_run_at and next-runs makes beat fire
-    exactly what the API shows, DST rules included.
-    """
-
-    def __init__(self, expression: str, timezone: str, nowfun=None, app=None):
-        super().__init__(nowfun=nowfun, app=app)
-        self.expression, self.timezone = expression, timezone
-
-    def now(self) -> datetime:
-        return (self.nowfun or (lambda: datetime.now(UTC)))()
-
-    def next_after(self, moment: datetime) -> datetime:
-        return cron_fire_times(self.expression, self.timezone, after=moment, count=1)[0]
-
-    def remaining_estimate(self, last_run_at: datetime) -> timedelta:
-        return self.next_after(last_run_at) - self.now()
-
-    def is_due(self, last_run_at: datetime) -> schedules.schedstate:
-        now = self.now()
-        remaining = (self.next_after(last_run_at) - now).total_seconds()
-        if remaining <= 0:
-            return schedules.schedstate(True, max((self.next_after(now) - now).total_seconds(), 1.0))
-        return schedules.schedstate(False, remaining)
-
-    def __repr__(self) -> str:
-        return f"<JobCrontab {self.expression} ({self.timezone})>"
-
-    def __eq__(self, other) -> bool:
-        return isinstance(other, JobCrontab) and (self.expression, self.timezone) == (other.expression, other.timezone)
-
-    def __hash__(self) -> int:
-        return hash((self.expression, self.timezone))
+REAP_TASK = "scheduler_app.tasks.reap_executions"
+PERIOD_SECONDS = {"days": 86400, "hours": 3600, "minutes": 60, "seconds": 1, "microseconds": 1e-6}
+RETRY_SECONDS = 1.0
+ELECT_EVERY_SECONDS = 1.0
+STATUS_EVERY_SECONDS = 1.0
+PRUNE_EVERY_SECONDS = 300.0
+CHANGE_FEED_KEEP = timedelta(minutes=10)
+GAP_KEEP_SECONDS = 120.0
+MAX_GAPS = 10000
+PREBUILD_SLICE_SECONDS = 0.05
 
 
-class SlotEntry(ModelEntry):
-    """A beat entry whose job crontabs are evaluated by ``JobCrontab``."""
+class Entry:
+    """One job as the leader holds it: small, because the leader holds the whole fleet."""
 
-    def __init__(self, model, app=None):
-        super().__init__(model, app=app)
-        if self.task == RUN_JOB_TASK and model.crontab_id:
-            crontab = model.crontab
-            expression = " ".join(
-                (crontab.minute, crontab.hour, crontab.day_of_month, crontab.month_of_year, crontab.day_of_week)
-            )
-            self.schedule = JobCrontab(expression, str(crontab.timezone), app=self.app)
+    __slots__ = ("job_id", "task_id", "schedule", "cursor", "grace", "coalesce", "slot", "due", "envelope",
+                 "following")
 
-
-def nominal_slot(entry: ModelEntry) -> datetime:
-    """The fire time that made ``entry`` due: its schedule's next time after its last run.
-
-    Computed from ``last_run_at`` alone, never from "now", so the slot is exact (a crontab slot
-    is on its minute, an interval slot is last run + interval) however late beat woke up.
-    """
-    if isinstance(entry.schedule, JobCrontab):
-        return entry.schedule.next_after(entry.last_run_at)
-    return (entry.last_run_at + entry.schedule.run_every).replace(microsecond=0)
+    def __init__(self, job_id: str, task_id: int, schedule: SlotSchedule, cursor: datetime, grace: int,
+                 coalesce: bool):
+        self.job_id, self.task_id, self.schedule, self.cursor = job_id, task_id, schedule, cursor
+        self.grace, self.coalesce = grace, coalesce
+        self.slot: datetime | None = None  # the next slot after the cursor
+        self.due = 0.0  # when to look at this entry again (the slot, or a retry time)
+        self.envelope: bytes | None = None  # the prebuilt message for ``slot``
+        self.following: datetime | None = None  # the slot after ``slot``, known once prebuilt
 
 
-class SlotScheduler(DatabaseScheduler):
-    Entry = SlotEntry
+class FleetScheduler(beat.Scheduler):
+    """Celery beat's scheduler interface (``tick`` returns the seconds to sleep) around the fleet
+    dispatcher described in this module's docstring."""
 
-    def reserve(self, entry: ModelEntry) -> ModelEntry:
-        """Stamp the slot on the entry about to be sent, before it is advanced.
+    def __init__(self, app, *args, **kwargs):
+        self._loaded = False
+        self._leadership: Leadership | None = None
+        self._factory: EnvelopeFactory | None = None
+        self._connection = None
+        self._redis = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=5)
+        self._reset_state()
+        self._next_elect = self._next_status = self._next_reap = 0.0
+        self._next_prune = time.monotonic() + PRUNE_EVERY_SECONDS
+        self._next_poll = 0.0
+        self._last_error_log: dict[str, float] = {}
+        self._crontabs: dict[SlotSchedule, SlotSchedule] = {}
+        super().__init__(app, *args, **kwargs)
 
-        Celery's ``tick`` reserves and then sends the *old* entry (``apply_entry``), while
-        ``apply_async(advance=True)`` sends the *new* one: both carry this slot, and the next
-        reserve stamps its own slot over the new entry's.
-        """
-        if entry.task != RUN_JOB_TASK:
-            return super().reserve(entry)
-        kwargs = {**entry.kwargs, "scheduled_for": nominal_slot(entry).isoformat()}
-        entry.kwargs = kwargs
-        new_entry = super().reserve(entry)
-        new_entry.kwargs = kwargs
-        return new_entry
+    # --- celery beat's interface ------------------------------------------------------------
+    def setup_schedule(self):
+        """Nothing to set up: entries are loaded when this beat becomes the leader."""
 
-    def tick(self, *args, **kwargs):
-        # Health reads this heartbeat as "a beat is running" (scheduler_app.heartbeat).
+    def sync(self):
+        """Progress is written as it is made (cursors after each push), never at intervals."""
+
+    def should_sync(self):
+        return False
+
+    def close(self):
+        self._flush_cursors()
+        if self._leadership is not None:
+            self._leadership.release()
+
+    @property
+    def info(self):
+        return (f"fleet scheduler: leader TTL {settings.BEAT_LEADER_TTL_SECONDS}s, change feed every "
+                f"{settings.BEAT_CHANGE_POLL_SECONDS}s, prebuild {settings.BEAT_PREBUILD_SECONDS}s ahead")
+
+    @property
+    def leading(self) -> bool:
+        return self._leadership is not None and self._leadership.held
+
+    def tick(self, *args, **kwargs) -> float:
         beat_heartbeat_write()
-        return super().tick(*args, **kwargs)
+        now = time.monotonic()
+        if now >= self._next_elect:
+            self._next_elect = now + ELECT_EVERY_SECONDS
+            self._elect()
+        if not self.leading:
+            if self._loaded:
+                self._forget("this beat no longer leads")
+            return max(0.05, self._next_elect - time.monotonic())
+        if not self._loaded and not self._load_all():
+            return RETRY_SECONDS
+        if now >= self._next_poll:
+            self._next_poll = now + settings.BEAT_CHANGE_POLL_SECONDS
+            self._poll_changes()
+        self._dispatch_due()
+        self._flush_cursors()
+        self._housekeeping()
+        more_to_build = self._prebuild()
+        return self._sleep_seconds(more_to_build)
+
+    # --- leadership ---------------------------------------------------------------------------
+    def _elect(self) -> None:
+        try:
+            if self._leadership is None:
+                self._leadership = Leadership(self._redis, ttl_seconds=settings.BEAT_LEADER_TTL_SECONDS)
+            if self._leadership.token is not None:
+                if not self._leadership.renew():
+                    logger.warning("beat %s lost the leader key", self._leadership.identity["id"])
+            elif self._leadership.acquire():
+                logger.info("beat %s leads since %s", self._leadership.identity["id"],
+                            self._leadership.since.isoformat())
+        except redis.RedisError as exc:
+            self._log_error("redis", "leader election: Redis unreachable (%s)", exc)
+
+    def _forget(self, reason: str) -> None:
+        """Drop everything held as leader: a later leader (maybe this beat) starts from the rows."""
+        logger.warning("%s: dropping %d entries", reason, len(self._entries))
+        self._flush_cursors()
+        self._reset_state()
+        if self._leadership is not None:
+            self._leadership.drop()
+
+    def _reset_state(self) -> None:
+        self._loaded = False
+        self._entries: dict[str, Entry] = {}
+        self._buckets: dict[float, dict[str, Entry]] = {}
+        self._heap: list[float] = []
+        self._pending_cursors: dict[datetime, list[int]] = {}
+        self._last_change_id = 0
+        self._gaps: dict[int, float] = {}
+        self._prebuild_queue: list[Entry] = []
+        self._next_prebuild_scan = 0.0
+        self._last_dispatch: dict | None = None
+
+    # --- loading and the change feed ------------------------------------------------------------
+    def _load_all(self) -> bool:
+        started = time.monotonic()
+        try:
+            if self._factory is None:
+                self._connection = self.app.connection_for_write()
+                self._factory = EnvelopeFactory(self.app, self._connection.default_channel)
+            last_id = beat_changes_last_id()  # read first: a change made during the load is re-applied
+            entries = [self._entry(row) for row in beat_entry_rows()]
+        except DatabaseError as exc:
+            self._database_error("loading the schedule", exc)
+            return False
+        except redis.RedisError as exc:
+            self._log_error("redis", "loading the schedule: Redis unreachable (%s)", exc)
+            return False
+        self._reset_state()
+        for entry in entries:
+            self._schedule(entry)
+        self._last_change_id = last_id
+        self._loaded = True
+        logger.info("beat %s loaded %d entries in %.2fs", self._leadership.identity["id"], len(entries),
+                    time.monotonic() - started)
+        return True
+
+    def _entry(self, row) -> Entry:
+        (task_id, job_id, minute, hour, dom, month, dow, timezone, every, period, start_time, last_run_at,
+         date_changed, grace, coalesce) = row
+        if minute is not None:
+            schedule = SlotSchedule(expression=f"{minute} {hour} {dom} {month} {dow}", timezone=str(timezone))
+        else:
+            schedule = SlotSchedule(every=int(every * PERIOD_SECONDS[period]), anchor=start_time or date_changed)
+        if schedule.every is None:
+            schedule = self._crontabs.setdefault(schedule, schedule)  # the fleet shares a few crontabs
+        cursor = last_run_at or start_time or date_changed
+        return Entry(str(job_id), task_id, schedule, cursor, grace, coalesce)
+
+    def _poll_changes(self) -> None:
+        try:
+            rows = beat_changes_after(last_id=self._last_change_id, also_ids=self._gaps.keys())
+        except DatabaseError as exc:
+            self._database_error("reading the change feed", exc)
+            return
+        now = time.monotonic()
+        job_ids = set()
+        for change_id, job_id in rows:
+            self._gaps.pop(change_id, None)
+            if change_id > self._last_change_id:
+                # Ids taken by transactions not committed yet: look for them again for a while.
+                for missing in range(self._last_change_id + 1, change_id):
+                    if len(self._gaps) < MAX_GAPS:
+                        self._gaps[missing] = now
+                self._last_change_id = change_id
+            job_ids.add(str(job_id))
+        for gap, seen in list(self._gaps.items()):
+            if now - seen > GAP_KEEP_SECONDS:
+                del self._gaps[gap]
+        if job_ids:
+            self._reload(job_ids)
+
+    def _reload(self, job_ids: set[str]) -> None:
+        try:
+            fresh = {entry.job_id: entry for entry in map(self._entry, beat_entry_rows(job_ids=job_ids))}
+        except DatabaseError as exc:
+            self._database_error("reloading changed jobs", exc)
+            return
+        for job_id in job_ids:
+            old = self._unschedule(job_id)
+            new = fresh.get(job_id)
+            if new is None:
+                continue
+            if old is not None and old.schedule == new.schedule and old.cursor > new.cursor:
+                new.cursor = old.cursor  # this beat's progress not yet written back
+            self._schedule(new)
+        logger.info("beat reloaded %d changed job(s)", len(job_ids))
+
+    # --- the timeline ---------------------------------------------------------------------------
+    def _schedule(self, entry: Entry, *, due: float | None = None) -> None:
+        """Put ``entry`` on the timeline: at its next slot, or at ``due`` (a retry)."""
+        if due is None:
+            entry.slot = entry.schedule.next_after(entry.cursor)
+            entry.envelope = entry.following = None
+            due = entry.slot.timestamp()
+        entry.due = due
+        self._entries[entry.job_id] = entry
+        bucket = self._buckets.get(due)
+        if bucket is None:
+            bucket = self._buckets[due] = {}
+            heapq.heappush(self._heap, due)
+        bucket[entry.job_id] = entry
+
+    def _unschedule(self, job_id: str) -> Entry | None:
+        entry = self._entries.pop(job_id, None)
+        if entry is not None:
+            bucket = self._buckets.get(entry.due)
+            if bucket is not None:
+                bucket.pop(job_id, None)
+        return entry
+
+    def _take_due(self, now: float) -> list[Entry]:
+        due: list[Entry] = []
+        while self._heap and self._heap[0] <= now:
+            bucket = self._buckets.pop(heapq.heappop(self._heap), None)
+            if bucket:
+                due.extend(bucket.values())
+        return due
+
+    # --- dispatch -------------------------------------------------------------------------------
+    def _dispatch_due(self) -> None:
+        now_ts = time.time()
+        if not self._heap or self._heap[0] > now_ts:
+            return
+        due = self._take_due(now_ts)
+        if not due:
+            return
+        now = datetime.fromtimestamp(now_ts, UTC)
+        oldest_due = min(entry.due for entry in due)
+        cap = settings.SCHEDULER_CATCHUP_CAP
+        payloads: list[bytes] = []
+        plans = []  # (entry, newest slot, missed rows, payload count)
+        for entry in due:
+            if entry.following is not None and entry.following > now:
+                slots, left_out, oldest_left_out = [entry.slot], 0, None
+            else:
+                slots, left_out, oldest_left_out = entry.schedule.slots_between(entry.cursor, now, cap=cap)
+            if not slots:  # woken early (a retry of nothing); look again at its slot
+                self._schedule(entry)
+                continue
+            plan = plan_slots(slots, now=now, grace_seconds=entry.grace, coalesce=entry.coalesce,
+                              left_out=left_out, oldest_left_out=oldest_left_out, cap=cap)
+            for slot in plan.send:
+                if slot == entry.slot and entry.envelope is not None:
+                    payloads.append(entry.envelope)
+                else:
+                    payloads.append(self._factory.build(RUN_JOB_TASK, {"job_id": entry.job_id,
+                                                                       "scheduled_for": slot.isoformat()}))
+            plans.append((entry, slots[-1], [(entry.job_id, slot, reason) for slot, reason in plan.missed],
+                          len(plan.send)))
+
+        taken = self._publish(payloads)
+        published_at = time.time()
+        done, missed_rows, offset = [], [], 0
+        for entry, newest, missed, count in plans:
+            offset += count
+            if offset <= taken:
+                done.append((entry, newest))
+                missed_rows.extend(missed)
+            else:
+                self._schedule(entry, due=published_at + RETRY_SECONDS)
+        if missed_rows:
+            try:
+                executions_record_missed(slots=missed_rows)
+            except DatabaseError as exc:
+                # Runs went out but the missed rows did not: keep the cursors, try the whole
+                # thing again (the runs' second copies are refused by the slot constraint).
+                self._database_error("recording missed slots", exc)
+                for entry, _ in done:
+                    self._schedule(entry, due=published_at + RETRY_SECONDS)
+                return
+        for entry, newest in done:
+            entry.cursor = newest
+            self._pending_cursors.setdefault(newest, []).append(entry.task_id)
+            if self._entries.get(entry.job_id) is entry:
+                self._schedule(entry)
+        if done:
+            self._last_dispatch = {
+                "at": datetime.fromtimestamp(published_at, UTC).isoformat(),
+                "jobs": len(done),
+                "messages": taken,
+                "missed_rows": len(missed_rows),
+                "lag_seconds": round(published_at - oldest_due, 3),
+            }
+
+    def _publish(self, payloads: list[bytes]) -> int:
+        if not payloads:
+            return 0
+        try:
+            return self._leadership.publish(self._factory.route(RUN_JOB_TASK).key, payloads)
+        except NotLeader:
+            logger.warning("the fence refused a push: another beat leads")
+            return 0
+        except redis.RedisError as exc:
+            self._log_error("redis", "publishing %d message(s) failed, will retry: %s", len(payloads), exc)
+            return 0
+
+    def _flush_cursors(self) -> None:
+        if not self._pending_cursors:
+            return
+        pending, self._pending_cursors = self._pending_cursors, {}
+        try:
+            beat_cursors_advance(pending)
+        except DatabaseError as exc:
+            self._database_error("writing cursors", exc)
+            for slot, task_ids in pending.items():
+                self._pending_cursors.setdefault(slot, []).extend(task_ids)
+
+    def _prebuild(self) -> bool:
+        """Build the messages of slots due soon, a slice at a time; True while work remains."""
+        now = time.monotonic()
+        if not self._prebuild_queue:
+            if now < self._next_prebuild_scan:
+                return False
+            self._next_prebuild_scan = now + 0.5
+            horizon = time.time() + settings.BEAT_PREBUILD_SECONDS
+            self._prebuild_queue = sorted(
+                (entry for due, bucket in self._buckets.items() if due <= horizon for entry in bucket.values()
+                 if entry.envelope is None),
+                key=lambda entry: entry.due, reverse=True,
+            )
+        deadline = now + PREBUILD_SLICE_SECONDS
+        built = 0
+        while self._prebuild_queue:
+            entry = self._prebuild_queue.pop()
+            if self._entries.get(entry.job_id) is not entry or entry.envelope is not None:
+                continue
+            entry.envelope = self._factory.build(RUN_JOB_TASK, {"job_id": entry.job_id,
+                                                                "scheduled_for": entry.slot.isoformat()})
+            entry.following = entry.schedule.next_after(entry.slot)
+            built += 1
+            if built % 64 == 0 and time.monotonic() > deadline:
+                break
+        return bool(self._prebuild_queue)
+
+    def _sleep_seconds(self, more_to_build: bool) -> float:
+        if more_to_build:
+            return 0.0
+        now = time.monotonic()
+        wake = min(self._next_poll, self._next_elect, self._next_status) - now
+        if self._heap:
+            wake = min(wake, self._heap[0] - time.time())
+        return max(0.0, min(wake, float(self.max_interval)))
+
+    # --- housekeeping ---------------------------------------------------------------------------
+    def _housekeeping(self) -> None:
+        now = time.monotonic()
+        if now >= self._next_reap:
+            self._next_reap = now + settings.SCHEDULER_REAP_EVERY_SECONDS
+            try:
+                self.app.send_task(REAP_TASK)
+            except Exception as exc:  # the broker being down must not stop dispatch
+                self._log_error("reap", "could not send the reaper: %s", exc)
+        if now >= self._next_prune:
+            self._next_prune = now + PRUNE_EVERY_SECONDS
+            try:
+                beat_changes_prune(before=datetime.now(UTC) - CHANGE_FEED_KEEP)
+            except DatabaseError as exc:
+                self._database_error("pruning the change feed", exc)
+        if now >= self._next_status:
+            self._next_status = now + STATUS_EVERY_SECONDS
+            beat_status_write(self.status())
+
+    def status(self) -> dict:
+        """Who leads, since when, and how far behind dispatch is (the oldest due slot not sent)."""
+        behind = max(0.0, time.time() - self._heap[0]) if self._heap else 0.0
+        return {
+            "leader": dict(self._leadership.identity),
+            "since": self._leadership.since.isoformat() if self._leadership.since else None,
+            "lag_seconds": round(behind, 3),
+            "entries": len(self._entries),
+            "last_dispatch": self._last_dispatch,
+            "at": datetime.now(UTC).isoformat(),
+        }
+
+    def _database_error(self, doing: str, exc: Exception) -> None:
+        self._log_error("database", f"{doing}: database error, will retry (%s)", exc)
+        try:
+            connection.close()  # reconnect on the next query
+        except DatabaseError:
+            pass
+
+    def _log_error(self, kind: str, message: str, *args) -> None:
+        now = time.monotonic()
+        if now - self._last_error_log.get(kind, 0.0) >= 5.0:
+            self._last_error_log[kind] = now
+            logger.error(message, *args)

@@ -17,6 +17,10 @@ import redis
 from django.conf import settings
 
 HEARTBEAT_KEY = "scheduler:beat:heartbeat"
+# Written by the leading beat every second (scheduler_app.beat): who leads, since when, how far
+# behind dispatch is. Expires when no leader writes it.
+STATUS_KEY = "scheduler:beat:status"
+STATUS_TTL_SECONDS = 10
 # Beat sleeps at most CELERY_BEAT_MAX_LOOP_INTERVAL between ticks: three missed ticks (and never
 # less than 30 s) before a beat counts as gone.
 MIN_TTL_SECONDS = 30
@@ -62,6 +66,27 @@ def beat_heartbeat_read() -> dict[str, Any] | None:
         return json.loads(raw)
     except ValueError:
         return {"at": None}
+
+
+def beat_status_write(status: dict[str, Any]) -> bool:
+    try:
+        _client(settings.REDIS_URL).set(STATUS_KEY, json.dumps(status), ex=STATUS_TTL_SECONDS)
+    except redis.RedisError:
+        return False
+    return True
+
+
+def beat_status_read() -> dict[str, Any] | None:
+    """The leading beat's last status (``leader``, ``since``, ``lag_seconds``, ``entries``, ``at``),
+    or None when no beat leads (or Redis cannot be reached)."""
+    try:
+        raw = _client(settings.REDIS_URL).get(STATUS_KEY)
+    except redis.RedisError:
+        return None
+    try:
+        return json.loads(raw) if raw is not None else None
+    except ValueError:
+        return None
 
 
 def beat_is_running() -> bool:

@@ -117,12 +117,16 @@ class JobExecution(models.Model):
     messages_sent = models.PositiveIntegerField(default=0)
     profiles_visited = models.PositiveIntegerField(default=0)
     dry_run = models.BooleanField(default=False)
+    # While running: the worker renews this; once it has passed, the run's worker is taken as lost
+    # and the reaper (services.executions.executions_reap) ends the run failed.
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-queued_at"]
         indexes = [
             models.Index(fields=["job", "-queued_at"], name="execution_job_history"),
             models.Index(fields=["job", "status"], name="execution_job_status"),
+            models.Index(fields=["status", "lease_expires_at"], name="execution_status_lease"),
         ]
         constraints = [
             # DESIGN.md Semantics: one execution per (job, scheduled_for). Two beats, a redelivered
@@ -142,3 +146,18 @@ class JobExecution(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job_id} {self.trigger} {self.status}"
+
+
+class BeatChange(models.Model):
+    """The change feed beat follows: one row per write that matters to beat (schedule, enabled,
+    misfire_grace_time, coalesce, delete), written by ``scheduler_app.sync`` in the job's own
+    transaction, so a change and its notice commit together or not at all. Beat reloads only the
+    jobs named here (scheduler_app.beat), and prunes rows it no longer needs.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    job_id = models.UUIDField()
+    at = models.DateTimeField(default=utc_now)
+
+    def __str__(self) -> str:
+        return f"{self.id} {self.job_id}"

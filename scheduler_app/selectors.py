@@ -5,11 +5,13 @@ from zoneinfo import ZoneInfo
 
 import orjson
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.timezone import now as utc_now
+from django_celery_beat.models import PeriodicTask
 
-from scheduler_app.models import JobExecution, ScheduledJob
+from scheduler_app.models import BeatChange, JobExecution, ScheduledJob
 from scheduler_app.schedules import job_fire_times
+from scheduler_app.sync import RUN_JOB_TASK
 
 
 def job_list(*, enabled_only: bool = False, bot_type: str | None = None) -> QuerySet[ScheduledJob]:
@@ -47,13 +49,14 @@ def job_next_runs(*, job: ScheduledJob, count: int = 10, after=None) -> list:
 
 
 def job_interval_anchor(*, job: ScheduledJob) -> datetime | None:
-    """Where beat counts an interval job's next fire from: its last fire, or when its beat row
-    last changed (beat restarts the count then). None for other schedules, or with no beat row.
+    """The anchor of an interval job's slots (anchor + k x interval): its beat row's start_time,
+    set when the schedule was made or last changed (scheduler_app.sync). Beat counts from the same
+    value, so next-runs and beat agree. None for other schedules, or with no beat row.
     """
     if job.schedule_type != "interval" or job.periodic_task_id is None:
         return None
     task = job.periodic_task
-    return task.last_run_at or task.date_changed
+    return task.start_time or task.date_changed
 
 
 JOB_ROW_FIELDS = (
@@ -97,3 +100,33 @@ def job_list_rows(*, enabled_only: bool = False, bot_type: str | None = None) ->
             item[name] = moment(item[name])
         rows.append(item)
     return rows
+
+
+BEAT_ROW_FIELDS = (
+    "pk", "scheduled_job__id", "crontab__minute", "crontab__hour", "crontab__day_of_month",
+    "crontab__month_of_year", "crontab__day_of_week", "crontab__timezone", "interval__every", "interval__period",
+    "start_time", "last_run_at", "date_changed", "scheduled_job__misfire_grace_time", "scheduled_job__coalesce",
+)
+
+
+def beat_entry_rows(*, job_ids=None):
+    """The beat rows of enabled scheduled jobs, as tuples of BEAT_ROW_FIELDS (light enough to load
+    100,000 at once), for all jobs or for ``job_ids`` only (scheduler_app.beat)."""
+    rows = PeriodicTask.objects.filter(task=RUN_JOB_TASK, enabled=True, scheduled_job__isnull=False,
+                                       scheduled_job__enabled=True)
+    if job_ids is not None:
+        rows = rows.filter(scheduled_job__id__in=list(job_ids))
+    return rows.values_list(*BEAT_ROW_FIELDS).iterator(chunk_size=5000)
+
+
+def beat_changes_after(*, last_id: int, also_ids=()) -> list[tuple[int, object]]:
+    """Change-feed rows (id, job_id) newer than ``last_id``, plus the ids in ``also_ids`` (gaps
+    beat saw in the ids: transactions that had taken an id but not yet committed)."""
+    condition = Q(id__gt=last_id)
+    if also_ids:
+        condition |= Q(id__in=list(also_ids))
+    return list(BeatChange.objects.filter(condition).order_by("id").values_list("id", "job_id")[:20000])
+
+
+def beat_changes_last_id() -> int:
+    return BeatChange.objects.order_by("-id").values_list("id", flat=True).first() or 0

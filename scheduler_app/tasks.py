@@ -4,7 +4,7 @@ import logging
 from celery import shared_task
 from django.utils.dateparse import parse_datetime
 
-from scheduler_app.services.executions import execution_run
+from scheduler_app.services.executions import execution_run, executions_reap
 
 logger = logging.getLogger(__name__)
 
@@ -22,3 +22,10 @@ def run_job(job_id: str, scheduled_for: str | None = None, execution_id: str | N
         return None
     execution = execution_run(job_id=job_id, scheduled_for=slot, execution_id=execution_id)
     return str(execution.pk) if execution else None
+
+
+@shared_task(name="scheduler_app.tasks.reap_executions", ignore_result=True)
+def reap_executions() -> int:
+    """End runs whose worker was lost (expired lease) or whose message never arrived; the leading
+    beat sends this every SCHEDULER_REAP_EVERY_SECONDS (scheduler_app.beat)."""
+    return executions_reap()

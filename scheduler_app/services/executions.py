@@ -1,24 +1,47 @@
-"""Execution writes: claim a slot, run the bot, record how it ended.
+"""Execution writes: claim a slot, run the bot, record how it ended, reap lost runs.
 
 ``execution_claim`` is where "once" is decided: the (job, scheduled_for) unique constraint
 turns a second delivery of the same slot (two beats, a redelivered message, a retried task)
 into an IntegrityError, and the job row lock makes the max_instances count and the move to
 ``running`` one step.
+
+One lock order everywhere: the job row first, then its execution rows. Claim, finish and the
+reaper all lock the job before they touch an execution, so two of them can never wait on each
+other in a cycle (PostgreSQL would abort one as a deadlock).
 """
 import logging
-from datetime import datetime
+import threading
+import time
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 from uuid import UUID
 
-from django.db import IntegrityError, transaction
+from django.conf import settings
+from django.db import DatabaseError, IntegrityError, close_old_connections, connection, transaction
 from django.db.models import Q
 from django.utils.timezone import now as utc_now
 
-from bots.runner import BotError, BotOutcome, BotRun, run_bot
+from bots.runner import BotError, BotOutcome, BotRun, BotSkipped, run_bot
 from scheduler_app.models import ExecutionStatus, JobExecution, ScheduledJob, Trigger
 from scheduler_app.schedules import job_next_run_at
 from scheduler_app.selectors import job_interval_anchor
 
 logger = logging.getLogger(__name__)
+
+WORKER_LOST = "worker lost"
+FINISH_ATTEMPTS = 5
+
+
+def _lease_seconds() -> int:
+    return settings.SCHEDULER_LEASE_SECONDS
+
+
+def _lock_job(job_id: UUID | str) -> ScheduledJob | None:
+    """The job row, locked for this transaction. ``of=("self",)``: PostgreSQL cannot lock the
+    nullable side of the periodic_task join."""
+    return ScheduledJob.objects.select_for_update(of=("self",)).select_related("periodic_task").filter(
+        pk=job_id
+    ).first()
 
 
 def _refusal(job: ScheduledJob, scheduled_for: datetime | None, now: datetime) -> tuple[str, str] | None:
@@ -49,12 +72,12 @@ def execution_claim(
     """
     now = utc_now()
     with transaction.atomic():
-        job = ScheduledJob.objects.select_for_update(of=("self",)).select_related("periodic_task").filter(
-            pk=job_id
-        ).first()
+        job = _lock_job(job_id)
         if job is None:
             logger.info("job %s no longer exists; nothing to run", job_id)
             return None
+        # A run whose worker died must not hold a max_instances place against this one.
+        _reap_locked(job, now)
         if execution_id is not None:
             execution = JobExecution.objects.filter(pk=execution_id, job=job).first()
             if execution is None or execution.status != ExecutionStatus.QUEUED:
@@ -70,6 +93,7 @@ def execution_claim(
         refusal = _refusal(job, scheduled_for if execution_id is None else None, now)
         if refusal is None:
             execution.status, execution.started_at = ExecutionStatus.RUNNING, now
+            execution.lease_expires_at = now + timedelta(seconds=_lease_seconds())
         else:
             execution.status, execution.error = refusal
             execution.finished_at = now
@@ -108,6 +132,13 @@ def execution_finish(
     error: str | None = None,
     outcome: BotOutcome | None = None,
 ) -> JobExecution:
+    """Record how a run ended; always leaves a final status when the database lets it.
+
+    A transaction the database aborts (a deadlock victim, a serialization failure, a dropped
+    connection) is retried; if every attempt fails, the status is written on the execution alone,
+    without the job's last_run_* bookkeeping; if even that fails, the lease runs out and the reaper
+    ends the run "worker lost".
+    """
     now = utc_now()
     outcome = outcome or BotOutcome()
     execution.status = status
@@ -117,15 +148,153 @@ def execution_finish(
     execution.messages_sent = outcome.messages_sent
     execution.profiles_visited = outcome.profiles_visited
     execution.result = outcome.result
-    with transaction.atomic():
-        job = ScheduledJob.objects.select_related("periodic_task").filter(pk=execution.job_id).first()
-        if job is None:
-            # Deleted while it ran: its history went with it, nothing is left to record on.
-            logger.info("job %s was deleted during execution %s (%s)", execution.job_id, execution.pk, status)
+    execution.lease_expires_at = None
+    for attempt in range(FINISH_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                job = _lock_job(execution.job_id)
+                if job is None:
+                    # Deleted while it ran: its history went with it, nothing is left to record on.
+                    logger.info("job %s was deleted during execution %s (%s)", execution.job_id, execution.pk,
+                                status)
+                    return execution
+                execution.save(force_update=True)
+                _record_on_job(job, execution)
             return execution
-        execution.save(force_update=True)
-        _record_on_job(job, execution)
+        except JobExecution.DoesNotExist:
+            return execution
+        except DatabaseError:
+            logger.warning("recording the end of execution %s failed (attempt %d)", execution.pk, attempt + 1,
+                           exc_info=True)
+            if not connection.in_atomic_block:
+                close_old_connections()
+            time.sleep(0.05 * 2**attempt)
+    try:
+        JobExecution.objects.filter(pk=execution.pk).update(
+            status=status, error=error, finished_at=now, duration_seconds=execution.duration_seconds,
+            messages_sent=outcome.messages_sent, profiles_visited=outcome.profiles_visited, result=outcome.result,
+            lease_expires_at=None,
+        )
+    except DatabaseError:
+        logger.exception("execution %s could not be recorded as %s; its lease will expire", execution.pk, status)
     return execution
+
+
+def _lost_runs(now: datetime) -> Q:
+    """Runs whose worker is gone: running past their lease (or, for rows older than leases,
+    started over a lease ago), and manual runs queued longer than SCHEDULER_QUEUED_TIMEOUT_SECONDS
+    whose message never reached a worker."""
+    lease = timedelta(seconds=_lease_seconds())
+    queued_bound = timedelta(seconds=settings.SCHEDULER_QUEUED_TIMEOUT_SECONDS)
+    return (
+        Q(status=ExecutionStatus.RUNNING, lease_expires_at__lt=now)
+        | Q(status=ExecutionStatus.RUNNING, lease_expires_at__isnull=True, started_at__lt=now - lease)
+        | Q(status=ExecutionStatus.QUEUED, trigger=Trigger.MANUAL, queued_at__lt=now - queued_bound)
+    )
+
+
+def _reap_locked(job: ScheduledJob, now: datetime) -> int:
+    """End this job's lost runs (``_lost_runs``) failed "worker lost"; the caller holds the job
+    row lock. Returns how many were ended."""
+    lease = timedelta(seconds=_lease_seconds())
+    ended = 0
+    lost = JobExecution.objects.filter(job=job).filter(_lost_runs(now))
+    for execution in lost:
+        if execution.status == ExecutionStatus.RUNNING:
+            expired = execution.lease_expires_at or (execution.started_at + lease)
+            execution.error = f"{WORKER_LOST}: no sign of life since its lease expired at {expired.isoformat()}"
+            execution.duration_seconds = (now - execution.started_at).total_seconds()
+        else:
+            execution.error = (f"{WORKER_LOST}: the run's message never reached a worker within "
+                               f"{settings.SCHEDULER_QUEUED_TIMEOUT_SECONDS}s")
+        execution.status, execution.finished_at, execution.lease_expires_at = ExecutionStatus.FAILED, now, None
+        execution.save(update_fields=["status", "error", "finished_at", "duration_seconds", "lease_expires_at"])
+        _record_on_job(job, execution)
+        ended += 1
+    if ended:
+        logger.warning("ended %d lost run(s) of job %s as failed (%s)", ended, job.pk, WORKER_LOST)
+    return ended
+
+
+def executions_reap(*, now: datetime | None = None) -> int:
+    """The periodic reaper (scheduler_app.tasks.reap_executions, sent by the leading beat): end
+    every lost run in the fleet, job by job under each job's lock."""
+    now = now or utc_now()
+    job_ids = set(JobExecution.objects.filter(_lost_runs(now)).values_list("job_id", flat=True))
+    ended = 0
+    for job_id in job_ids:
+        with transaction.atomic():
+            job = _lock_job(job_id)
+            if job is not None:
+                ended += _reap_locked(job, now)
+    return ended
+
+
+def execution_lease_renew(*, execution_id: UUID | str) -> bool:
+    """Push a running execution's lease forward; False once it is no longer running."""
+    expires = utc_now() + timedelta(seconds=_lease_seconds())
+    return bool(
+        JobExecution.objects.filter(pk=execution_id, status=ExecutionStatus.RUNNING).update(lease_expires_at=expires)
+    )
+
+
+class _LeaseKeeper:
+    """Renews one execution's lease every third of the lease while its bot runs, from a thread
+    of the worker process: when the process dies, renewals stop and the lease runs out."""
+
+    def __init__(self, execution_id: UUID):
+        self.execution_id = execution_id
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"lease-{execution_id}", daemon=True)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self._stopped.set()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        try:
+            while not self._stopped.wait(_lease_seconds() / 3):
+                try:
+                    if not execution_lease_renew(execution_id=self.execution_id):
+                        return
+                except DatabaseError:
+                    logger.warning("could not renew the lease of execution %s", self.execution_id, exc_info=True)
+        finally:
+            connection.close()  # this thread's own connection
+
+
+def executions_record_missed(*, slots: Iterable[tuple[UUID | str, datetime, str]]) -> int:
+    """Record slots that will not run (beat's catch-up, scheduler_app.catchup) as ``missed``
+    rows with their reason, one per (job, slot); a slot that already has a row keeps it.
+
+    Each job's last_run_* shows its newest missed slot until a run of it starts. Returns the
+    number of rows asked for (of jobs that still exist).
+    """
+    now = utc_now()
+    rows = [
+        JobExecution(job_id=job_id, trigger=Trigger.SCHEDULED, scheduled_for=slot, queued_at=now, finished_at=now,
+                     status=ExecutionStatus.MISSED, error=reason)
+        for job_id, slot, reason in slots
+    ]
+    if not rows:
+        return 0
+    existing = set(ScheduledJob.objects.filter(pk__in={row.job_id for row in rows}).values_list("pk", flat=True))
+    rows = [row for row in rows if row.job_id in existing]
+    newest: dict = {}
+    for row in rows:
+        if row.job_id not in newest or row.scheduled_for > newest[row.job_id].scheduled_for:
+            newest[row.job_id] = row
+    with transaction.atomic():
+        JobExecution.objects.bulk_create(rows, batch_size=500, ignore_conflicts=True)
+        for job_id, row in newest.items():
+            # A run sent for the same job starts later and takes last_run_* over from this.
+            ScheduledJob.objects.filter(pk=job_id).filter(Q(last_run_at__isnull=True) | Q(last_run_at__lte=now)) \
+                .update(last_run_at=now, last_run_status=ExecutionStatus.MISSED, last_run_error=row.error)
+    return len(rows)
 
 
 def execution_run(
@@ -146,9 +315,14 @@ def execution_run(
         dry_run=execution.dry_run,
     )
     try:
-        outcome = run_bot(run)
+        with _LeaseKeeper(execution.pk):
+            outcome = run_bot(run)
+    except BotSkipped as exc:
+        return execution_finish(execution=execution, status=ExecutionStatus.SKIPPED, error=str(exc),
+                                outcome=exc.outcome)
     except BotError as exc:
-        return execution_finish(execution=execution, status=ExecutionStatus.FAILED, error=str(exc))
+        return execution_finish(execution=execution, status=ExecutionStatus.FAILED, error=str(exc),
+                                outcome=exc.outcome)
     except BaseException as exc:
         # Time limits and crashes included: the row must not stay "running".
         logger.exception("execution %s of job %s crashed", execution.pk, job.pk)

@@ -10,7 +10,7 @@ from scheduler_app.models import ExecutionStatus, JobExecution, ScheduledJob, Tr
 from scheduler_app.schedules import job_next_run_at
 from scheduler_app.selectors import job_interval_anchor
 from scheduler_app.services.executions import execution_finish
-from scheduler_app.sync import RUN_JOB_TASK, periodic_task_delete, periodic_task_upsert
+from scheduler_app.sync import RUN_JOB_TASK, BeatView, beat_view, periodic_task_delete, periodic_task_upsert
 from scheduler_app.validation import job_validate
 
 logger = logging.getLogger(__name__)
@@ -24,11 +24,11 @@ def _locked(job: ScheduledJob) -> ScheduledJob:
     return ScheduledJob.objects.select_for_update(of=("self",)).select_related("periodic_task").get(pk=job.pk)
 
 
-def _save_and_sync(job: ScheduledJob) -> ScheduledJob:
+def _save_and_sync(job: ScheduledJob, *, before: BeatView | None) -> ScheduledJob:
     now = utc_now()
     job.updated_at = now
     job.save()
-    periodic_task_upsert(job)
+    periodic_task_upsert(job, before=before)
     job.next_run_at = job_next_run_at(job, after=now, anchor=job_interval_anchor(job=job))
     ScheduledJob.objects.filter(pk=job.pk).update(next_run_at=job.next_run_at)
     return job
@@ -39,7 +39,7 @@ def job_create(*, data: dict[str, Any], created_by: str = "system") -> Scheduled
     with transaction.atomic():
         job = ScheduledJob(**values, created_by=created_by)
         job.created_at = utc_now()
-        return _save_and_sync(job)
+        return _save_and_sync(job, before=None)
 
 
 def job_update(*, job: ScheduledJob, changes: dict[str, Any]) -> ScheduledJob:
@@ -47,17 +47,19 @@ def job_update(*, job: ScheduledJob, changes: dict[str, Any]) -> ScheduledJob:
     with transaction.atomic():
         job = _locked(job)
         values = job_validate(data=changes, job=job)
+        before = beat_view(job)
         for name, value in values.items():
             setattr(job, name, value)
-        return _save_and_sync(job)
+        return _save_and_sync(job, before=before)
 
 
 def job_toggle(*, job: ScheduledJob, enabled: bool | None = None) -> ScheduledJob:
     """Set ``enabled``; with no value, flip it."""
     with transaction.atomic():
         job = _locked(job)
+        before = beat_view(job)
         job.enabled = (not job.enabled) if enabled is None else enabled
-        return _save_and_sync(job)
+        return _save_and_sync(job, before=before)
 
 
 def job_delete(*, job: ScheduledJob) -> None:

@@ -47,11 +47,14 @@ def test_health_ok_when_a_beat_heartbeat_is_fresh(anon, fake_redis):
 
 
 def test_beat_tick_writes_the_heartbeat(fake_redis, monkeypatch):
-    from scheduler_app.beat import SlotScheduler
+    from config.celery import app
+    from scheduler_app.beat import FleetScheduler
 
     monkeypatch.setattr(heartbeat, "_last_write", 0.0)
-    monkeypatch.setattr("django_celery_beat.schedulers.DatabaseScheduler.tick", lambda self, *a, **k: 5.0)
-    assert SlotScheduler.tick(object.__new__(SlotScheduler)) == 5.0
+    monkeypatch.setattr(FleetScheduler, "_elect", lambda self: None)  # a standby that never wins
+    scheduler = FleetScheduler(app=app, lazy=True)
+    assert 0 < scheduler.tick() <= 1.0
+    assert not scheduler.leading
     assert heartbeat.beat_heartbeat_read()["pid"] > 0
 
 

@@ -1,110 +1,115 @@
-"""The beat scheduler sends the nominal slot time with each job message."""
-from datetime import datetime, timedelta
+"""Slot maths of the fleet beat: slots are a pure function of the schedule and its anchor."""
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
-from celery.schedules import schedule
-
-from scheduler_app.beat import nominal_slot
+from scheduler_app.catchup import plan_slots
+from scheduler_app.schedules import SlotSchedule, interval_slot_after, next_fire_times
 
 PARIS = ZoneInfo("Europe/Paris")
 
 
-class FakeEntry:
-    def __init__(self, sched, last_run_at):
-        self.schedule, self.last_run_at = sched, last_run_at
-
-
 def test_crontab_slot_is_the_fire_time_not_the_wakeup_time():
-    from scheduler_app.beat import JobCrontab
-
-    woke = datetime(2026, 11, 23, 8, 0, 4, 120000, tzinfo=PARIS)
-    schedule = JobCrontab("0 8 * * *", "Europe/Paris", nowfun=lambda: woke)
-    entry = FakeEntry(schedule, datetime(2026, 11, 22, 8, 0, 3, tzinfo=PARIS))
-    assert nominal_slot(entry) == datetime(2026, 11, 23, 8, 0, tzinfo=PARIS)
+    schedule = SlotSchedule(expression="0 8 * * *", timezone="Europe/Paris")
+    cursor = datetime(2026, 11, 22, 8, 0, tzinfo=PARIS)
+    assert schedule.next_after(cursor) == datetime(2026, 11, 23, 8, 0, tzinfo=PARIS)
 
 
-def test_interval_slot_is_last_run_plus_interval():
-    woke = datetime(2026, 11, 23, 8, 0, 31, tzinfo=PARIS)
-    last = datetime(2026, 11, 23, 8, 0, 20, tzinfo=PARIS)
-    entry = FakeEntry(schedule(timedelta(seconds=10), nowfun=lambda: woke), last)
-    assert nominal_slot(entry) == datetime(2026, 11, 23, 8, 0, 30, tzinfo=PARIS)
+def test_interval_slots_do_not_depend_on_when_a_beat_looks():
+    anchor = datetime(2026, 11, 23, 8, 0, 0, tzinfo=UTC)
+    schedule = SlotSchedule(every=10, anchor=anchor)
+    # Two beats waking at different instants within the same period compute the same next slot.
+    woke_early = datetime(2026, 11, 23, 8, 0, 20, 1000, tzinfo=UTC)
+    woke_late = datetime(2026, 11, 23, 8, 0, 29, 999000, tzinfo=UTC)
+    assert schedule.next_after(woke_early) == schedule.next_after(woke_late) == anchor + timedelta(seconds=30)
+    # A slot is on the lattice: the next after a slot is exactly one interval later.
+    assert schedule.next_after(anchor + timedelta(seconds=30)) == anchor + timedelta(seconds=40)
+    assert interval_slot_after(anchor, 10, anchor - timedelta(days=1)) == anchor + timedelta(seconds=10)
 
 
-@pytest.mark.django_db(transaction=True)
-def test_scheduler_sends_each_message_with_its_own_slot(monkeypatch):
-    from django_celery_beat.models import PeriodicTask
-
-    import scheduler_app.tasks  # noqa: F401  (registers run_job with the app)
-    from config.celery import app
-    from scheduler_app.beat import SlotScheduler
-    from scheduler_app.sync import RUN_JOB_TASK
-    from tests.factories import make_job
-
-    job = make_job(schedule_type="interval", schedule_config={"seconds": 5})
-    PeriodicTask.objects.filter(pk=job.periodic_task_id).update(
-        last_run_at=datetime.now(tz=PARIS) - timedelta(seconds=7))
-    scheduler = SlotScheduler(app=app, lazy=True)
-    sent = []
-    monkeypatch.setattr(app.tasks[RUN_JOB_TASK], "apply_async", lambda args, kwargs, **options: sent.append(kwargs))
-    try:
-        scheduler.setup_schedule()
-        entry = scheduler.schedule[f"job:{job.pk}"]
-        for _ in range(2):
-            expected = nominal_slot(entry)
-            # What celery's Scheduler.tick does with a due entry: reserve it, then send the old entry.
-            next_entry = scheduler.reserve(entry)
-            scheduler.apply_entry(entry)
-            entry = next_entry
-            assert sent[-1] == {"job_id": str(job.pk), "scheduled_for": expected.isoformat()}
-        assert sent[0]["scheduled_for"] != sent[1]["scheduled_for"]
-    finally:
-        scheduler._finalize.cancel()  # its exit-time sync would run after the test database is gone
-
-
-def job_crontab(expression, timezone, now):
-    from scheduler_app.beat import JobCrontab
-
-    return JobCrontab(expression, timezone, nowfun=lambda: now)
+def test_interval_next_runs_and_beat_use_the_same_lattice():
+    anchor = datetime(2026, 11, 23, 8, 0, 7, tzinfo=UTC)
+    after = datetime(2026, 11, 23, 9, 13, 2, tzinfo=UTC)
+    shown = next_fire_times(schedule_type="interval", schedule_config={"minutes": 5}, timezone="Europe/Paris",
+                            after=after, count=3, anchor=anchor)
+    schedule = SlotSchedule(every=300, anchor=anchor)
+    walked = [schedule.next_after(after)]
+    for _ in range(2):
+        walked.append(schedule.next_after(walked[-1]))
+    assert shown == walked
+    assert all((slot - anchor).total_seconds() % 300 == 0 for slot in walked)
 
 
 def test_beat_fires_a_time_in_the_spring_forward_gap_at_the_end_of_the_gap():
     # 02:30 does not exist in Paris on 2026-03-29; DESIGN.md: first instant after the gap, 03:00.
-    last = datetime(2026, 3, 28, 2, 30, 1, tzinfo=PARIS)
-    at_three = datetime(2026, 3, 29, 3, 0, 2, tzinfo=PARIS)
-    schedule = job_crontab("30 2 * * *", "Europe/Paris", at_three)
-    assert schedule.is_due(last).is_due
-    assert nominal_slot(FakeEntry(schedule, last)) == datetime(2026, 3, 29, 3, 0, tzinfo=PARIS)
-    before = job_crontab("30 2 * * *", "Europe/Paris", datetime(2026, 3, 29, 1, 59, tzinfo=PARIS))
-    assert not before.is_due(last).is_due
+    schedule = SlotSchedule(expression="30 2 * * *", timezone="Europe/Paris")
+    assert schedule.next_after(datetime(2026, 3, 28, 2, 30, tzinfo=PARIS)) == datetime(2026, 3, 29, 3, 0,
+                                                                                        tzinfo=PARIS)
 
 
 def test_beat_fires_an_ambiguous_fall_back_time_once():
-    first = datetime(2026, 10, 25, 2, 30, 1, tzinfo=PARIS)  # CEST, first occurrence (fold=0)
-    second = datetime(2026, 10, 25, 2, 30, 5, fold=1, tzinfo=PARIS)  # CET, an hour later
-    schedule = job_crontab("30 2 * * *", "Europe/Paris", second)
-    assert not schedule.is_due(first).is_due
-    assert nominal_slot(FakeEntry(schedule, first)) == datetime(2026, 10, 26, 2, 30, tzinfo=PARIS)
+    schedule = SlotSchedule(expression="30 2 * * *", timezone="Europe/Paris")
+    first = datetime(2026, 10, 25, 2, 30, tzinfo=PARIS)  # CEST, first occurrence (fold=0)
+    assert schedule.next_after(datetime(2026, 10, 25, 1, 0, tzinfo=PARIS)) == first
+    assert schedule.next_after(first) == datetime(2026, 10, 26, 2, 30, tzinfo=PARIS)
 
 
 def test_beat_evaluates_in_the_jobs_timezone_not_the_servers():
-    last = datetime(2026, 11, 22, 14, 0, 5, tzinfo=ZoneInfo("UTC"))  # 09:00 in New York
-    now = datetime(2026, 11, 23, 14, 0, 3, tzinfo=ZoneInfo("UTC"))
-    schedule = job_crontab("0 9 * * *", "America/New_York", now)
-    assert schedule.is_due(last).is_due
-    assert nominal_slot(FakeEntry(schedule, last)) == datetime(2026, 11, 23, 9, 0, tzinfo=ZoneInfo("America/New_York"))
+    schedule = SlotSchedule(expression="0 9 * * *", timezone="America/New_York")
+    after = datetime(2026, 11, 22, 14, 0, 5, tzinfo=UTC)  # 09:00:05 in New York
+    assert schedule.next_after(after) == datetime(2026, 11, 23, 9, 0, tzinfo=ZoneInfo("America/New_York"))
 
 
-@pytest.mark.django_db(transaction=True)
-def test_scheduler_entries_for_job_crontabs_use_the_job_schedule_math():
-    from django_celery_beat.models import PeriodicTask
+def test_slots_between_lists_every_slot_of_a_gap_up_to_the_cap():
+    anchor = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+    interval = SlotSchedule(every=60, anchor=anchor)
+    slots, left_out, oldest = interval.slots_between(anchor, anchor + timedelta(minutes=10, seconds=5), cap=100)
+    assert slots == [anchor + timedelta(minutes=k) for k in range(1, 11)] and left_out == 0 and oldest is None
+    slots, left_out, oldest = interval.slots_between(anchor, anchor + timedelta(minutes=10), cap=4)
+    assert slots == [anchor + timedelta(minutes=k) for k in range(7, 11)]
+    assert (left_out, oldest) == (6, anchor + timedelta(minutes=1))
 
-    from config.celery import app
-    from scheduler_app.beat import JobCrontab, SlotEntry
-    from tests.factories import make_job
+    cron = SlotSchedule(expression="* * * * *", timezone="Europe/Paris")
+    slots, left_out, oldest = cron.slots_between(anchor, anchor + timedelta(minutes=10), cap=4)
+    assert slots == [anchor + timedelta(minutes=k) for k in range(7, 11)]
+    assert (left_out, oldest) == (6, anchor + timedelta(minutes=1))
+    assert cron.slots_between(anchor, anchor + timedelta(seconds=59), cap=4) == ([], 0, None)
 
-    job = make_job(schedule_type="cron", schedule_config={"cron_expression": "15 7 * * 1-5"},
-                   timezone="Asia/Tokyo")
-    entry = SlotEntry(PeriodicTask.objects.get(pk=job.periodic_task_id), app=app)
-    assert entry.schedule == JobCrontab("15 7 * * 1,2,3,4,5", "Asia/Tokyo")
-    assert next(entry).schedule == entry.schedule  # advancing keeps the job's schedule math
+
+def minutes(base, *ks):
+    return [base + timedelta(minutes=k) for k in ks]
+
+
+def test_catch_up_records_late_slots_missed_and_coalesces_the_rest():
+    base = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+    now = base + timedelta(minutes=10)
+    slots = minutes(base, 1, 2, 3, 8, 9, 10)
+    plan = plan_slots(slots, now=now, grace_seconds=180, coalesce=True)
+    assert plan.send == [base + timedelta(minutes=10)]
+    reasons = dict(plan.missed)
+    assert sorted(reasons) == minutes(base, 1, 2, 3, 8, 9)
+    assert all("misfire_grace_time (180s)" in reasons[slot] for slot in minutes(base, 1, 2, 3))
+    assert all(reasons[slot] == f"coalesced into {now.isoformat()}" for slot in minutes(base, 8, 9))
+
+
+def test_catch_up_without_coalesce_runs_each_slot_within_grace():
+    base = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+    plan = plan_slots(minutes(base, 1, 2, 8, 9, 10), now=base + timedelta(minutes=10), grace_seconds=180,
+                      coalesce=False)
+    assert plan.send == minutes(base, 8, 9, 10)
+    assert [slot for slot, _ in plan.missed] == minutes(base, 1, 2)
+
+
+def test_catch_up_past_the_cap_leaves_one_summary_row():
+    base = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+    plan = plan_slots(minutes(base, 9, 10), now=base + timedelta(minutes=10), grace_seconds=3600, coalesce=True,
+                      left_out=8, oldest_left_out=base + timedelta(minutes=1), cap=2)
+    assert plan.send == [base + timedelta(minutes=10)]
+    summary_slot, summary = plan.missed[0]
+    assert summary_slot == base + timedelta(minutes=1)
+    assert "8 slot(s)" in summary and "catch-up cap of 2" in summary
+
+
+def test_one_slot_on_time_is_simply_sent():
+    slot = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+    plan = plan_slots([slot], now=slot + timedelta(seconds=0.2), grace_seconds=1, coalesce=True)
+    assert plan.send == [slot] and plan.missed == []

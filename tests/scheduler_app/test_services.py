@@ -236,5 +236,9 @@ def test_reenabled_job_counts_from_now_not_from_before_it_was_disabled():
     job_toggle(job=job, enabled=False)
     job = job_toggle(job=job, enabled=True)
     task = PeriodicTask.objects.get(pk=job.periodic_task_id)
-    assert task.last_run_at is None  # beat falls back to date_changed: the moment it was enabled
-    assert job.next_run_at > datetime.now(tz=ZoneInfo("UTC")) + timedelta(minutes=9)
+    now = datetime.now(tz=ZoneInfo("UTC"))
+    # The cursor moves to the moment it was enabled: slots while disabled never came due...
+    assert abs((task.last_run_at - now).total_seconds()) < 2
+    # ...and the slots stay on the job's own lattice (anchor + k x interval).
+    assert now < job.next_run_at <= now + timedelta(minutes=10)
+    assert (job.next_run_at - task.start_time).total_seconds() % 600 == 0
