@@ -37,9 +37,9 @@ from celery import beat
 from django.conf import settings
 from django.db import DatabaseError, connection
 
+from scheduler_app.beat_status import beat_status_write
 from scheduler_app.catchup import plan_slots
 from scheduler_app.envelopes import EnvelopeFactory
-from scheduler_app.heartbeat import beat_heartbeat_write, beat_status_write
 from scheduler_app.leader import Leadership, NotLeader
 from scheduler_app.schedules import SlotSchedule
 from scheduler_app.selectors import beat_changes_after, beat_changes_last_id, beat_entry_rows
@@ -119,7 +119,6 @@ class FleetScheduler(beat.Scheduler):
         return self._leadership is not None and self._leadership.held
 
     def tick(self, *args, **kwargs) -> float:
-        beat_heartbeat_write()
         now = time.monotonic()
         if now >= self._next_elect:
             self._next_elect = now + ELECT_EVERY_SECONDS

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.db.models import Count, Q, Sum
 
-from scheduler_app.heartbeat import beat_is_running
+from scheduler_app.beat_status import beat_status_read
 from scheduler_app.models import BotType, ExecutionStatus, JobExecution, ScheduledJob
 from scheduler_app.stack import redis_ping
 
@@ -101,11 +101,29 @@ def stats_overview() -> dict[str, Any]:
     }
 
 
-def health_overview() -> dict[str, Any]:
-    """What ``/scheduler/health`` answers: can we reach the database and Redis, is a beat
-    ticking (its heartbeat key is fresh), and how many jobs there are.
+NO_LEADER = {"beat_leader": None, "dispatch_lag_seconds": None, "last_dispatch": None}
 
-    ``status`` is "ok" when all three hold, "degraded" when the database answers but Redis or
+
+def beat_overview() -> dict[str, Any]:
+    """What the leading beat last said of itself (scheduler_app.beat writes it every second):
+    who leads and since when, and how far behind dispatch is. Nones when no beat leads."""
+    status = beat_status_read()
+    if status is None:
+        return dict(NO_LEADER)
+    leader = {**(status.get("leader") or {}), "since": status.get("since")}
+    return {
+        "beat_leader": leader,
+        "dispatch_lag_seconds": status.get("lag_seconds"),
+        "last_dispatch": status.get("last_dispatch"),
+    }
+
+
+def health_overview() -> dict[str, Any]:
+    """What ``/scheduler/health`` answers: can we reach the database and Redis, does a beat lead
+    (its status key is fresh), which one and since when, how far behind dispatch is, and how
+    many jobs there are.
+
+    ``status`` is "ok" when all hold, "degraded" when the database answers but Redis or a leading
     beat does not (jobs can be edited but will not run), "unavailable" without a database.
     """
     try:
@@ -114,7 +132,8 @@ def health_overview() -> dict[str, Any]:
     except DatabaseError:
         counts, database = {"total": None, "enabled": None}, "unavailable"
     redis_connected = redis_ping(settings.REDIS_URL)
-    scheduler_running = redis_connected and beat_is_running()
+    beat = beat_overview() if redis_connected else dict(NO_LEADER)
+    scheduler_running = beat["beat_leader"] is not None
     if database != "ok":
         status = "unavailable"
     elif redis_connected and scheduler_running:
@@ -128,4 +147,5 @@ def health_overview() -> dict[str, Any]:
         "database": database,
         "total_jobs": counts["total"],
         "enabled_jobs": counts["enabled"],
+        **beat,
     }

@@ -50,11 +50,28 @@ class HealthApi(SchedulerApi):
 
     class OutputSerializer(serializers.Serializer):
         status = serializers.ChoiceField(choices=["ok", "degraded", "unavailable"])
-        scheduler_running = serializers.BooleanField(help_text="a beat heartbeat is fresh")
+        class BeatLeaderSerializer(serializers.Serializer):
+            id = serializers.CharField()
+            host = serializers.CharField()
+            pid = serializers.IntegerField()
+            since = serializers.DateTimeField(allow_null=True)
+
+        class LastDispatchSerializer(serializers.Serializer):
+            at = serializers.DateTimeField()
+            jobs = serializers.IntegerField()
+            messages = serializers.IntegerField()
+            missed_rows = serializers.IntegerField()
+            lag_seconds = serializers.FloatField(help_text="push time minus the earliest slot of that batch")
+
+        scheduler_running = serializers.BooleanField(help_text="a beat leads and reported within 10 s")
         redis_connected = serializers.BooleanField()
         database = serializers.ChoiceField(choices=["ok", "unavailable"])
         total_jobs = serializers.IntegerField(allow_null=True)
         enabled_jobs = serializers.IntegerField(allow_null=True)
+        beat_leader = BeatLeaderSerializer(allow_null=True, help_text="the leading beat, null when none leads")
+        dispatch_lag_seconds = serializers.FloatField(
+            allow_null=True, help_text="age of the oldest due slot not yet sent (0 when dispatch is on time)")
+        last_dispatch = LastDispatchSerializer(allow_null=True)
 
     @extend_schema(tags=TAGS, responses={200: OutputSerializer}, auth=[])
     def get(self, request):

@@ -28,7 +28,7 @@ from scheduler_app.dashboard.selectors import execution_daily_series, job_many, 
 from scheduler_app.models import FINAL_STATUSES, BotType, ExecutionStatus, ScheduleType
 from scheduler_app.selectors import execution_list, job_get
 from scheduler_app.services import job_create, job_delete, job_run_now, job_toggle, job_update
-from scheduler_app.stats import stats_overview
+from scheduler_app.stats import beat_overview, stats_overview
 from scheduler_app.validation import JobValidationError, known_timezones
 
 NOT_STAFF = "The dashboard is for staff accounts only, and “{username}” is not one. Log in with a staff account."
@@ -107,6 +107,7 @@ def jobs_page(request: HttpRequest) -> HttpResponse:
         "dashboard/jobs.html",
         {
             "rows": [job_row(job, now) for job in jobs],
+            "beat": beat_overview(),
             "bot_types": BotType.choices,
             "filter_bot_type": bot_type,
             "filter_enabled": enabled_key,

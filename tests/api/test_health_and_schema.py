@@ -1,7 +1,7 @@
-"""Health (beat heartbeat, Redis, database, counts) and the OpenAPI document."""
+"""Health (leading beat, Redis, database, counts) and the OpenAPI document."""
 import pytest
 
-from scheduler_app import heartbeat
+from scheduler_app import beat_status
 from tests.factories import make_job
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +24,7 @@ class FakeRedis:
 @pytest.fixture
 def fake_redis(monkeypatch):
     fake = FakeRedis()
-    monkeypatch.setattr(heartbeat, "_client", lambda url: fake)
+    monkeypatch.setattr(beat_status, "_client", lambda url: fake)
     monkeypatch.setattr("scheduler_app.stats.redis_ping", lambda url: True)
     return fake
 
@@ -34,35 +34,43 @@ def test_health_without_redis_or_beat_is_degraded(anon):
     make_job(enabled=False)
     body = anon.get("/scheduler/health").json()
     assert body == {"status": "degraded", "scheduler_running": False, "redis_connected": False,
-                    "database": "ok", "total_jobs": 2, "enabled_jobs": 1}
+                    "database": "ok", "total_jobs": 2, "enabled_jobs": 1, "beat_leader": None,
+                    "dispatch_lag_seconds": None, "last_dispatch": None}
 
 
-def test_health_ok_when_a_beat_heartbeat_is_fresh(anon, fake_redis):
+def test_health_names_the_leading_beat_and_the_dispatch_lag(anon, fake_redis):
     assert anon.get("/scheduler/health").json()["scheduler_running"] is False
-    assert heartbeat.beat_heartbeat_write(force=True)
+    assert beat_status.beat_status_write({
+        "leader": {"id": "abc123", "host": "beat-1", "pid": 42}, "since": "2026-12-01T09:00:00+00:00",
+        "lag_seconds": 0.25, "entries": 3, "at": "2026-12-01T09:00:05+00:00",
+        "last_dispatch": {"at": "2026-12-01T09:00:00.1+00:00", "jobs": 3, "messages": 3, "missed_rows": 0,
+                          "lag_seconds": 0.1},
+    })
     body = anon.get("/scheduler/health").json()
     assert body["status"] == "ok" and body["scheduler_running"] is True and body["redis_connected"] is True
-    _, ttl = fake_redis.values[heartbeat.HEARTBEAT_KEY]
-    assert ttl >= heartbeat.MIN_TTL_SECONDS
+    assert body["beat_leader"] == {"id": "abc123", "host": "beat-1", "pid": 42, "since": "2026-12-01T09:00:00+00:00"}
+    assert body["dispatch_lag_seconds"] == 0.25
+    assert body["last_dispatch"]["messages"] == 3
+    _, ttl = fake_redis.values[beat_status.STATUS_KEY]
+    assert ttl == beat_status.STATUS_TTL_SECONDS
 
 
-def test_beat_tick_writes_the_heartbeat(fake_redis, monkeypatch):
+def test_a_standby_beat_ticks_without_writing_a_status(fake_redis, monkeypatch):
     from config.celery import app
     from scheduler_app.beat import FleetScheduler
 
-    monkeypatch.setattr(heartbeat, "_last_write", 0.0)
     monkeypatch.setattr(FleetScheduler, "_elect", lambda self: None)  # a standby that never wins
     scheduler = FleetScheduler(app=app, lazy=True)
     assert 0 < scheduler.tick() <= 1.0
     assert not scheduler.leading
-    assert heartbeat.beat_heartbeat_read()["pid"] > 0
+    assert beat_status.beat_status_read() is None
 
 
-def test_heartbeat_write_survives_redis_being_down(monkeypatch, settings):
+def test_status_write_survives_redis_being_down(monkeypatch, settings):
     settings.REDIS_URL = "redis://127.0.0.1:1/0"
-    heartbeat._client.cache_clear()
-    assert heartbeat.beat_heartbeat_write(force=True) is False
-    assert heartbeat.beat_heartbeat_read() is None
+    beat_status._client.cache_clear()
+    assert beat_status.beat_status_write({"leader": {}}) is False
+    assert beat_status.beat_status_read() is None
 
 
 def test_schema_is_openapi_3_with_config_shapes(anon):

@@ -104,6 +104,17 @@ def test_jobs_page_shows_schedule_in_words_badges_and_next_run_in_job_zone(clien
     assert local.strftime("%H:%M") == "08:00" and "08:00 CE" in html
 
 
+def test_jobs_page_says_which_beat_leads_or_that_none_does(client_in, monkeypatch):
+    monkeypatch.setattr("scheduler_app.stats.beat_status_read", lambda: None)
+    assert "no beat leads" in client_in.get(JOBS).content.decode()
+    monkeypatch.setattr("scheduler_app.stats.beat_status_read", lambda: {
+        "leader": {"id": "f00d", "host": "beat-host-2", "pid": 77}, "since": "2026-12-01T09:00:00+00:00",
+        "lag_seconds": 0.0, "last_dispatch": {"messages": 12, "lag_seconds": 0.004}})
+    html = client_in.get(JOBS).content.decode()
+    assert "beat-host-2" in html and "pid 77" in html and "no beat leads" not in html
+    assert "12 message(s)" in html
+
+
 def test_jobs_page_filters_by_bot_type_and_state(client_in):
     make_job(name="Birthday on")
     make_job(name="Visitor off", bot_type="visitor", enabled=False)
