@@ -74,6 +74,14 @@ def test_max_instances_holds_under_concurrent_claims(pg_env):
     assert sorted(status for status, _ in rows) == ["running"] + ["skipped"] * (RACERS - 1)
 
 
+def test_finish_locks_the_job_before_the_execution_so_it_cannot_deadlock_a_claim(pg_env):
+    # The claim locks job then execution; a finish that locked execution then job deadlocked
+    # with it (two copies of one slot), and the aborted finish left the run "running".
+    env, url = pg_env
+    job_id = run(env, "setup", "5")
+    assert run(env, "lock-order", job_id) == "job-first success"
+
+
 def test_services_and_api_suites_pass_on_postgresql(pg_env):
     """The job services, executions, admin and API tests, re-run with PostgreSQL as the database:
     row locks and joins behave differently there than on SQLite."""

@@ -1,6 +1,7 @@
 """Helper process for the PostgreSQL claim races: ``python -m tests.support.claim_race``.
 
-``setup MAX_INSTANCES`` creates a job and prints its id; ``claim JOB_ID SLOT START_AT`` waits
+``setup MAX_INSTANCES`` creates a job and prints its id; ``lock-order JOB_ID`` prints which row
+a finish locks first (see ``lock_order``); ``claim JOB_ID SLOT START_AT`` waits
 until the wall clock reaches START_AT (so all racers hit the database together), claims the
 slot and prints the resulting status (or ``none`` when the claim was refused). The claim runs
 inside a transaction held open for a moment before it commits, so that without the locks
@@ -33,8 +34,42 @@ def main(argv: list[str]) -> None:
             execution = execution_claim(job_id=job_id, scheduled_for=slot)
             time.sleep(0.5)
         print(execution.status if execution else "none")
+    elif command == "lock-order":
+        print(lock_order(argv[1]))
     else:
         raise SystemExit(f"unknown command {command!r}")
+
+
+def lock_order(job_id: str) -> str:
+    """Which row a finish locks first. Another connection holds the job row (as a claim of the
+    next slot would) while the finish runs in a thread; then it asks for the execution row without
+    waiting. A finish that took the execution first (and now waits for the job) makes that fail:
+    with a claim that goes on to touch the execution, that is the deadlock PostgreSQL aborts."""
+    import threading
+    from datetime import UTC, datetime
+
+    import psycopg
+    from django.conf import settings
+
+    from scheduler_app.models import JobExecution
+    from scheduler_app.services import execution_claim, execution_finish
+
+    execution = execution_claim(job_id=job_id, scheduled_for=datetime.now(tz=UTC).replace(microsecond=0))
+    db = settings.DATABASES["default"]
+    holder = psycopg.connect(host=db["HOST"], port=db["PORT"], user=db["USER"], dbname=db["NAME"])
+    holder.execute("SELECT id FROM scheduler_app_scheduledjob WHERE id = %s FOR UPDATE", (job_id,))
+    finisher = threading.Thread(target=execution_finish, kwargs={"execution": execution, "status": "success"})
+    finisher.start()
+    time.sleep(1.5)  # the finish is now waiting on the first lock it could not get
+    try:
+        holder.execute("SELECT id FROM scheduler_app_jobexecution WHERE id = %s FOR UPDATE NOWAIT", (execution.pk,))
+        order = "job-first"
+    except psycopg.errors.LockNotAvailable:
+        order = "execution-first"
+    holder.rollback()
+    holder.close()
+    finisher.join(timeout=30)
+    return f"{order} {JobExecution.objects.get(pk=execution.pk).status}"
 
 
 if __name__ == "__main__":
