@@ -282,8 +282,9 @@ def executions_record_missed(*, slots: Iterable[tuple[UUID | str, datetime, str]
     ]
     if not rows:
         return 0
-    existing = set(ScheduledJob.objects.filter(pk__in={row.job_id for row in rows}).values_list("pk", flat=True))
-    rows = [row for row in rows if row.job_id in existing]
+    existing = {str(pk) for pk in ScheduledJob.objects.filter(pk__in={row.job_id for row in rows})
+                .values_list("pk", flat=True)}
+    rows = [row for row in rows if str(row.job_id) in existing]
     newest: dict = {}
     for row in rows:
         if row.job_id not in newest or row.scheduled_for > newest[row.job_id].scheduled_for:
