@@ -58,6 +58,7 @@ CHANGE_FEED_KEEP = timedelta(minutes=10)
 GAP_KEEP_SECONDS = 120.0
 MAX_GAPS = 10000
 PREBUILD_SLICE_SECONDS = 0.05
+DISPATCH_GROUP = 5000
 
 
 class Entry:
@@ -288,6 +289,24 @@ class FleetScheduler(beat.Scheduler):
             return
         now = datetime.fromtimestamp(now_ts, UTC)
         oldest_due = min(entry.due for entry in due)
+        # In groups, so the first messages of a large boundary are on their way while the rest are
+        # still being planned; each group is one round trip.
+        jobs = messages = missed = 0
+        for start in range(0, len(due), DISPATCH_GROUP):
+            counts = self._dispatch_group(due[start:start + DISPATCH_GROUP], now)
+            jobs, messages, missed = jobs + counts[0], messages + counts[1], missed + counts[2]
+        if jobs:
+            published_at = time.time()
+            self._last_dispatch = {
+                "at": datetime.fromtimestamp(published_at, UTC).isoformat(),
+                "jobs": jobs,
+                "messages": messages,
+                "missed_rows": missed,
+                "lag_seconds": round(published_at - oldest_due, 3),
+            }
+
+    def _dispatch_group(self, due: list[Entry], now: datetime) -> tuple[int, int, int]:
+        """Plan, push and record one group of due entries; returns (jobs done, messages, missed rows)."""
         cap = settings.SCHEDULER_CATCHUP_CAP
         payloads: list[bytes] = []
         plans = []  # (entry, newest slot, missed rows, payload count)
@@ -311,7 +330,7 @@ class FleetScheduler(beat.Scheduler):
                           len(plan.send)))
 
         taken = self._publish(payloads)
-        published_at = time.time()
+        retry_at = time.time() + RETRY_SECONDS
         done, missed_rows, offset = [], [], 0
         for entry, newest, missed, count in plans:
             offset += count
@@ -319,7 +338,7 @@ class FleetScheduler(beat.Scheduler):
                 done.append((entry, newest))
                 missed_rows.extend(missed)
             else:
-                self._schedule(entry, due=published_at + RETRY_SECONDS)
+                self._schedule(entry, due=retry_at)
         if missed_rows:
             try:
                 executions_record_missed(slots=missed_rows)
@@ -328,21 +347,13 @@ class FleetScheduler(beat.Scheduler):
                 # thing again (the runs' second copies are refused by the slot constraint).
                 self._database_error("recording missed slots", exc)
                 for entry, _ in done:
-                    self._schedule(entry, due=published_at + RETRY_SECONDS)
-                return
+                    self._schedule(entry, due=retry_at)
+                return 0, 0, 0
         for entry, newest in done:
             entry.cursor = newest
             self._pending_cursors.setdefault(newest, []).append(entry.task_id)
-            if self._entries.get(entry.job_id) is entry:
-                self._schedule(entry)
-        if done:
-            self._last_dispatch = {
-                "at": datetime.fromtimestamp(published_at, UTC).isoformat(),
-                "jobs": len(done),
-                "messages": taken,
-                "missed_rows": len(missed_rows),
-                "lag_seconds": round(published_at - oldest_due, 3),
-            }
+            self._schedule(entry)
+        return len(done), taken, len(missed_rows)
 
     def _publish(self, payloads: list[bytes]) -> int:
         if not payloads:
