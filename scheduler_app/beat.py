@@ -355,11 +355,11 @@ class FleetScheduler(beat.Scheduler):
             self._schedule(entry)
         return len(done), taken, len(missed_rows)
 
-    def _publish(self, payloads: list[bytes]) -> int:
+    def _publish(self, payloads: list[bytes], *, task_name: str = RUN_JOB_TASK) -> int:
         if not payloads:
             return 0
         try:
-            return self._leadership.publish(self._factory.route(RUN_JOB_TASK).key, payloads)
+            return self._leadership.publish(self._factory.route(task_name).key, payloads)
         except NotLeader:
             logger.warning("the fence refused a push: another beat leads")
             return 0
@@ -419,10 +419,9 @@ class FleetScheduler(beat.Scheduler):
         now = time.monotonic()
         if now >= self._next_reap:
             self._next_reap = now + settings.SCHEDULER_REAP_EVERY_SECONDS
-            try:
-                self.app.send_task(REAP_TASK)
-            except Exception as exc:  # the broker being down must not stop dispatch
-                self._log_error("reap", "could not send the reaper: %s", exc)
+            # Through the fence like every push: no retry loop that would hold up dispatch
+            # while Redis is down, and only the leader sends it.
+            self._publish([self._factory.build(REAP_TASK, {})], task_name=REAP_TASK)
         if now >= self._next_prune:
             self._next_prune = now + PRUNE_EVERY_SECONDS
             try:
