@@ -293,6 +293,11 @@ class FleetScheduler(beat.Scheduler):
         # still being planned; each group is one round trip.
         jobs = messages = missed = 0
         for start in range(0, len(due), DISPATCH_GROUP):
+            if start and time.monotonic() >= self._next_poll:
+                # A long boundary (100,000 jobs) must not hold back an edit: follow the feed
+                # between groups; a job reloaded meanwhile is skipped below as no longer current.
+                self._next_poll = time.monotonic() + settings.BEAT_CHANGE_POLL_SECONDS
+                self._poll_changes()
             counts = self._dispatch_group(due[start:start + DISPATCH_GROUP], now)
             jobs, messages, missed = jobs + counts[0], messages + counts[1], missed + counts[2]
         if jobs:
@@ -311,6 +316,8 @@ class FleetScheduler(beat.Scheduler):
         payloads: list[bytes] = []
         plans = []  # (entry, newest slot, missed rows, payload count)
         for entry in due:
+            if self._entries.get(entry.job_id) is not entry:
+                continue  # reloaded or removed by the change feed since it fell due
             if entry.following is not None and entry.following > now:
                 slots, left_out, oldest_left_out = [entry.slot], 0, None
             else:
@@ -352,7 +359,8 @@ class FleetScheduler(beat.Scheduler):
         for entry, newest in done:
             entry.cursor = newest
             self._pending_cursors.setdefault(newest, []).append(entry.task_id)
-            self._schedule(entry)
+            if self._entries.get(entry.job_id) is entry:
+                self._schedule(entry)
         return len(done), taken, len(missed_rows)
 
     def _publish(self, payloads: list[bytes], *, task_name: str = RUN_JOB_TASK) -> int:
