@@ -3,12 +3,17 @@
 Reads the whole catch-up list first, then decides per card and acts on each by its profile
 link. A message is claimed in the database before the browser types it (quotas, one message
 per birthday), and counted as sent only when the conversation shows it.
+
+The run's status tells the truth (bots/report.py): it fails, its counts kept, when a send was
+not confirmed (after UNCONFIRMED_IN_A_ROW of them in a row it stops clicking Send), or when the
+list could not be read to the end (the walk gave up, or the page announces more birthdays today
+than were read). A birthday still to come is never wished, whatever ``max_days_late`` says.
 """
 import logging
 
 from bots.browser import linkedin_browser
-from bots.dates import birthday_on, days_late
-from bots.driver import BirthdayCard, ContactProblem, LinkedInDriver, PageChanged
+from bots.dates import announced_today, birthday_on, date_line, days_late
+from bots.driver import BirthdayCard, BirthdayList, ContactProblem, LinkedInDriver, PageChanged
 from bots.messages import message_compose
 from bots.models import Contact, MessageStatus
 from bots.pacing import human_pause, working_hours_check
@@ -21,15 +26,37 @@ from scheduler_app.configs import BirthdayBotConfig
 
 logger = logging.getLogger(__name__)
 
+# Unconfirmed sends in a row after which the page is not doing what the driver thinks: stop.
+UNCONFIRMED_IN_A_ROW = 2
+
+
+def card_days_late(card: BirthdayCard, *, today) -> int | None:
+    """Days since the card's birthday, read from its date line only (None: no single date line)."""
+    line = date_line(card.lines)
+    return days_late(line, today=today) if line is not None else None
+
 
 def _late_refusal(late_by: int | None, card: BirthdayCard, config: BirthdayBotConfig) -> str | None:
     """Why this card's timing rules it out, or None when it is in the window."""
     if late_by is None:
         return f"could not tell when the birthday was from {card.text!r}"
+    if late_by < 0:
+        return f"birthday is in {-late_by} day(s): never wished before the day"
     if late_by > 0 and not config.process_late:
         return f"birthday was {late_by} day(s) ago and process_late is off"
     if late_by > config.max_days_late:
         return f"birthday was {late_by} days ago, more than max_days_late ({config.max_days_late})"
+    return None
+
+
+def _list_problem(listing: BirthdayList, *, today_read: int) -> str | None:
+    """Why the list as read is not the whole list, or None (lesson 2: checked against the page's own count)."""
+    if listing.incomplete:
+        return f"the birthday list was not read to the end: {listing.incomplete}"
+    announced = announced_today(listing.headings)
+    if announced is not None and today_read < announced:
+        return (f"the birthday list was not read to the end: the page announces {announced} birthday(s) today, "
+                f"{today_read} read")
     return None
 
 
@@ -40,14 +67,19 @@ def run(bot_run: BotRun) -> BotOutcome:
     # jobs either side of midnight would date a "Today" card differently and wish it twice.
     today = local_today()
     report = RunReport(dry_run=config.dry_run, extra={"today": today.isoformat()})
-    with linkedin_browser() as (driver, session):
+    with report.kept(), linkedin_browser() as (driver, session):
         driver.ensure_logged_in()
-        cards = driver.birthday_cards()
+        listing = driver.birthday_cards()
+        cards = listing.cards
         report.extra["cards_found"] = len(cards)
+        timing = {card.slug: card_days_late(card, today=today) for card in cards}
+        if problem := _list_problem(listing, today_read=sum(1 for late in timing.values() if late == 0)):
+            report.problems.append(problem)
         dry_run_budget, dry_run_quota = message_quota_left()
         done = 0  # sent (or would send) this run
+        unconfirmed = 0  # unconfirmed sends in a row
         for card in cards:
-            late_by = days_late(card.text, today=today)
+            late_by = timing[card.slug]
             if refusal := _late_refusal(late_by, card, config):
                 report.add(name=card.name, slug=card.slug, status="skipped", reason=refusal, days_late=late_by)
                 continue
@@ -73,15 +105,25 @@ def run(bot_run: BotRun) -> BotOutcome:
                 status = _dry_run_one(driver, card, contact, birthday, late_by, text, report)
             else:
                 status = _send_one(driver, card, contact, birthday, late_by, text, bot_run, report)
+            if status == "unknown":
+                unconfirmed += 1
+                if unconfirmed >= UNCONFIRMED_IN_A_ROW:
+                    report.stopped = (f"stopped after {unconfirmed} unconfirmed sends in a row: "
+                                      "the page is not doing what the bot expects")
+                    report.problems.append(report.stopped)
+            elif status == "sent":
+                unconfirmed = 0
             if status in ("sent", "would_send", "unknown"):
                 done += 1
                 human_pause(deadline=session.deadline)
-    return BotOutcome(messages_sent=report.count("sent"), result=report.as_result())
+        if unknown := report.names("unknown"):
+            report.problems.insert(0, f"{len(unknown)} send(s) not confirmed in the conversation: {', '.join(unknown)}")
+    return report.finish()
 
 
 def _dry_run_one(driver: LinkedInDriver, card: BirthdayCard, contact: Contact, birthday, late_by: int, text: str,
                  report: RunReport) -> str:
-    """Everything but the send: the overlay is opened and checked, the text typed and cleared."""
+    """Everything but writing: the overlay is opened and its recipient checked; nothing is typed in it."""
     existing = birthday_message_get(contact=contact, birthday=birthday)
     if existing is not None and existing.status != MessageStatus.FAILED:
         report.add(name=card.name, slug=card.slug, status="skipped", days_late=late_by,
@@ -120,8 +162,10 @@ def _send_one(driver: LinkedInDriver, card: BirthdayCard, contact: Contact, birt
         raise
     except BaseException as exc:
         # The run is failing (time limit, browser crash...) and the click may have happened:
-        # keep the claim as unknown so this birthday is never wished twice.
+        # keep the claim as unknown so this birthday is never wished twice, and say so in the report.
         message_finish(message=message, status=MessageStatus.UNKNOWN, error=f"run failed: {exc}")
+        report.add(name=card.name, slug=card.slug, status="unknown", reason=f"the run ended while sending: {exc}",
+                   days_late=late_by)
         raise
     message_finish(message=message, status=MessageStatus.SENT)
     report.add(name=card.name, slug=card.slug, status="sent", days_late=late_by, message=text)

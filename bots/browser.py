@@ -3,16 +3,16 @@
 Why a thread: Playwright's sync API runs an asyncio loop in the thread that starts it, and
 Django refuses ORM calls from a thread with a running loop. So the browser lives on a thread
 of its own and the bot (which reads and writes the database) calls into it; every call waits
-at most until the run's deadline. When the deadline passes, the run's Chromium processes are
-killed (found by a marker switch on their command line), which unblocks the browser thread,
-and the run fails with "time limit". The same sweep runs on every exit, so no Chromium
-outlives its run (LINKEDIN.md lesson 5: small machines run these bots).
+at most until the run's deadline. The driver's own waits end at the deadline (``bots.deadline``)
+and fail the run with "time limit"; a call still running BACKSTOP_SECONDS after it gets the
+run's Chromium processes killed (found by a marker switch on their command line), which
+unblocks the browser thread, and the run fails with "time limit" all the same. The same sweep
+runs on every exit, so no Chromium outlives its run (LINKEDIN.md lesson 5: small machines run these bots).
 """
 import contextlib
 import logging
 import os
 import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -25,6 +25,7 @@ from django.conf import settings
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import sync_playwright
 
+from bots.deadline import Deadline, TimeLimitReached
 from bots.driver import LinkedInDriver
 from bots.runner import BotError
 
@@ -48,6 +49,8 @@ LOW_MEMORY_ARGS = [
 _ENV_LOCK = threading.Lock()
 MARKER_SWITCH = "--bot-run-marker="
 CLOSE_GRACE_SECONDS = 15
+# How long past the deadline a call may take to return its own time-limit error before Chromium is killed.
+BACKSTOP_SECONDS = 2.0
 
 
 def chromium_processes(marker: str | None = None) -> list[psutil.Process]:
@@ -100,7 +103,8 @@ class BrowserSession:
 
     def __init__(self, *, time_limit: float, storage_state: Path | None = None) -> None:
         self.time_limit = time_limit
-        self.deadline = time.monotonic() + time_limit
+        self.clock = Deadline(time_limit)
+        self.deadline = self.clock.at
         self.storage_state = Path(storage_state or settings.LINKEDIN_STORAGE_STATE)
         self.marker = uuid.uuid4().hex
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chromium")
@@ -110,6 +114,7 @@ class BrowserSession:
         self._driver: LinkedInDriver | None = None
         self.timed_out = False
         self.restarts = 0
+        self.killed = 0  # Chromium processes killed because a call outlasted the deadline (the backstop)
 
     # --- on the browser thread -----------------------------------------------------------------
     def _open(self) -> None:
@@ -133,6 +138,8 @@ class BrowserSession:
             scroll_wait_ms=settings.BOT_SCROLL_WAIT_MS,
             send_confirm_ms=settings.BOT_SEND_CONFIRM_MS,
             recycle_page_every=settings.BOT_RECYCLE_PAGE_EVERY,
+            deadline=self.clock,
+            list_max_scrolls=settings.BOT_LIST_MAX_SCROLLS,
         )
 
     def _relaunch(self) -> None:
@@ -157,16 +164,18 @@ class BrowserSession:
 
     # --- on the caller's thread ----------------------------------------------------------------
     def remaining(self) -> float:
-        return max(self.deadline - time.monotonic(), 0.0)
+        return self.clock.remaining()
 
     def _call(self, fn: Callable[..., T], *args: Any, what: str, **kwargs: Any) -> T:
-        if self.remaining() <= 0:
+        if self.clock.reached():
             raise self._time_up(what)
         future = self._executor.submit(fn, *args, **kwargs)
         try:
-            return future.result(timeout=self.remaining())
+            return future.result(timeout=self.remaining() + BACKSTOP_SECONDS)
         except FutureTimeout:
-            _kill_run_processes(self.marker)
+            self.killed += _kill_run_processes(self.marker)
+            raise self._time_up(what) from None
+        except TimeLimitReached:
             raise self._time_up(what) from None
         except PlaywrightError as exc:
             if self.timed_out:
@@ -183,7 +192,7 @@ class BrowserSession:
 
     def _time_up(self, what: str) -> BotError:
         self.timed_out = True
-        return BotError(f"time limit of {self.time_limit:g}s reached while {what}; the browser was closed")
+        return TimeLimitReached(self.clock.message(what))
 
     def __enter__(self) -> LinkedInDriver:
         if not self.storage_state.is_file():

@@ -8,8 +8,11 @@ automators learned the hard way (LINKEDIN.md) are built in here:
 * a selector that matches nothing is a loud ``BotError`` naming it and the page, and "zero
   cards" is cross-checked against profile links on the page before it is believed;
 * every locator is scoped to its card or overlay; the overlay's recipient is checked against
-  the card's name before anything is typed;
-* a message is sent when the conversation shows it, not when the button took a click.
+  the card's name and, when the header links to a profile, the card's profile, before anything
+  is typed (nothing at all is typed in a dry run);
+* a message is sent when the conversation shows it, not when the button took a click;
+* every wait is capped by the time the run has left (``bots.deadline``), and every loop that
+  waits on the page has a bound and says why it gave up.
 """
 import time
 from dataclasses import dataclass
@@ -21,8 +24,10 @@ from playwright.sync_api import Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from bots import linkedin_locators as L
+from bots.deadline import Deadline
 from bots.profiles import name_key, slug_from_href
 from bots.runner import BotError
+from bots.text import fold
 
 SESSION_HELP = "log in again with `python manage.py linkedin_login`"
 
@@ -40,11 +45,28 @@ class ContactProblem(Exception):
         self.maybe_sent = maybe_sent
 
 
+class ProfileNotFound(ContactProblem):
+    """The profile address answered "not found" (404): nobody was visited."""
+
+
 @dataclass(frozen=True)
 class BirthdayCard:
     name: str
     slug: str
-    text: str  # the card's text without the name: where "Yesterday" / "le 24 oct." is
+    lines: tuple[str, ...]  # the card's text lines without the name: one of them says when
+
+    @property
+    def text(self) -> str:
+        return " · ".join(self.lines)
+
+
+@dataclass(frozen=True)
+class BirthdayList:
+    """The catch-up list as read: its cards, the page's headings, and why the walk stopped short."""
+
+    cards: list[BirthdayCard]
+    headings: list[str]
+    incomplete: str | None = None  # None: the list stopped growing over several longer waits
 
 
 @dataclass(frozen=True)
@@ -59,7 +81,7 @@ _READ_CARDS_JS = """
   const links = [...card.querySelectorAll("a[href*='/in/']")];
   const named = links.find(a => a.innerText.trim()) || links[0];
   return {href: named ? named.getAttribute('href') : '', name: named ? named.innerText.trim() : '',
-          text: card.innerText};
+          lines: card.innerText.split('\\n')};
 })
 """
 
@@ -71,9 +93,27 @@ _READ_RESULTS_JS = """
 """
 
 
+# The lazy list is complete when this many scrolls in a row added nothing, each waiting longer.
+LIST_SETTLE_ATTEMPTS = 3
+# Playwright errors in a row (the card re-rendered under the scroll) before the walk gives up.
+LIST_ERRORS_IN_A_ROW = 5
+_MAX_LIST_SCROLLS = 200
+
+
+def _without_name(lines: list[str], name: str) -> list[str]:
+    """The card's lines with the name taken out once (its own line), not from a headline that holds it."""
+    if not name:
+        return lines
+    for index, line in enumerate(lines):
+        if name in line:
+            return [*lines[:index], line.replace(name, "", 1).strip(), *lines[index + 1 :]]
+    return lines
+
+
 class LinkedInDriver:
     def __init__(self, *, page: Page, base_url: str, action_timeout_ms: int, scroll_wait_ms: int,
-                 send_confirm_ms: int, recycle_page_every: int = 0) -> None:
+                 send_confirm_ms: int, recycle_page_every: int = 0, deadline: Deadline | None = None,
+                 list_max_scrolls: int = _MAX_LIST_SCROLLS) -> None:
         self.page = page
         self.recycle_page_every = recycle_page_every
         self._navigations = 0
@@ -81,6 +121,12 @@ class LinkedInDriver:
         self.action_timeout_ms = action_timeout_ms
         self.scroll_wait_ms = scroll_wait_ms
         self.send_confirm_ms = send_confirm_ms
+        self.deadline = deadline or Deadline(float("inf"))
+        self.list_max_scrolls = list_max_scrolls
+
+    def _ms(self, ms: float | None = None) -> float:
+        """A wait's timeout: its own (the action timeout by default), or the run's remaining time if shorter."""
+        return self.deadline.cap_ms(self.action_timeout_ms if ms is None else ms)
 
     # --- pages and session ---------------------------------------------------------------
     def _recycle_page(self) -> None:
@@ -90,15 +136,21 @@ class LinkedInDriver:
         self.page = fresh
         self._navigations = 0
 
-    def _goto(self, path: str, page_name: str) -> None:
+    def _goto(self, path: str, page_name: str, *, not_found_ok: bool = False) -> int | None:
+        """Open ``path`` and check the session; returns the HTTP status (a 404 is returned, not checked, when ok)."""
         if self.recycle_page_every and self._navigations >= self.recycle_page_every:
             self._recycle_page()
         self._navigations += 1
+        timeout = self._ms()
         try:
-            self.page.goto(self.base_url + path, wait_until="domcontentloaded", timeout=self.action_timeout_ms)
+            response = self.page.goto(self.base_url + path, wait_until="domcontentloaded", timeout=timeout)
         except PlaywrightTimeout:
-            raise BotError(f"the {page_name} page did not load within {self.action_timeout_ms} ms") from None
-        self._check_session(page_name)
+            self.deadline.check(f"loading the {page_name} page")
+            raise BotError(f"the {page_name} page did not load within {timeout:.0f} ms") from None
+        status = response.status if response is not None else None
+        if not (not_found_ok and status == 404):
+            self._check_session(page_name)
+        return status
 
     def _check_session(self, page_name: str) -> None:
         path = urlparse(self.page.url).path
@@ -106,8 +158,9 @@ class LinkedInDriver:
             raise BotError(f"session expired: LinkedIn sent the {page_name} page to {path}; {SESSION_HELP}")
         markers = ", ".join(m.css for m in L.LOGGED_IN_MARKERS)
         try:
-            self.page.locator(markers).first.wait_for(state="attached", timeout=self.action_timeout_ms)
+            self.page.locator(markers).first.wait_for(state="attached", timeout=self._ms())
         except PlaywrightTimeout:
+            self.deadline.check(f"checking the session on the {page_name} page")
             names = ", ".join(str(m) for m in L.LOGGED_IN_MARKERS)
             raise BotError(
                 f"session expired: the {page_name} page has no global navigation ({names}); {SESSION_HELP}"
@@ -116,8 +169,9 @@ class LinkedInDriver:
     def _require(self, scope: Page | PwLocator, locator: L.Locator, where: str) -> PwLocator:
         found = scope.locator(locator.css).first
         try:
-            found.wait_for(state="attached", timeout=self.action_timeout_ms)
+            found.wait_for(state="attached", timeout=self._ms())
         except PlaywrightTimeout:
+            self.deadline.check(f"looking for the {locator.name} on {where}")
             raise PageChanged(f"selector {locator} not found on {where}: the page changed?") from None
         return found
 
@@ -125,26 +179,12 @@ class LinkedInDriver:
         self._goto(L.FEED_PATH, "feed")
 
     # --- birthdays -------------------------------------------------------------------------
-    def birthday_cards(self) -> list[BirthdayCard]:
-        """Every card of the catch-up list, scrolling the last card into view until none is added."""
+    def birthday_cards(self) -> BirthdayList:
+        """Every card of the catch-up list (see ``_walk_list``), read in one pass, and the page's headings."""
         self._goto(L.BIRTHDAYS_PATH, "birthday")
         screen = self._require(self.page, L.CATCH_UP_SCREEN, "the birthday page")
         listing = self._require(screen, L.BIRTHDAY_LIST, "the birthday page")
-        cards = listing.locator(L.BIRTHDAY_CARD.css)
-        count = cards.count()
-        while count:
-            try:
-                cards.nth(count - 1).scroll_into_view_if_needed(timeout=self.action_timeout_ms)
-                self.page.wait_for_function(
-                    "([css, n]) => document.querySelectorAll(css).length > n",
-                    arg=[f"{L.BIRTHDAY_LIST.css} {L.BIRTHDAY_CARD.css}", count],
-                    timeout=self.scroll_wait_ms,
-                )
-            except PlaywrightTimeout:
-                break  # the scroll added nothing: the list is complete
-            except PlaywrightError:
-                pass  # the card re-rendered under the scroll: count again and retry
-            count = cards.count()
+        incomplete = self._walk_list(listing)
         raw = listing.locator(L.BIRTHDAY_CARD.css).evaluate_all(_READ_CARDS_JS)
         if not raw:
             self._cross_check_empty(screen, "birthday card", L.BIRTHDAY_CARD, "the birthday page")
@@ -153,9 +193,48 @@ class LinkedInDriver:
             slug = slug_from_href(item["href"] or "")
             if not slug or slug in found:
                 continue
-            text = item["text"].replace(item["name"], " ", 1) if item["name"] else item["text"]
-            found[slug] = BirthdayCard(name=item["name"], slug=slug, text=" ".join(text.split()))
-        return list(found.values())
+            lines = _without_name([" ".join(line.split()) for line in item["lines"]], " ".join(item["name"].split()))
+            found[slug] = BirthdayCard(name=item["name"], slug=slug, lines=tuple(line for line in lines if line))
+        headings = [" ".join(text.split()) for text in screen.locator(L.SCREEN_HEADINGS.css).all_inner_texts()]
+        return BirthdayList(cards=list(found.values()), headings=headings, incomplete=incomplete)
+
+    def _walk_list(self, listing: PwLocator) -> str | None:
+        """Scroll the last card into view until the list stops growing; None when it did, else why not.
+
+        A slow page may take longer than BOT_SCROLL_WAIT_MS to add cards: the list is complete
+        only after LIST_SETTLE_ATTEMPTS scrolls in a row added nothing, each waiting one
+        BOT_SCROLL_WAIT_MS longer than the last. Bounded: at most ``list_max_scrolls`` scrolls
+        and LIST_ERRORS_IN_A_ROW Playwright errors in a row, and never past the run's deadline.
+        """
+        cards = listing.locator(L.BIRTHDAY_CARD.css)
+        grown_css = f"{L.BIRTHDAY_LIST.css} {L.BIRTHDAY_CARD.css}"
+        count = cards.count()
+        still = errors = 0
+        for _ in range(self.list_max_scrolls):
+            if not count:
+                return None  # an empty list: _cross_check_empty decides whether to believe it
+            wait_ms = self.scroll_wait_ms * (still + 1)
+            try:
+                cards.nth(count - 1).scroll_into_view_if_needed(timeout=self._ms())
+                self.page.wait_for_function(
+                    "([css, n]) => document.querySelectorAll(css).length > n",
+                    arg=[grown_css, count],
+                    timeout=self._ms(wait_ms),
+                )
+            except PlaywrightTimeout:
+                self.deadline.check("reading the birthday list")
+                still += 1
+                if still >= LIST_SETTLE_ATTEMPTS:
+                    return None  # stopped growing, even given longer: the list is complete
+            except PlaywrightError as exc:  # the card re-rendered under the scroll: count again, retry
+                errors += 1
+                if errors >= LIST_ERRORS_IN_A_ROW:
+                    first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                    return f"the list failed to scroll {errors} times in a row ({first_line}) after {count} cards"
+            else:
+                still = errors = 0
+            count = cards.count()
+        return f"the list was still growing after {self.list_max_scrolls} scrolls ({count} cards)"
 
     def _cross_check_empty(self, scope: PwLocator, what: str, locator: L.Locator, where: str) -> None:
         """Zero results is believed only when the page shows no profile link either (lesson 2)."""
@@ -167,10 +246,11 @@ class LinkedInDriver:
             )
 
     def message_card(self, *, slug: str, name: str, text: str, send: bool) -> str:
-        """Open the card's conversation, check it names ``name``, type ``text``; send when ``send``.
+        """Open the card's conversation, check it is ``name``'s (and ``slug``'s); type and send ``text`` when ``send``.
 
-        Returns "sent" (seen in the thread) or "typed" (dry run). Raises ContactProblem when this
-        contact cannot be handled, BotError when the page no longer matches the selectors.
+        Returns "sent" (seen in the thread) or "checked" (dry run: the overlay was verified and
+        nothing typed). Raises ContactProblem when this contact cannot be handled, BotError when
+        the page no longer matches the selectors.
         """
         card = self.page.locator(L.card_for_profile(slug).css).first
         if not card.count():
@@ -180,62 +260,77 @@ class LinkedInDriver:
             raise PageChanged(f"selector {L.CARD_MESSAGE_BUTTON} not found in the card of {name} on the birthday page")
         # Mark the conversations already open: the one the click opens is the unmarked one.
         self.page.locator(L.OVERLAY.css).evaluate_all("els => els.forEach(e => e.setAttribute('data-bot-seen', ''))")
-        button.click(timeout=self.action_timeout_ms)
+        button.click(timeout=self._ms())
         overlay = self.page.locator(f"{L.OVERLAY.css}:not([data-bot-seen])").first
         try:
-            overlay.wait_for(state="visible", timeout=self.action_timeout_ms)
+            overlay.wait_for(state="visible", timeout=self._ms())
         except PlaywrightTimeout:
+            self.deadline.check(f"opening the conversation with {name}")
             raise PageChanged(
                 f"selector {L.OVERLAY} not found on the birthday page after clicking the message button of {name}"
             ) from None
         try:
-            return self._write_in_overlay(overlay, name=name, text=text, send=send)
+            return self._write_in_overlay(overlay, slug=slug, name=name, text=text, send=send)
         finally:
             self._close_overlay(overlay)
 
-    def _write_in_overlay(self, overlay: PwLocator, *, name: str, text: str, send: bool) -> str:
+    def _check_recipient(self, overlay: PwLocator, *, slug: str, name: str) -> None:
+        """Lesson 3: the overlay names the card's person, and links to the card's profile when it links at all."""
         where = "the message overlay"
-        recipient = self._require(overlay, L.OVERLAY_RECIPIENT, where).inner_text().strip()
+        recipient = self._require(overlay, L.OVERLAY_RECIPIENT, where).inner_text(timeout=self._ms()).strip()
         if name_key(recipient) != name_key(name):
             raise ContactProblem(f"the message dialog is addressed to {recipient!r}, not {name!r}: nothing typed")
+        links = overlay.locator(L.OVERLAY_RECIPIENT_LINK.css)
+        hrefs = [href for href in links.evaluate_all("els => els.map(a => a.getAttribute('href'))") if href]
+        other = sorted({found for found in map(slug_from_href, hrefs) if found and found != slug})
+        if other:
+            raise ContactProblem(
+                f"the message dialog links to /in/{other[0]}/, not the card's /in/{slug}/ "
+                f"(a namesake of {name!r}?): nothing typed"
+            )
+
+    def _write_in_overlay(self, overlay: PwLocator, *, slug: str, name: str, text: str, send: bool) -> str:
+        where = "the message overlay"
+        self._check_recipient(overlay, slug=slug, name=name)
         composer = self._require(overlay, L.COMPOSER, where)
         send_button = self._require(overlay, L.SEND_BUTTON, where)
-        composer.click(timeout=self.action_timeout_ms)
-        composer.fill(text, timeout=self.action_timeout_ms)
         if not send:
-            composer.fill("", timeout=self.action_timeout_ms)
-            return "typed"
+            return "checked"  # dry run: typing shows on the recipient's side, so nothing is typed
+        composer.click(timeout=self._ms())
+        composer.fill(text, timeout=self._ms())
         thread = overlay.locator(L.THREAD_MESSAGES.css)
         before = thread.count()
         try:
-            send_button.click(timeout=self.action_timeout_ms)
+            send_button.click(timeout=self._ms())
         except PlaywrightTimeout:
+            self.deadline.check(f"sending the message to {name}")
             raise ContactProblem("the send button stayed disabled or hidden: nothing sent") from None
         if self._message_shown(thread, composer, before=before, text=text):
             return "sent"
+        self.deadline.check(f"confirming the message to {name}")
         raise ContactProblem(
             "send was clicked but the message did not appear in the conversation: outcome unknown",
             maybe_sent=True,
         )
 
     def _message_shown(self, thread: PwLocator, composer: PwLocator, *, before: int, text: str) -> bool:
-        """Lesson 1: the thread shows the new message and the composer emptied."""
+        """Lesson 1: the thread shows the new message and the composer emptied (bounded by time)."""
         wanted = " ".join(text.split())
         stop = time.monotonic() + self.send_confirm_ms / 1000
-        while time.monotonic() < stop:
+        while time.monotonic() < stop and not self.deadline.reached():
             count = thread.count()
             if count > before:
-                last = " ".join(thread.nth(count - 1).inner_text().split())
-                if wanted in last and not composer.inner_text().strip():
+                last = " ".join(thread.nth(count - 1).inner_text(timeout=self._ms()).split())
+                if wanted in last and not composer.inner_text(timeout=self._ms()).strip():
                     return True
-            self.page.wait_for_timeout(150)
+            self.page.wait_for_timeout(self._ms(150))
         return False
 
     def _close_overlay(self, overlay: PwLocator) -> None:
         try:
             close = overlay.locator(L.CLOSE_BUTTON.css).first
             if close.count():
-                close.click(timeout=self.action_timeout_ms)
+                close.click(timeout=self._ms())
         except PlaywrightError:
             pass  # an overlay left open harms nothing: the next one is found by its mark
 
@@ -247,8 +342,9 @@ class LinkedInDriver:
         main = self._require(self.page, L.SEARCH_MAIN, where)
         results = main.locator(L.SEARCH_RESULT.css)
         try:
-            results.first.wait_for(state="attached", timeout=self.scroll_wait_ms)
+            results.first.wait_for(state="attached", timeout=self._ms(self.scroll_wait_ms))
         except PlaywrightTimeout:
+            self.deadline.check(f"reading {where}")
             self._cross_check_empty(main, "result", L.SEARCH_RESULT, where)
             return []
         found: dict[str, SearchResult] = {}
@@ -260,7 +356,15 @@ class LinkedInDriver:
         return list(found.values())
 
     def visit_profile(self, *, slug: str) -> str:
-        """Open the profile (that is the visit LinkedIn records) and return the name it shows."""
-        self._goto(L.profile_path(slug), f"profile /in/{slug}/")
-        heading = self._require(self.page, L.PROFILE_NAME, f"the profile page /in/{slug}/")
-        return heading.inner_text().strip()
+        """Open the profile (that is the visit LinkedIn records) and return the name it shows.
+
+        Raises ProfileNotFound when the address answers 404 or a "page not found" heading: no visit.
+        """
+        where = f"the profile page /in/{slug}/"
+        status = self._goto(L.profile_path(slug), f"profile /in/{slug}/", not_found_ok=True)
+        if status == 404:
+            raise ProfileNotFound(f"the profile /in/{slug}/ answered 404 (not found): no visit")
+        heading = self._require(self.page, L.PROFILE_NAME, where).inner_text(timeout=self._ms()).strip()
+        if fold(heading) in L.PROFILE_NOT_FOUND_HEADINGS:
+            raise ProfileNotFound(f"the profile /in/{slug}/ says {heading!r}: no visit")
+        return heading

@@ -51,6 +51,8 @@ BIRTHDAY_LIST = Locator("birthday list", "div[data-testid='lazy-column'][role='l
 # Ads and prompts are list items too; a person's card links to their profile.
 BIRTHDAY_CARD = Locator("birthday card", "div[role='listitem']:has(a[href*='/in/'])")
 ANY_LIST_ITEM = Locator("list item", "div[role='listitem']")
+# What the page announces ("14 birthdays today"): the walk of the lazy list is checked against it.
+SCREEN_HEADINGS = Locator("headings of the catch-up screen", "h1, h2, h3")
 PROFILE_LINK = Locator("profile link", "a[href*='/in/']")
 # The card's button reads "Message" / "Say happy birthday" (EN) or "Envoyer un message" /
 # "Souhaiter un joyeux anniversaire" (FR); matched by text inside the card only.
@@ -70,6 +72,10 @@ def card_for_profile(slug: str) -> Locator:
 # An open conversation: the composer's form sits inside it, next to the header and thread.
 OVERLAY = Locator("message overlay", "div.msg-overlay-conversation-bubble")
 OVERLAY_RECIPIENT = Locator("overlay recipient header", "h2.msg-overlay-bubble-header__title")
+# The header links to the recipient's profile: compared with the card's, so a namesake cannot pass.
+OVERLAY_RECIPIENT_LINK = Locator(
+    "overlay recipient profile link", ".msg-overlay-bubble-header a[href*='/in/'], header a[href*='/in/']"
+)
 COMPOSER = Locator("message composer", "div.msg-form__contenteditable[role='textbox']")
 SEND_BUTTON = Locator("send button", "button.msg-form__send-button[type='submit']")
 CLOSE_BUTTON = Locator("close button", "button[aria-label='Close'], button[aria-label='Fermer']")
@@ -81,3 +87,12 @@ SEARCH_RESULT_TITLE = Locator("result title link", "a[data-view-name='search-res
 # Anchor for the zero-results cross-check: the results area exists whatever its content.
 SEARCH_MAIN = Locator("search results area", "main")
 PROFILE_NAME = Locator("profile name", "h1")
+# A profile address that leads nowhere answers 404, or a page whose heading says so (compared folded).
+PROFILE_NOT_FOUND_HEADINGS = (
+    "this page doesn't exist",
+    "page not found",
+    "this profile is not available",
+    "cette page n'existe pas",
+    "page introuvable",
+    "ce profil n'est pas disponible",
+)

@@ -65,6 +65,7 @@ class VisitStatus(models.TextChoices):
     VISITED = "visited", "Visited"
     UNKNOWN = "unknown", "Unknown (profile requested, visit not confirmed)"
     FAILED = "failed", "Failed (profile not requested)"
+    NOT_FOUND = "not_found", "Not found (the profile answered 404: no visit)"
 
 
 # Visits LinkedIn may have recorded: they count against the daily cap and the skip window.

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
-from bots.runner import BotError
+from bots.runner import BotError, BotSkipped
 
 
 def _parse_window(spec: str) -> tuple[clock, clock]:
@@ -23,7 +23,7 @@ def _parse_window(spec: str) -> tuple[clock, clock]:
 
 
 def working_hours_check(*, timezone: str, now: datetime | None = None) -> None:
-    """Refuse to act outside BOT_WORKING_HOURS (in the job's timezone); a window may span midnight."""
+    """Refuse to act outside BOT_WORKING_HOURS (in the job's timezone): BotSkipped. A window may span midnight."""
     spec = settings.BOT_WORKING_HOURS.strip()
     if not spec:
         return
@@ -31,7 +31,7 @@ def working_hours_check(*, timezone: str, now: datetime | None = None) -> None:
     local = (now or datetime.now(ZoneInfo("UTC"))).astimezone(ZoneInfo(timezone)).time()
     inside = start <= local < end if start <= end else (local >= start or local < end)
     if not inside:
-        raise BotError(f"outside working hours: it is {local:%H:%M} in {timezone}, bots act only {spec}")
+        raise BotSkipped(f"outside working hours: it is {local:%H:%M} in {timezone}, bots act only {spec}")
 
 
 def human_pause(*, deadline: float | None = None) -> None:

@@ -4,12 +4,14 @@ Walks the people search page by page until ``limit`` profiles are visited or a p
 back empty. A profile visited within BOT_VISIT_SKIP_DAYS is skipped, and each visit is
 claimed in the database (daily cap across workers) before the browser opens the profile.
 Every BOT_RESTART_BROWSER_EVERY profiles Chromium is restarted with the same session (it grows
-with every page it loads and gives little back), and the login is checked again.
+with every page it loads and gives little back), and the login is checked again. A profile that
+answers "not found" (404) is recorded as ``not_found``, never as a visit; whatever ends the run,
+its counts and per-contact report are kept (bots/report.py).
 """
 from django.conf import settings
 
 from bots.browser import linkedin_browser
-from bots.driver import ContactProblem, PageChanged
+from bots.driver import ContactProblem, PageChanged, ProfileNotFound
 from bots.models import VisitStatus
 from bots.pacing import human_pause, working_hours_check
 from bots.report import RunReport
@@ -34,10 +36,13 @@ def run(bot_run: BotRun) -> BotOutcome:
     done = 0
     opened = 0  # profiles opened by the current Chromium
     dry_run_budget = settings.BOT_VISITS_PER_DAY - visits_counted_since(day_start())
-    with linkedin_browser() as (driver, session):
+    with report.kept(), linkedin_browser() as (driver, session):
         driver.ensure_logged_in()
-        for page_number in range(1, settings.BOT_SEARCH_MAX_PAGES + 1):
+        for page_number in range(1, settings.BOT_SEARCH_MAX_PAGES + 2):
             if done >= config.limit or report.stopped:
+                break
+            if page_number > settings.BOT_SEARCH_MAX_PAGES:
+                report.stopped = f"BOT_SEARCH_MAX_PAGES ({settings.BOT_SEARCH_MAX_PAGES}) search pages read"
                 break
             results = driver.search_people(keywords=keywords, page_number=page_number)
             if not results:
@@ -81,6 +86,10 @@ def run(bot_run: BotRun) -> BotOutcome:
                 opened += 1
                 try:
                     shown = driver.visit_profile(slug=person.slug)
+                except ProfileNotFound as exc:
+                    visit_finish(visit=visit, status=VisitStatus.NOT_FOUND, error=str(exc))
+                    report.add(name=person.name, slug=person.slug, status="not_found", reason=str(exc))
+                    continue
                 except ContactProblem as exc:
                     visit_finish(visit=visit, status=VisitStatus.FAILED, error=str(exc))
                     report.add(name=person.name, slug=person.slug, status="failed", reason=str(exc))
@@ -91,9 +100,10 @@ def run(bot_run: BotRun) -> BotOutcome:
                     # unknown, so it counts toward the cap and the skip window, as unknown messages do.
                     error = str(exc) if isinstance(exc, PageChanged) else f"run failed: {exc}"
                     visit_finish(visit=visit, status=VisitStatus.UNKNOWN, error=error)
+                    report.add(name=person.name, slug=person.slug, status="unknown", reason=error)
                     raise
                 visit_finish(visit=visit, status=VisitStatus.VISITED)
                 report.add(name=shown or person.name, slug=person.slug, status="visited")
                 done += 1
                 human_pause(deadline=session.deadline)
-    return BotOutcome(profiles_visited=report.count("visited"), result=report.as_result())
+    return report.finish()

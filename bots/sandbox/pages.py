@@ -55,10 +55,12 @@ def birthday_card(card: dict[str, Any], *, labels: dict[str, str], with_button: 
     slug, name = escape(card["slug"]), escape(card["name"])
     label = escape(labels["message"])
     button = f'<button type="button" class="sandbox-card-action">{label}</button>' if with_button else ""
+    # A headline on the card, as LinkedIn shows under the name (it may hold a date word: "today").
+    headline = f'<p>{escape(card["card_headline"])}</p>' if card.get("card_headline") else ""
     return (
         f'<div role="listitem" data-sandbox-slug="{slug}" data-sandbox-name="{name}">'
         f'<a href="/in/{slug}/"><img alt="" src="data:," width="48" height="48"></a> '
-        f'<a href="/in/{slug}/"><span>{name}</span></a>'
+        f'<a href="/in/{slug}/"><span>{name}</span></a>{headline}'
         f'<p>{escape(card["when"])}</p>{button}</div>'
     )
 
@@ -87,36 +89,43 @@ async function loadMore() {
   loading = true;
   const r = await fetch('/__sandbox__/api/birthday-cards?offset=' + offset);
   const data = await r.json();
-  await new Promise(res => setTimeout(res, 150));
+  await new Promise(res => setTimeout(res, CONF.listDelayMs));
   cards = cards.concat(data.cards); offset += data.cards.length; done = data.done;
   loading = false;
   render();
+}
+function post(path, body) {
+  return fetch(path, {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify(body)});
 }
 function openOverlay(slug, name, thread) {
   const box = document.createElement('div');
   box.className = 'msg-overlay-conversation-bubble';
   box.dataset.sandboxSlug = slug;
-  box.innerHTML = `<header><h2 class="msg-overlay-bubble-header__title"></h2>
-    <button type="button" aria-label="${CONF.labels.close}">×</button></header>
+  box.innerHTML = `<header class="msg-overlay-bubble-header"><h2 class="msg-overlay-bubble-header__title">
+    <a></a></h2><button type="button" aria-label="${CONF.labels.close}">×</button></header>
     <ul class="msg-s-message-list-content"></ul>
     <form class="msg-form"><div class="msg-form__contenteditable" role="textbox" contenteditable="true"></div>
     <button class="msg-form__send-button" type="submit" disabled>${CONF.labels.send}</button></form>`;
-  box.querySelector('h2').textContent = name;
+  const title = box.querySelector('h2 a');
+  title.textContent = name; title.setAttribute('href', '/in/' + slug + '/');
   for (const m of thread || []) {
     const li = document.createElement('li'); li.textContent = m; box.querySelector('ul').append(li);
   }
   const composer = box.querySelector('.msg-form__contenteditable');
   const send = box.querySelector('.msg-form__send-button');
-  composer.addEventListener('input', () => { send.disabled = !composer.innerText.trim(); });
+  composer.addEventListener('input', () => {
+    send.disabled = !composer.innerText.trim();
+    post('/__sandbox__/api/typing', {slug: slug, text: composer.innerText});  // the recipient sees typing
+  });
   box.querySelector('header button').addEventListener('click', () => box.remove());
   box.querySelector('form').addEventListener('submit', async ev => {
     ev.preventDefault();
     const text = composer.innerText.trim();
     if (!text) return;
+    if (CONF.droppedSend.includes(slug)) return;  // the click does nothing: no message, text stays
     send.disabled = true;
-    await fetch('/__sandbox__/api/messages', {method: 'POST', headers: {'Content-Type': 'application/json'},
-      body: JSON.stringify({slug: slug, name: name, text: text})});
-    if (CONF.noEcho.includes(slug)) return;
+    const r = await post('/__sandbox__/api/messages', {slug: slug, name: name, text: text});
+    if (!r.ok || CONF.noEcho.includes(slug)) return;
     const li = document.createElement('li'); li.textContent = text; box.querySelector('ul').append(li);
     composer.innerHTML = '';
   });
@@ -129,6 +138,7 @@ document.addEventListener('click', ev => {
   const card = button.closest("div[role='listitem']");
   let slug = card.dataset.sandboxSlug, name = card.dataset.sandboxName;
   if (CONF.wrongRecipient.includes(slug)) { slug = CONF.wrongPerson.slug; name = CONF.wrongPerson.name; }
+  else if (CONF.namesake.includes(slug)) { slug = slug + '-namesake'; }  // same name, another profile
   setTimeout(() => openOverlay(slug, name), 100);
 });
 if (CONF.decoy) openOverlay(CONF.decoy.slug, CONF.decoy.name, ['Hi! Are you open to new opportunities?']);
@@ -136,12 +146,16 @@ observeLast();
 """
 
 
-def birthday_page(*, cards_html: list[str], conf: dict[str, Any]) -> str:
+ANNOUNCE_TODAY = {"en": "{n} birthdays today", "fr": "{n} anniversaires aujourd’hui"}
+
+
+def birthday_page(*, cards_html: list[str], conf: dict[str, Any], today_count: int, language: str) -> str:
     listing = "".join(cards_html)
     empty = "" if cards_html else "<p>No birthdays to celebrate right now.</p>"
+    announce = f"<h2>{escape(ANNOUNCE_TODAY[language].format(n=today_count))}</h2>" if today_count else ""
     body = (
         '<main><div data-sdui-screen="com.linkedin.sdui.flagshipnav.mynetwork.CatchUp">'
-        f'<h1>Birthdays</h1>{empty}<div data-testid="lazy-column" role="list">{listing}</div></div></main>'
+        f'<h1>Birthdays</h1>{announce}{empty}<div data-testid="lazy-column" role="list">{listing}</div></div></main>'
         '<div id="msg-overlay"></div>'
     )
     return layout("Birthdays", body, script=_BIRTHDAY_JS.replace("__CONF__", json.dumps(conf)))

@@ -1,7 +1,10 @@
 """What the sandbox shows: birthdays, people to search, and which faults are on.
 
 A birthday is either ``when`` (the card's words, verbatim) or ``days_ago`` (+ ``lang``), the
-latter rendered on each request so the default demo stays "today" every day.
+latter rendered on each request so the default demo stays "today" every day; a negative
+``days_ago`` is a birthday still to come. ``card_headline`` adds a headline line to the card. A
+person with ``"gone": True`` is found by the search but their profile answers 404 (``"soft"``:
+200 with a "doesn't exist" page).
 """
 import copy
 from datetime import date, timedelta
@@ -20,6 +23,13 @@ FAULTS: dict[str, Any] = {
     "slow_ms": 0,  # every page answers this late
     "expired_session": False,  # every page redirects to /authwall
     "decoy_overlay": True,  # another conversation is open when the birthday page loads
+    "dropped_send": [],  # slugs whose Send click does nothing (no message, the composer keeps the text)
+    "namesake_recipient": [],  # slugs whose button opens a namesake's conversation (same name, other profile)
+    "slow_list_ms": 150,  # how long each lazy batch of cards takes to arrive
+    "list_stalls_after": None,  # the lazy list stops loading after this many items (it never says it is done)
+    "endless_list": False,  # the lazy list never ends (more generated cards on every scroll)
+    "hang_after_sent": None,  # once this many messages are recorded, sending hangs (nothing more delivered)
+    "expire_after_visits": None,  # once this many profiles are visited, the session expires
 }
 
 _FIRST = ["Alice", "Bruno", "Chloé", "David", "Emma", "Farid", "Gaëlle", "Hugo", "Inès", "Jules", "Karim", "Léa",
@@ -89,5 +99,19 @@ def when_text(birthday: dict[str, Any], *, today: date, default_lang: str) -> st
         day = today - timedelta(days=days)
         return f"{_EN_MONTHS[day.month - 1]} {day.day}" if lang == "en" else f"le {day.day} {_FR_MONTHS[day.month - 1]}"
     if lang == "fr":
+        if days < 0:
+            return "Demain" if days == -1 else f"Dans {-days} jours"
         return {0: "Aujourd\u2019hui", 1: "Hier"}.get(days, f"Il y a {days} jours")
+    if days < 0:
+        return "Tomorrow" if days == -1 else f"In {-days} days"
     return {0: "Today", 1: "Yesterday"}.get(days, f"{days} days ago")
+
+
+TODAY_WORDS = ("Today", "Aujourd\u2019hui", "Aujourd'hui")
+
+
+def is_today(birthday: dict[str, Any]) -> bool:
+    """Whether the page counts this birthday in its "N birthdays today" heading."""
+    if birthday.get("when"):
+        return birthday["when"] in TODAY_WORDS
+    return int(birthday.get("days_ago", 0)) == 0

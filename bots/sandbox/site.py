@@ -1,7 +1,7 @@
 """The sandbox as a WSGI app: LinkedIn-shaped pages plus ``/__sandbox__/`` control endpoints.
 
 Control (JSON):
-  GET  /__sandbox__/state           messages sent, profiles visited, the scenario
+  GET  /__sandbox__/state           messages sent, profiles visited, text typed in composers, the scenario
   POST /__sandbox__/reset           forget records; body (optional) = scenario changes over the default
   POST /__sandbox__/faults          turn faults on/off, e.g. {"wrong_recipient": ["alice-martin-0"]}
 """
@@ -21,9 +21,13 @@ from bots.sandbox.scenario import (
     SESSION_TOKEN,
     WRONG_PERSON,
     default_scenario,
+    is_today,
+    person,
     scenario_merge,
     when_text,
 )
+
+HANG_SECONDS = 60  # "never answers", as far as a bot run is concerned
 
 Response = tuple[str, list[tuple[str, str]], bytes]
 
@@ -34,12 +38,13 @@ class SandboxSite:
         self.scenario = scenario_merge(default_scenario(), scenario or {})
         self.messages: list[dict[str, Any]] = []
         self.visits: list[dict[str, Any]] = []
+        self.typed: list[dict[str, Any]] = []
 
     # --- state ---------------------------------------------------------------------------------
     def reset(self, changes: dict[str, Any] | None = None) -> None:
         scenario = scenario_merge(default_scenario(), changes or {})
         with self._lock:
-            self.scenario, self.messages, self.visits = scenario, [], []
+            self.scenario, self.messages, self.visits, self.typed = scenario, [], [], []
 
     def set_faults(self, faults: dict[str, Any]) -> None:
         scenario = scenario_merge(self.scenario, {"faults": faults})
@@ -48,7 +53,8 @@ class SandboxSite:
 
     def state(self) -> dict[str, Any]:
         with self._lock:
-            return {"messages": list(self.messages), "visits": list(self.visits), "scenario": self.scenario}
+            return {"messages": list(self.messages), "visits": list(self.visits), "typed": list(self.typed),
+                    "scenario": self.scenario}
 
     def _record(self, kind: list[dict[str, Any]], entry: dict[str, Any]) -> None:
         with self._lock:
@@ -77,7 +83,7 @@ class SandboxSite:
                 return "302 Found", [("Location", "/feed/"), ("Set-Cookie", cookie)], b""
             return _html(pages.login_page())
         if not self._logged_in(environ):
-            target = "/authwall" if faults["expired_session"] else "/login"
+            target = "/authwall" if faults["expired_session"] or faults["expire_after_visits"] is not None else "/login"
             return "302 Found", [("Location", f"{target}?session_redirect={quote(path)}")], b""
         if path == "/" or path == "/feed/":
             return _html(pages.feed_page())
@@ -90,7 +96,10 @@ class SandboxSite:
         return _html(pages.layout("Not found", "<main><h1>Page not found</h1></main>"), "404 Not Found")
 
     def _logged_in(self, environ: dict[str, Any]) -> bool:
-        if self.scenario["faults"]["expired_session"]:
+        faults = self.scenario["faults"]
+        if faults["expired_session"]:
+            return False
+        if faults["expire_after_visits"] is not None and len(self.visits) >= faults["expire_after_visits"]:
             return False
         cookie = SimpleCookie(environ.get("HTTP_COOKIE", ""))
         return SESSION_COOKIE in cookie and cookie[SESSION_COOKIE].value == SESSION_TOKEN
@@ -105,13 +114,18 @@ class SandboxSite:
             self.set_faults(_body(environ))
             return _json({"ok": True, "faults": self.scenario["faults"]})
         if path == "/__sandbox__/api/birthday-cards" and method == "GET":
-            cards = self._cards_html()
-            offset = int(query.get("offset", 0))
-            batch = cards[offset : offset + self.scenario["batch_size"]]
-            return _json({"cards": batch, "done": offset + len(batch) >= len(cards)})
+            return _json(self._cards_batch(int(query.get("offset", 0))))
         if path == "/__sandbox__/api/messages" and method == "POST":
             message = _body(environ)
+            hang_after = self.scenario["faults"]["hang_after_sent"]
+            if hang_after is not None and len(self.messages) >= hang_after:
+                time.sleep(HANG_SECONDS)
+                return _json({"error": "timed out"}, "504 Gateway Timeout")
             self._record(self.messages, {"to": message["slug"], "name": message["name"], "text": message["text"]})
+            return _json({"ok": True})
+        if path == "/__sandbox__/api/typing" and method == "POST":
+            typing = _body(environ)
+            self._record(self.typed, {"in": typing["slug"], "text": typing["text"]})
             return _json({"ok": True})
         return _json({"error": f"no control endpoint {method} {path}"}, "404 Not Found")
 
@@ -130,21 +144,41 @@ class SandboxSite:
                 html.append(pages.AD_CARD)  # ads are list items too, without a profile link
         return html
 
-    def _birthday_page(self) -> str:
+    def _cards_batch(self, offset: int) -> dict[str, Any]:
+        """The lazy list's next batch; the faults make it stall (never done) or never end."""
+        faults, size = self.scenario["faults"], self.scenario["batch_size"]
+        if faults["endless_list"]:
+            more = [{**person(offset + i), "slug": f"endless-{offset + i}", "days_ago": 0} for i in range(size)]
+            labels, with_button = self._labels(), not faults["missing_button"]
+            return {"cards": [pages.birthday_card({**b, "when": "Today"}, labels=labels, with_button=with_button)
+                              for b in more], "done": False}
         cards = self._cards_html()
-        first = cards[: self.scenario["batch_size"]]
+        stall = faults["list_stalls_after"]
+        if stall is not None and offset >= stall:
+            return {"cards": [], "done": False}
+        end = offset + size if stall is None else min(offset + size, stall)
+        batch = cards[offset:end]
+        return {"cards": batch, "done": stall is None and offset + len(batch) >= len(cards)}
+
+    def _birthday_page(self) -> str:
+        first = self._cards_batch(0)
         faults = self.scenario["faults"]
         conf = {
-            "loaded": len(first),
-            "done": len(first) >= len(cards),
+            "loaded": len(first["cards"]),
+            "done": first["done"],
             "stale": faults["stale_cards"],
             "wrongRecipient": faults["wrong_recipient"],
             "noEcho": faults["no_echo"],
+            "droppedSend": faults["dropped_send"],
+            "namesake": faults["namesake_recipient"],
+            "listDelayMs": faults["slow_list_ms"],
             "wrongPerson": WRONG_PERSON,
             "decoy": DECOY if faults["decoy_overlay"] else None,
             "labels": self._labels(),
         }
-        return pages.birthday_page(cards_html=first, conf=conf)
+        today_count = sum(1 for birthday in self.scenario["birthdays"] if is_today(birthday))
+        return pages.birthday_page(cards_html=first["cards"], conf=conf, today_count=today_count,
+                                   language=self.scenario["language"])
 
     def _search_page(self, query: dict[str, str]) -> str:
         keywords = query.get("keywords", "")
@@ -159,10 +193,12 @@ class SandboxSite:
                                  total=len(matches))
 
     def _profile(self, slug: str) -> Response:
-        people = {p["slug"]: p for p in self.scenario["people"] + self.scenario["birthdays"]}
+        people = {p["slug"]: p for p in self.scenario["birthdays"] + self.scenario["people"]}
         person = people.get(slug)
-        if person is None:
+        if person is None or person.get("gone") is True:
             return _html(pages.profile_page(None), "404 Not Found")
+        if person.get("gone") == "soft":  # LinkedIn also answers 200 with a "doesn't exist" page
+            return _html(pages.profile_page(None))
         self._record(self.visits, {"slug": slug, "name": person["name"]})
         return _html(pages.profile_page(person))
 

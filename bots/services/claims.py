@@ -100,7 +100,8 @@ def visit_claim(*, contact: Contact, execution_id: UUID | None) -> ProfileVisit:
 
 
 def visit_finish(*, visit: ProfileVisit, status: str, error: str = "") -> ProfileVisit:
-    """Record how the visit ended: visited (profile shown), unknown (maybe recorded) or failed (not requested)."""
+    """Record how the visit ended: visited (profile shown), unknown (maybe recorded), failed (not requested)
+    or not_found (the profile answered 404)."""
     with transaction.atomic():
         visit.status = status
         visit.error = error

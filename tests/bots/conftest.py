@@ -38,7 +38,7 @@ def sandbox(sandbox_server, settings, tmp_path) -> SandboxClient:
     settings.BOT_PAUSE_MIN_SECONDS = 0
     settings.BOT_PAUSE_MAX_SECONDS = 0
     settings.BOT_ACTION_TIMEOUT_MS = 5000
-    settings.BOT_SCROLL_WAIT_MS = 500
+    settings.BOT_SCROLL_WAIT_MS = 300
     settings.BOT_SEND_CONFIRM_MS = 1500
     settings.BOT_RUN_TIME_LIMIT = 120
     settings.BOT_WORKING_HOURS = ""

@@ -5,16 +5,17 @@ Default sandbox scenario (bots/sandbox/scenario.py): Alice (today, EN), Bruno (t
 (dated in French, 6 days ago), Gaëlle (dated, 20 days ago); an ad card; a decoy conversation
 already open on the page.
 """
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
 
 from bots import linkedin_locators
 from bots.models import BirthdayMessage, BlacklistEntry, Contact, MessageStatus, MessageTemplate, TemplateKind
-from bots.runner import BotError
+from bots.runner import BotError, BotSkipped
 from bots.selectors import week_start
-from tests.bots.helpers import birthday, by_status, run_birthday, sent_to
+from tests.bots.helpers import birthday, by_status, crash_at_pause, failed_run, run_birthday, sent_to, typed_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
@@ -160,6 +161,7 @@ def test_birthday_dry_run_sends_nothing_and_says_what_it_would_do(sandbox):
     outcome = run_birthday(dry_run=True, process_late=True, max_days_late=3)
 
     assert sandbox.state()["messages"] == []
+    assert sandbox.state()["typed"] == []  # typing shows on the other side: nothing is typed in any composer
     assert outcome.messages_sent == 0
     assert by_status(outcome)["would_send"] == TODAY | LATE_UP_TO_3
     assert not BirthdayMessage.objects.exists()
@@ -168,7 +170,7 @@ def test_birthday_dry_run_sends_nothing_and_says_what_it_would_do(sandbox):
 def test_birthday_unconfirmed_send_is_unknown_and_never_retried(sandbox):
     sandbox.faults(no_echo=["alice-martin-0"])
 
-    first = run_birthday()
+    _, first = failed_run(run_birthday, match="^1 send\\(s\\) not confirmed in the conversation: Alice Martin$")
     second = run_birthday()
 
     assert by_status(first)["unknown"] == {"alice-martin-0"}
@@ -254,3 +256,141 @@ def test_birthday_one_message_whatever_the_jobs_timezone(sandbox):
     assert first.messages_sent == 2 and second.messages_sent == 0
     assert sent_to(sandbox.state()) == {slug: 1 for slug in TODAY}
     assert set(BirthdayMessage.objects.values_list("birthday", flat=True)) == {today}
+
+
+def _today(count: int) -> list[dict]:
+    return [birthday(f"person-{i}", f"Person{i} Test", when="Today") for i in range(count)]
+
+
+def test_birthday_dropped_sends_fail_the_run_naming_who_and_stop_after_two(sandbox):
+    # Send clicked, nothing delivered: the thread does not grow and the composer keeps the text.
+    sandbox.reset(birthdays=_today(4), faults={"dropped_send": ["person-1", "person-2", "person-3"]})
+
+    error, outcome = failed_run(
+        run_birthday,
+        match=r"^2 send\(s\) not confirmed in the conversation: Person1 Test, Person2 Test; "
+        r"stopped after 2 unconfirmed sends in a row",
+        max_messages_per_run=10,
+    )
+
+    state = sandbox.state()
+    assert outcome.messages_sent == 1 == sum(sent_to(state).values())  # counts stay exact
+    statuses = by_status(outcome)
+    assert (statuses["sent"], statuses["unknown"], statuses["skipped"]) == ({"person-0"}, {"person-1", "person-2"},
+                                                                             {"person-3"})
+    assert "person-3" not in typed_in(state)  # the bot stopped before writing to the fourth
+    assert BirthdayMessage.objects.filter(status=MessageStatus.SENT).count() == outcome.messages_sent
+
+
+def test_birthday_slow_lazy_list_is_read_to_the_end(sandbox, settings):
+    # Each batch takes longer than one BOT_SCROLL_WAIT_MS to arrive (but less than the longer retries).
+    sandbox.reset(birthdays=_today(14), faults={"slow_list_ms": int(settings.BOT_SCROLL_WAIT_MS * 2.3)})
+
+    outcome = run_birthday(max_messages_per_run=20)
+
+    assert outcome.result["cards_found"] == 14
+    assert outcome.messages_sent == 14 == sum(sent_to(sandbox.state()).values())
+
+
+def test_birthday_list_that_stops_short_of_its_heading_fails_the_run(sandbox):
+    # The page announces "14 birthdays today" but stops loading after the first items.
+    sandbox.reset(birthdays=_today(14), faults={"list_stalls_after": 5})  # 4 people and the ad
+
+    error, outcome = failed_run(
+        run_birthday,
+        match=r"^the birthday list was not read to the end: the page announces 14 birthday\(s\) today, 4 read$",
+        max_messages_per_run=20,
+    )
+
+    assert outcome.result["cards_found"] == 4
+    assert outcome.messages_sent == 4 == sum(sent_to(sandbox.state()).values())  # those read were wished
+
+
+def test_birthday_endless_list_walk_is_bounded_and_says_so(sandbox, settings):
+    settings.BOT_LIST_MAX_SCROLLS = 4
+    settings.BOT_RUN_TIME_LIMIT = 30
+    sandbox.reset(faults={"endless_list": True})
+
+    error, outcome = failed_run(
+        run_birthday, match=r"^the birthday list was not read to the end: the list was still growing after 4 scrolls",
+        dry_run=True,
+    )
+
+    assert outcome.result["cards_found"] == 4 * 5  # the first batch and one per scroll
+
+
+def test_birthday_never_wishes_an_upcoming_birthday_whatever_max_days_late(sandbox):
+    sandbox.reset(birthdays=[
+        birthday("in-two-days", "Soon Dated", days_ago=-2, style="date"),
+        birthday("in-three-days-fr", "Bientôt Daté", days_ago=-3, lang="fr", style="date"),
+        birthday("tomorrow", "Tomorrow Person", days_ago=-1),
+        birthday("today", "Alice Today", days_ago=0),
+    ])
+
+    outcome = run_birthday(process_late=True, max_days_late=365)
+
+    assert set(sent_to(sandbox.state())) == {"today"}
+    reasons = {c["profile"]: c.get("reason", "") for c in outcome.result["contacts"]}
+    assert reasons["/in/in-two-days/"] == "birthday is in 2 day(s): never wished before the day"
+    assert reasons["/in/in-three-days-fr/"] == "birthday is in 3 day(s): never wished before the day"
+    assert reasons["/in/tomorrow/"] == "birthday is in 1 day(s): never wished before the day"
+
+
+def test_birthday_date_is_read_from_the_date_line_not_the_headline(sandbox):
+    sandbox.reset(birthdays=[
+        birthday("headline-today", "Hana Headline", days_ago=5, style="date",
+                 card_headline="Building tomorrow's products today"),
+        birthday("plain-today", "Alice Today", days_ago=0, card_headline="Engineer since 2 days ago"),
+    ])
+
+    outcome = run_birthday()
+
+    assert set(sent_to(sandbox.state())) == {"plain-today"}
+    hana = next(c for c in outcome.result["contacts"] if c["profile"] == "/in/headline-today/")
+    assert (hana["days_late"], hana["status"]) == (5, "skipped")
+
+
+def test_birthday_time_limit_after_one_delivered_message_keeps_the_counts(sandbox, settings):
+    settings.BOT_RUN_TIME_LIMIT = 10
+    settings.BOT_SEND_CONFIRM_MS = 60000
+    sandbox.faults(hang_after_sent=1)  # Alice's message is delivered, then sending hangs
+
+    error, outcome = failed_run(run_birthday, match="^time limit of 10s reached while message card")
+
+    assert outcome.messages_sent == 1 == sum(sent_to(sandbox.state()).values())
+    statuses = by_status(outcome)
+    assert statuses["sent"] == {"alice-martin-0"} and statuses["unknown"] == {"bruno-bernard-1"}
+    rows = dict(BirthdayMessage.objects.values_list("contact__slug", "status"))
+    assert rows == {"alice-martin-0": MessageStatus.SENT, "bruno-bernard-1": MessageStatus.UNKNOWN}
+
+
+def test_birthday_crash_mid_run_keeps_the_counts(sandbox, monkeypatch):
+    import bots.birthday
+
+    crash_at_pause(monkeypatch, bots.birthday, number=2)
+
+    error, outcome = failed_run(run_birthday, match="^the run crashed: RuntimeError: bot bug$", process_late=True)
+
+    assert outcome.messages_sent == 2 == sum(sent_to(sandbox.state()).values())
+
+
+def test_birthday_refuses_a_namesake_with_another_profile_link(sandbox):
+    sandbox.faults(namesake_recipient=["alice-martin-0"])  # the dialog says "Alice Martin", links elsewhere
+
+    outcome = run_birthday()
+
+    state = sandbox.state()
+    assert set(sent_to(state)) == {"bruno-bernard-1"}
+    assert "alice-martin-0-namesake" not in typed_in(state)
+    alice = next(c for c in outcome.result["contacts"] if c["profile"] == "/in/alice-martin-0/")
+    assert alice["status"] == "failed"
+    assert "links to /in/alice-martin-0-namesake/, not the card's /in/alice-martin-0/" in alice["reason"]
+
+
+def test_birthday_outside_working_hours_is_skipped_before_any_browser(sandbox, settings):
+    now = datetime.now(ZoneInfo("Europe/Paris"))
+    settings.BOT_WORKING_HOURS = f"{(now.hour + 2) % 24:02d}:00-{(now.hour + 3) % 24:02d}:00"
+
+    with pytest.raises(BotSkipped, match="^outside working hours: it is .* in Europe/Paris, bots act only"):
+        run_birthday()
+    assert sandbox.state()["messages"] == [] and sandbox.state()["typed"] == []

@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from bots.dates import birthday_on, days_late
+from bots.dates import announced_today, birthday_on, date_line, days_late
 
 TODAY = date(2026, 1, 3)
 
@@ -17,7 +17,12 @@ TODAY = date(2026, 1, 3)
         ("2 days ago", 2),
         ("Jan 3", 0),
         ("January 1", 2),
-        ("Dec 30", 4),  # a yearless date after today is last year's (New Year)
+        ("Dec 30", 4),  # a yearless date nearest in the past is last year's (New Year)
+        ("Jan 5", -2),  # ahead of today: upcoming, not 363 days late
+        ("Tomorrow", -1),
+        ("In 3 days", -3),
+        ("Demain", -1),
+        ("Dans 4 jours", -4),
         ("Oct 24", 71),
         ("Aujourd\u2019hui", 0),
         ("Aujourd'hui", 0),
@@ -45,3 +50,37 @@ def test_birthday_on_crosses_the_year():
 
 def test_days_late_feb_29_on_a_leap_year():
     assert days_late("Feb 29", today=date(2028, 3, 2)) == 2
+
+
+@pytest.mark.parametrize(
+    ("today", "text", "expected"),
+    [
+        (date(2025, 12, 1), "Dec 3", -2),  # upcoming, never read as 363 days late
+        (date(2025, 12, 30), "Jan 1", -2),  # next year's, across New Year
+        (date(2025, 12, 30), "le 1 janv.", -2),
+        (date(2026, 1, 3), "le 31 déc.", 3),
+    ],
+)
+def test_days_late_upcoming_yearless_dates_are_negative(today, text, expected):
+    assert days_late(text, today=today) == expected
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        (["Head of Today's Data", "Oct 24", "Message"], "Oct 24"),
+        (["Building tomorrow's products today", "le 24 oct.", "Message"], "le 24 oct."),
+        (["Engineer", "Birthday today"], "Birthday today"),
+        (["Head of Today's Data", "Message"], None),  # a headline is not a date line
+        (["Today", "Yesterday"], None),  # two date lines: ambiguous, the card is skipped
+        ([], None),
+    ],
+)
+def test_date_line_is_the_cards_own_date(lines, expected):
+    assert date_line(lines) == expected
+
+
+def test_announced_today_reads_the_heading():
+    assert announced_today(["Birthdays", "14 birthdays today"]) == 14
+    assert announced_today(["3 anniversaires aujourd\u2019hui"]) == 3
+    assert announced_today(["Birthdays"]) is None

@@ -82,7 +82,8 @@ def test_scheduled_job_on_worker_and_beat_runs_the_bot_against_the_sandbox(sandb
         "PLAYWRIGHT_CHROMIUM_EXECUTABLE": settings.PLAYWRIGHT_CHROMIUM_EXECUTABLE,
         "BOT_PAUSE_MIN_SECONDS": "0",
         "BOT_PAUSE_MAX_SECONDS": "0",
-        "BOT_SCROLL_WAIT_MS": "500",
+        "BOT_SCROLL_WAIT_MS": "300",
+        "BOT_WORKING_HOURS": "",  # the test runs at any hour; the default window is daytime only
     }
     group = ProcessGroup()
     previous_broker = celery_app.conf.broker_url

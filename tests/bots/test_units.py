@@ -1,6 +1,10 @@
 """Unit tests without a browser: names and slugs, templates, working hours, pauses."""
+import os
 import random
+import subprocess
+import sys
 from datetime import date, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -10,7 +14,7 @@ from bots.messages import DEFAULT_TEMPLATES, message_compose, template_render
 from bots.models import MessageTemplate, TemplateKind
 from bots.pacing import human_pause, working_hours_check
 from bots.profiles import first_name, name_key, slug_from_href, slug_normalize
-from bots.runner import BotError
+from bots.runner import BotError, BotSkipped
 from bots.text import fold
 from tests.bots.helpers import bot_run
 
@@ -73,9 +77,24 @@ def _at(hour: int, minute: int = 0, tz: str = "Europe/Paris") -> datetime:
     return datetime(2026, 6, 1, hour, minute, tzinfo=ZoneInfo(tz))
 
 
-def test_working_hours_off_by_default(settings):
+def test_working_hours_empty_means_any_time(settings):
     settings.BOT_WORKING_HOURS = ""
     working_hours_check(timezone="Europe/Paris", now=_at(3))
+
+
+def test_working_hours_default_is_a_daytime_window():
+    """Read from a fresh process with the variable unset: bots do not act at 3 a.m. by default."""
+    env = {k: v for k, v in os.environ.items() if k != "BOT_WORKING_HOURS"}
+    code = "import django; django.setup(); from django.conf import settings; print(settings.BOT_WORKING_HOURS)"
+    shown = subprocess.run([sys.executable, "-c", code], env={**env, "DJANGO_SETTINGS_MODULE": "config.settings"},
+                           capture_output=True, text=True, check=True, cwd=Path(__file__).resolve().parents[2])
+    assert shown.stdout.strip() == "09:00-20:00"
+
+
+def test_outside_working_hours_is_a_skip_not_a_failure(settings):
+    settings.BOT_WORKING_HOURS = "09:00-20:00"
+    with pytest.raises(BotSkipped, match="^outside working hours: it is 03:00 in Europe/Paris, bots act only 09:00-20"):
+        working_hours_check(timezone="Europe/Paris", now=_at(3))
 
 
 def test_working_hours_window_in_the_jobs_timezone(settings):
@@ -111,7 +130,7 @@ def test_bots_refuse_to_start_outside_working_hours(settings):
     now = datetime.now(ZoneInfo("Europe/Paris"))
     settings.BOT_WORKING_HOURS = f"{(now.hour + 2) % 24:02d}:00-{(now.hour + 3) % 24:02d}:00"
     for runner, bot_type in ((birthday_run, "birthday"), (visitor_run, "visitor")):
-        with pytest.raises(BotError, match="outside working hours"):
+        with pytest.raises(BotSkipped, match="outside working hours"):
             runner(bot_run(bot_type))
 
 

@@ -13,7 +13,7 @@ from bots.browser import BrowserSession, chromium_processes
 from bots.models import BlacklistEntry, Contact, ProfileVisit, VisitStatus
 from bots.runner import BotError
 from bots.sandbox.scenario import person
-from tests.bots.helpers import by_status, run_visitor
+from tests.bots.helpers import by_status, crash_at_pause, failed_run, run_visitor
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
@@ -189,10 +189,75 @@ def test_visitor_session_lost_at_a_restart_fails_before_claiming(sandbox, settin
 def test_visitor_time_limit_holds_across_a_restart(sandbox, settings, monkeypatch):
     settings.BOT_RESTART_BROWSER_EVERY = 2
     settings.BOT_RUN_TIME_LIMIT = 6
-    _spy_restarts(monkeypatch, before_restart=lambda session: sandbox.faults(slow_ms=10000))
+    # A page wait longer than the run: what ends the run is its time limit, on a fast machine or a
+    # slow one, because every wait is capped by the time the run has left.
+    settings.BOT_ACTION_TIMEOUT_MS = 30000
+    sessions: list[BrowserSession] = []
 
-    with pytest.raises(BotError, match="time limit of 6s reached while checking the session after restarting"):
-        run_visitor(limit=5)
+    def slow_down(session: BrowserSession) -> None:
+        sessions.append(session)
+        sandbox.faults(slow_ms=10000)
 
-    assert ProfileVisit.objects.count() == 2
+    _spy_restarts(monkeypatch, before_restart=slow_down)
+
+    error, outcome = failed_run(
+        run_visitor, match="^time limit of 6s reached while checking the session after restarting", limit=5
+    )
+
+    assert ProfileVisit.objects.count() == 2 == outcome.profiles_visited
+    assert sessions[0].killed == 0, "the capped wait ended at the deadline: nothing had to be killed"
     assert chromium_processes() == []
+
+
+def test_visitor_page_wait_shorter_than_the_run_names_the_page(sandbox, settings):
+    settings.BOT_RUN_TIME_LIMIT = 60
+    sandbox.faults(slow_ms=10000)  # longer than BOT_ACTION_TIMEOUT_MS (5 s), shorter than the run
+
+    failed_run(run_visitor, match="^the feed page did not load within 5000 ms$", limit=3)
+
+
+def test_visitor_not_found_profile_is_not_a_visit(sandbox):
+    people = [person(i) for i in range(5)]
+    people[1] = {**people[1], "gone": True}  # answers 404
+    people[2] = {**people[2], "gone": "soft"}  # answers 200 with "This page doesn't exist"
+    sandbox.reset(people=people)
+
+    outcome = run_visitor(limit=3)
+
+    assert visited(sandbox) == [people[0]["slug"], people[3]["slug"], people[4]["slug"]]
+    assert outcome.profiles_visited == 3
+    statuses = by_status(outcome)
+    assert statuses["not_found"] == {people[1]["slug"], people[2]["slug"]}
+    rows = dict(ProfileVisit.objects.values_list("contact__slug", "status"))
+    assert rows[people[1]["slug"]] == rows[people[2]["slug"]] == VisitStatus.NOT_FOUND
+    assert ProfileVisit.objects.filter(status=VisitStatus.VISITED).count() == 3
+
+
+def test_visitor_session_expired_mid_run_keeps_the_counts(sandbox):
+    sandbox.faults(expire_after_visits=2)
+
+    error, outcome = failed_run(run_visitor, match="^session expired: LinkedIn sent the profile .* to /authwall",
+                                limit=5)
+
+    assert outcome.profiles_visited == 2 == len(visited(sandbox))
+    assert by_status(outcome)["visited"] == {person(0)["slug"], person(1)["slug"]}
+    assert ProfileVisit.objects.filter(status=VisitStatus.VISITED).count() == outcome.profiles_visited
+
+
+def test_visitor_crash_mid_run_keeps_the_counts(sandbox, monkeypatch):
+    import bots.visitor
+
+    crash_at_pause(monkeypatch, bots.visitor, number=2)
+
+    error, outcome = failed_run(run_visitor, match="^the run crashed: RuntimeError: bot bug$", limit=5)
+
+    assert outcome.profiles_visited == 2 == len(visited(sandbox))
+
+
+def test_visitor_search_pages_are_bounded_and_it_says_so(sandbox, settings):
+    settings.BOT_SEARCH_MAX_PAGES = 1
+
+    outcome = run_visitor(limit=50)
+
+    assert outcome.profiles_visited == 10
+    assert outcome.result["stopped"] == "BOT_SEARCH_MAX_PAGES (1) search pages read"
