@@ -287,7 +287,8 @@ class Fleet:
     # -- database
     def sql(self, query: str, params: tuple | dict = ()) -> list[dict]:
         with psycopg.connect(dsn(self.database_url), row_factory=dict_row, autocommit=True) as conn:
-            return conn.execute(query, params).fetchall()
+            cursor = conn.execute(query, params)
+            return cursor.fetchall() if cursor.description is not None else []
 
     def create_jobs(self, documents: list[dict]) -> list[str]:
         result = subprocess.run([sys.executable, "-m", "tests.support.fleet_cli", "create"], cwd=ROOT, env=self.env,
