@@ -5,12 +5,15 @@ Celery worker and beat, the worker driving Chromium against the sandbox.
 """
 import json
 import os
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
 from django.utils.timezone import now as utc_now
 
+from bots.models import BirthdayMessage, MessageStatus
 from config.celery import app as celery_app
 from scheduler_app.models import ExecutionStatus, JobExecution
 from scheduler_app.services.executions import execution_run
@@ -62,6 +65,47 @@ def test_execution_fails_with_the_bots_reason(sandbox):
 
     assert execution.status == ExecutionStatus.FAILED
     assert execution.error.startswith("session expired")
+
+
+@pytest.mark.django_db
+def test_execution_of_a_run_cut_short_keeps_its_counts(sandbox, settings):
+    settings.BOT_RUN_TIME_LIMIT = 10
+    settings.BOT_SEND_CONFIRM_MS = 60000
+    sandbox.faults(hang_after_sent=1)  # one message delivered, then sending hangs until the time limit
+    job = make_job(bot_config={"dry_run": False})
+
+    execution = execution_run(job_id=job.pk, scheduled_for=utc_now())
+
+    assert execution.status == ExecutionStatus.FAILED
+    assert execution.error.startswith("time limit of 10s reached")
+    sent_rows = BirthdayMessage.objects.filter(status=MessageStatus.SENT).count()
+    assert execution.messages_sent == 1 == sent_rows == sum(sent_to(sandbox.state()).values())
+    assert [c["status"] for c in execution.result["contacts"]] == ["sent", "unknown"]  # then the run ended
+
+
+@pytest.mark.django_db
+def test_execution_of_an_unconfirmed_send_is_failed_naming_who(sandbox):
+    sandbox.faults(dropped_send=["alice-martin-0"])
+    job = make_job(bot_config={"dry_run": False})
+
+    execution = execution_run(job_id=job.pk, scheduled_for=utc_now())
+
+    assert execution.status == ExecutionStatus.FAILED
+    assert execution.error == "1 send(s) not confirmed in the conversation: Alice Martin"
+    assert execution.messages_sent == 1 == sum(sent_to(sandbox.state()).values())  # Bruno's
+
+
+@pytest.mark.django_db
+def test_execution_outside_working_hours_is_skipped(sandbox, settings):
+    now = datetime.now(ZoneInfo("Europe/Paris"))
+    settings.BOT_WORKING_HOURS = f"{(now.hour + 2) % 24:02d}:00-{(now.hour + 3) % 24:02d}:00"
+    job = make_job(bot_config={"dry_run": False}, timezone="Europe/Paris")
+
+    execution = execution_run(job_id=job.pk, scheduled_for=utc_now())
+
+    assert execution.status == ExecutionStatus.SKIPPED
+    assert execution.error.startswith("outside working hours: it is ")
+    assert sandbox.state()["messages"] == []
 
 
 @pytest.mark.integration
