@@ -29,17 +29,19 @@ How each figure is measured:
 - sent/N per minute: distinct jobs whose message for that boundary's slot arrived before the next
   boundary; ``late`` arrived after it, ``never`` not before beat was stopped, ``dup`` a second
   message for the same job and slot.
-- lag p50/p99/max: arrival of each job's first message for the slot minus the boundary, pooled
-  over the M minutes (nearest-rank percentiles).
+- lag min/p50/p99/max: arrival of each job's first message for the slot minus the boundary,
+  pooled over the M minutes (nearest-rank percentiles); min is how soon the first one came.
 - rate: messages of the slot / (last arrival - boundary), summed over the minutes.
 - beat CPU: psutil ``cpu_times`` (user + system) of the beat process, sampled every 50 ms.
   ``burst`` is from the boundary to the last arrival of its slot (at least 0.25 s); ``idle`` is
-  up to 10 s starting 1 s after a burst ended (only when a burst ended early enough), before
-  any probe; ``cpu_s_per_min`` is all CPU over the measured minutes / M (it includes work done
-  ahead of a boundary, such as building messages in advance).
+  up to 10 s starting 1 s after a burst ended (only when a burst ended early enough; not in the
+  last minute when an earlier one was sampled), before any probe; ``cpu_s_per_min`` is all CPU
+  over the measured minutes / M (it includes work done ahead of a boundary, such as building
+  messages in advance).
 - peak RSS: max of the sampled RSS and the kernel's high-water mark (``VmHWM``) of beat.
 - change seen (N jobs loaded): after the last measured burst (and its idle sample), up to
-  ``--probes`` times: create one extra job with a 1-second interval (ours: ``job_create``; stock:
+  ``--probes`` times, each started only with 10 s left before beat is stopped: create one extra
+  job with a 1-second interval (ours: ``job_create``; stock:
   a ``PeriodicTask`` row; RedBeat: a ``RedBeatSchedulerEntry.save()``), note the commit time
   (wall clock right after the transaction or write returned, in the probe subprocess), wait for
   its first message, delete it. Latency = first arrival - max(commit, first slot), where the first
@@ -366,7 +368,7 @@ class Phase:
     def run_probes(self, count: int, until: float, timeout: float = 10.0) -> None:
         """Create a 1-second job, wait for its first message, delete it; ``count`` times or until
         ``until``."""
-        while len(self.probes) < count and time.time() + 3 < until:
+        while len(self.probes) < count and time.time() + timeout <= until:
             created = self._probe("create")
             probe = {"job_id": created["job_id"], "commit": created["commit"]}
             self.probes.append(probe)
@@ -396,6 +398,8 @@ class Phase:
             if burst_end is None:
                 self.probe_during_burst = self.probe_during_burst or last
                 continue
+            if last and self.idle_windows:
+                break  # idle already sampled: leave the rest of the minute to the change probes
             start = burst_end + 1
             stop = min(start + 10, boundary + 60 - (18 if last else 3))
             if stop - start >= 3:
@@ -522,6 +526,7 @@ class Phase:
                 "late": sum(1 for t in firsts if t >= boundary + 60),
                 "never": n - len(firsts),
                 "dup": len(arrivals) - len(firsts),
+                "lag_min_s": r3(min(lags, default=None)),
                 "lag_p50_s": r3(percentile(lags, 0.5)), "lag_p99_s": r3(percentile(lags, 0.99)),
                 "lag_max_s": r3(max(lags, default=None)),
                 "rate_per_s": round(len(arrivals) / span, 1) if span else 0.0,
@@ -537,6 +542,7 @@ class Phase:
             "minutes": minutes,
             "sent_min": min(m["sent"] for m in minutes),
             "sent_ratio": round(min(m["sent"] for m in minutes) / n, 4) if n else None,
+            "lag_min_s": r3(min(all_lags, default=None)),
             "lag_p50_s": r3(percentile(all_lags, 0.5)), "lag_p99_s": r3(percentile(all_lags, 0.99)),
             "lag_max_s": r3(max(all_lags, default=None)),
             "rate_per_s": round(total_sent / total_span, 1) if total_span else 0.0,
@@ -648,6 +654,7 @@ def table(results: dict, jobs: int) -> str:
         row("sent per minute", lambda r: " ".join(
             f"{m['sent']}" + (f"(+{m['late']} late)" if m["late"] else "")
             for m in r.get("due", {}).get("minutes", [])) or "-")
+        row("lag min (1st message)", due("lag_min_s", " s"))
         row("lag p50", due("lag_p50_s", " s"))
         row("lag p99", due("lag_p99_s", " s"))
         row("lag max", due("lag_max_s", " s"))
@@ -716,6 +723,7 @@ def main() -> int:
     parser.add_argument("--ours-max-interval", default="", help="BEAT_MAX_LOOP_INTERVAL for ours (default: the "
                         "project's setting)")
     parser.add_argument("--redbeat-lock-timeout", type=int, default=300)
+    parser.add_argument("--keep", action="store_true", help="keep the temporary directory (beat logs) and print it")
     parser.add_argument("--quick", action="store_true", help="development run: 200 jobs, 1 minute, 3 probes")
     args = parser.parse_args()
     if args.quick:
@@ -734,27 +742,31 @@ def main() -> int:
 
     results: dict[str, dict] = {}
     redis_group = ProcessGroup()
-    with tempfile.TemporaryDirectory(prefix="bench-beat-") as tmp_name:
-        tmp = Path(tmp_name)
-        try:
-            redis_url = f"redis://127.0.0.1:{free_port()}/0"
-            start_redis(redis_group, url=redis_url, data_dir=tmp / "redis", log=tmp / "redis.log")
-            template = tmp / "template.sqlite3"
-            env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "DATABASE_URL": f"sqlite:///{template}",
-                   "DEBUG": "0", "REDIS_URL": redis_url}
-            subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], env=env, cwd=ROOT, check=True,
-                           timeout=300)
-            ctx = Context(args, tmp, redis_url, template)
-            for kind in kinds:
-                results[kind] = {"scheduler": SCHEDULER_NAMES[kind]}
-                for phase in phases:
-                    results[kind][phase] = run_phase(ctx, kind, phase)
-        finally:
-            redis_group.stop()
+    tmp = Path(tempfile.mkdtemp(prefix="bench-beat-"))
+    if args.keep:
+        log(f"temporary directory (kept): {tmp}")
+    try:
+        redis_url = f"redis://127.0.0.1:{free_port()}/0"
+        start_redis(redis_group, url=redis_url, data_dir=tmp / "redis", log=tmp / "redis.log")
+        template = tmp / "template.sqlite3"
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "DATABASE_URL": f"sqlite:///{template}",
+               "DEBUG": "0", "REDIS_URL": redis_url}
+        subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], env=env, cwd=ROOT, check=True,
+                       timeout=300)
+        ctx = Context(args, tmp, redis_url, template)
+        for kind in kinds:
+            results[kind] = {"scheduler": SCHEDULER_NAMES[kind]}
+            for phase in phases:
+                results[kind][phase] = run_phase(ctx, kind, phase)
+    finally:
+        redis_group.stop()
+        if not args.keep:
+            shutil.rmtree(tmp, ignore_errors=True)
 
     print()
-    print(f"bench_beat: {args.jobs:,} jobs due every minute, {args.minutes} minute(s) each, "
-          f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}")
+    print(f"bench_beat: {args.jobs:,} jobs; phases {', '.join(phases)}"
+          + (f" ({args.minutes} measured minute(s) each)" if "due" in phases else "")
+          + f"; {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}")
     print(table(results, args.jobs))
     for kind, figures in results.items():
         for phase in phases:
