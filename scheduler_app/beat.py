@@ -206,7 +206,10 @@ class FleetScheduler(beat.Scheduler):
             schedule = SlotSchedule(every=int(every * PERIOD_SECONDS[period]), anchor=start_time or date_changed)
         if schedule.every is None:
             schedule = self._crontabs.setdefault(schedule, schedule)  # the fleet shares a few crontabs
-        cursor = last_run_at or start_time or date_changed
+        # No slot before the schedule's own start is due, even if a late cursor write from the
+        # previous schedule landed after the change reset it.
+        known = [moment for moment in (last_run_at, start_time) if moment is not None]
+        cursor = max(known) if known else date_changed
         return Entry(str(job_id), task_id, schedule, cursor, grace, coalesce)
 
     def _poll_changes(self) -> None:
