@@ -39,7 +39,8 @@ How each figure is measured:
   over the measured minutes / M (it includes work done ahead of a boundary, such as building
   messages in advance).
 - peak RSS: max of the sampled RSS and the kernel's high-water mark (``VmHWM``) of beat.
-- change seen (N jobs loaded): after the last measured burst (and its idle sample), up to
+- change seen (N jobs loaded): after the last measured burst (and its idle sample; none when
+  that burst has not ended 40 s after its boundary: a probe would perturb it), up to
   ``--probes`` times, each started only with 10 s left before beat is stopped: create one extra
   job with a 1-second interval (ours: ``job_create``; stock:
   a ``PeriodicTask`` row; RedBeat: a ``RedBeatSchedulerEntry.save()``), note the commit time
@@ -389,14 +390,14 @@ class Phase:
         end = self.boundaries[-1] + 58
         log(f"  loaded in {self.result['load_s']} s; boundaries {stamp(first)} .. {stamp(self.boundaries[-1])}")
         self.idle_windows: list[tuple[float, float]] = []
-        self.probe_during_burst = False
+        self.burst_unfinished = False
         seen = 0
         for index, boundary in enumerate(self.boundaries):
             last = index == len(self.boundaries) - 1
             self.sleep_until(boundary)
             burst_end, seen = self._wait_burst(boundary, seen, boundary + (40 if last else 55))
             if burst_end is None:
-                self.probe_during_burst = self.probe_during_burst or last
+                self.burst_unfinished = self.burst_unfinished or last
                 continue
             if last and self.idle_windows:
                 break  # idle already sampled: leave the rest of the minute to the change probes
@@ -405,12 +406,15 @@ class Phase:
             if stop - start >= 3:
                 self.sleep_until(stop)
                 self.idle_windows.append((start, stop))
-        self.run_probes(args.probes, until=end)
+        if not self.burst_unfinished:  # a probe would perturb the burst it measures (stock reloads all)
+            self.probe_window = (time.time(), end)
+            self.run_probes(args.probes, until=end)
         self.sleep_until(end)
 
     def _wait_burst(self, boundary: float, seen: int, deadline: float) -> tuple[float | None, int]:
-        """Live, approximate end of a burst: all N jobs arrived since the boundary, or 2 s
-        without one once some came. Only decides when to sample idle CPU and probe."""
+        """Live, approximate end of a burst: all N jobs arrived since the boundary, or 5 s
+        without one once some came. Only decides when to sample idle CPU and probe; the figures
+        drop an idle sample or flag probes that a burst message fell into after all."""
         jobs: set[str] = set()
         last = None
         while time.time() < deadline:
@@ -423,7 +427,7 @@ class Phase:
             seen = len(arrivals)
             if len(jobs) >= len(self.ids) and not self.drain.busy():
                 return last, seen
-            if last is not None and time.time() - last > 2 and not self.drain.busy():
+            if last is not None and time.time() - last > 5 and not self.drain.busy():
                 return last, seen
         return None, seen
 
@@ -534,7 +538,16 @@ class Phase:
                 "cpu_s": r3(self.sampler.cpu_seconds(boundary, boundary + 58 if boundary == self.boundaries[-1]
                                                      else boundary + 60)),
             })
-        idle = [self.sampler.cpu_pct(a, b) for a, b in self.idle_windows]
+        burst_times = [t for t, job_id, _, _ in self.drain.arrivals if job_id in self.ids]
+
+        def overlaps(a: float, b: float) -> bool:
+            return any(a <= t <= b for t in burst_times)
+
+        kept = [(a, b) for a, b in self.idle_windows if not overlaps(a, b)]
+        if len(kept) < len(self.idle_windows):
+            result["warnings"].append(f"{len(self.idle_windows) - len(kept)} idle CPU sample(s) dropped: "
+                                      "burst messages arrived during them")
+        idle = [self.sampler.cpu_pct(a, b) for a, b in kept]
         idle = [pct for pct in idle if pct is not None]
         cpu_total = self.sampler.cpu_seconds(self.boundaries[0], self.boundaries[-1] + 58)
         bursts = [m["burst_cpu_pct"] for m in minutes if m["burst_cpu_pct"] is not None]
@@ -554,8 +567,11 @@ class Phase:
             "undecodable": self.drain.undecodable,
             "change_seen": self._probe_figures(),
         })
-        if self.probe_during_burst:
-            result["warnings"].append("the last burst had not ended: change probes ran during it")
+        if self.burst_unfinished:
+            result["warnings"].append("the last burst had not ended 40 s after its boundary: no change probes "
+                                      "(see the --idle phase)")
+        elif hasattr(self, "probe_window") and overlaps(*self.probe_window):
+            result["warnings"].append("burst messages arrived while change probes ran")
         return result
 
     def idle_figures(self) -> dict:
