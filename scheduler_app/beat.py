@@ -27,6 +27,7 @@ What is still possible, and caught by the (job, scheduled_for) constraint: a lea
 between a push and its cursor write leaves those slots to be sent again by the next leader; the
 second claim of each finds the first and does nothing.
 """
+import gc
 import heapq
 import logging
 import time
@@ -59,6 +60,7 @@ GAP_KEEP_SECONDS = 120.0
 MAX_GAPS = 10000
 PREBUILD_SLICE_SECONDS = 0.05
 DISPATCH_GROUP = 5000
+MISSED_CHUNK = 5000  # missed rows per write; the lead is renewed between writes
 
 
 class Entry:
@@ -153,6 +155,13 @@ class FleetScheduler(beat.Scheduler):
         except redis.RedisError as exc:
             self._log_error("redis", "leader election: Redis unreachable (%s)", exc)
 
+    def _keep_lead(self) -> bool:
+        """Renew the lead in the middle of a long piece of work, as the tick would."""
+        if time.monotonic() >= self._next_elect:
+            self._next_elect = time.monotonic() + ELECT_EVERY_SECONDS
+            self._elect()
+        return self.leading
+
     def _forget(self, reason: str) -> None:
         """Drop everything held as leader: a later leader (maybe this beat) starts from the rows."""
         logger.warning("%s: dropping %d entries", reason, len(self._entries))
@@ -193,6 +202,9 @@ class FleetScheduler(beat.Scheduler):
             self._schedule(entry)
         self._last_change_id = last_id
         self._loaded = True
+        gc.unfreeze()  # what an earlier load froze may be garbage now
+        gc.collect()
+        gc.freeze()  # the loaded fleet is long-lived: keep it out of every later collection
         logger.info("beat %s loaded %d entries in %.2fs", self._leadership.identity["id"], len(entries),
                     time.monotonic() - started)
         return True
@@ -290,12 +302,24 @@ class FleetScheduler(beat.Scheduler):
         due = self._take_due(now_ts)
         if not due:
             return
-        now = datetime.fromtimestamp(now_ts, UTC)
+        # No collector pass in the middle of a boundary: with the fleet in memory one costs tens
+        # of milliseconds, which is the whole lag budget.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            self._dispatch(due, datetime.fromtimestamp(now_ts, UTC))
+        finally:
+            if collecting:
+                gc.enable()
+
+    def _dispatch(self, due: list[Entry], now: datetime) -> None:
         oldest_due = min(entry.due for entry in due)
         # In groups, so the first messages of a large boundary are on their way while the rest are
         # still being planned; each group is one round trip.
         jobs = messages = missed = 0
         for start in range(0, len(due), DISPATCH_GROUP):
+            if start and not self._keep_lead():
+                return  # the rest goes with the lost lead: the next leader starts from the rows
             if start and time.monotonic() >= self._next_poll:
                 # A long boundary (100,000 jobs) must not hold back an edit: follow the feed
                 # between groups; a job reloaded meanwhile is skipped below as no longer current.
@@ -351,7 +375,10 @@ class FleetScheduler(beat.Scheduler):
                 self._schedule(entry, due=retry_at)
         if missed_rows:
             try:
-                executions_record_missed(slots=missed_rows)
+                for start in range(0, len(missed_rows), MISSED_CHUNK):
+                    if start and not self._keep_lead():
+                        return 0, 0, 0  # cursors not moved: the next leader records the rest
+                    executions_record_missed(slots=missed_rows[start:start + MISSED_CHUNK])
             except DatabaseError as exc:
                 # Runs went out but the missed rows did not: keep the cursors, try the whole
                 # thing again (the runs' second copies are refused by the slot constraint).

@@ -18,7 +18,7 @@ from uuid import UUID
 
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, close_old_connections, connection, transaction
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.utils.timezone import now as utc_now
 
 from bots.runner import BotError, BotOutcome, BotRun, BotSkipped, run_bot
@@ -282,19 +282,26 @@ def executions_record_missed(*, slots: Iterable[tuple[UUID | str, datetime, str]
     ]
     if not rows:
         return 0
-    existing = {str(pk) for pk in ScheduledJob.objects.filter(pk__in={row.job_id for row in rows})
-                .values_list("pk", flat=True)}
+    job_ids = sorted({str(row.job_id) for row in rows})
+    existing = set()
+    for start in range(0, len(job_ids), 500):
+        chunk = job_ids[start:start + 500]
+        existing.update(str(pk) for pk in ScheduledJob.objects.filter(pk__in=chunk).values_list("pk", flat=True))
     rows = [row for row in rows if str(row.job_id) in existing]
-    newest: dict = {}
-    for row in rows:
-        if row.job_id not in newest or row.scheduled_for > newest[row.job_id].scheduled_for:
-            newest[row.job_id] = row
+    # One statement per 500 jobs, not one per job: a catch-up of the whole fleet must not hold
+    # the leading beat for longer than its lock lives.
+    newest_error = Subquery(
+        JobExecution.objects.filter(job=OuterRef("pk"), status=ExecutionStatus.MISSED)
+        .order_by("-scheduled_for").values("error")[:1]
+    )
+    existing_ids = sorted(existing)
     with transaction.atomic():
         JobExecution.objects.bulk_create(rows, batch_size=500, ignore_conflicts=True)
-        for job_id, row in newest.items():
+        for start in range(0, len(existing_ids), 500):
             # A run sent for the same job starts later and takes last_run_* over from this.
-            ScheduledJob.objects.filter(pk=job_id).filter(Q(last_run_at__isnull=True) | Q(last_run_at__lte=now)) \
-                .update(last_run_at=now, last_run_status=ExecutionStatus.MISSED, last_run_error=row.error)
+            ScheduledJob.objects.filter(pk__in=existing_ids[start:start + 500]).filter(
+                Q(last_run_at__isnull=True) | Q(last_run_at__lte=now)
+            ).update(last_run_at=now, last_run_status=ExecutionStatus.MISSED, last_run_error=newest_error)
     return len(rows)
 
 
