@@ -171,11 +171,14 @@ class Soak:
         log(f"fault {json.dumps({k: v for k, v in record.items() if k != 't'})}")
 
     def idle_without_redis(self, seconds: float) -> None:
-        end = time.time() + seconds
+        end, reported = time.time() + seconds, set()
         while time.time() < end:
             for name, member in self.fleet.members.items():
-                if not member.killed and member.popen.poll() is not None:
-                    log(f"  !! {name} exited during the Redis outage ({member.popen.returncode})")
+                if not member.killed and member.popen.poll() is not None and name not in reported:
+                    reported.add(name)
+                    log(f"  !! {name} exited during the Redis outage ({member.popen.returncode}): "
+                        + " | ".join(line for line in self.fleet.log_tail(name, 400).splitlines()
+                                     if "CRITICAL" in line or "Unrecoverable" in line)[-300:])
             time.sleep(0.5)
         self.tend()
 

@@ -116,6 +116,7 @@ def assert_invariant(report, *, min_slots: int) -> None:
     assert not report.open, f"rows left queued/running: {summary}"
     assert not report.not_run_but_ran, f"rows recorded as not run whose bot ran: {summary}"
     assert not report.success_without_run, f"success rows whose bot never ran: {summary}"
+    assert not report.summary_mismatch, f"catch-up-cap summary rows miscounting their slots: {summary}"
     assert report.slots >= min_slots, summary
 
 
@@ -376,7 +377,11 @@ def test_redis_sigkill_for_20s_every_slot_runs_or_is_missed(fleet):
     documents += [cron_job(f"cron-{i}") for i in range(4)]
     t_start = time.time()
     ids = fleet.create_jobs(documents)
+    # A bot mid-run when Redis dies: its worker holds an unacked message (acks_late) then.
+    [sleepy_id] = fleet.create_jobs([{"name": "sleepy", "bot_type": "visitor", "schedule_type": "interval",
+                                      "schedule_config": {"seconds": 30}, "max_instances": 1}])
     wait_for_second_of_minute(45, 50, not_before=t_start + 8)
+    fleet.wait_for_run(lambda r: r["job"] == sleepy_id, timeout=30, what="the sleepy job to start")
     t_kill = time.time()
     fleet.kill_redis(signal.SIGKILL)
     sleep_until(t_kill + 20)
@@ -462,6 +467,47 @@ def test_beat_down_past_grace_records_missed_coalesced_and_runs(fleet):
         for key, value in counts.items():
             totals[key] += value
     print(f"beat down {t_restart - t_kill:.1f}s: {totals}; {json.dumps(report.summary()['by_reason'])}")
+
+
+def test_beat_down_beyond_the_catch_up_cap_records_one_summary_row(fleet):
+    """With the per-job catch-up cap at 5 (SCHEDULER_CATCHUP_CAP), the only beat down for 30 s
+    (~15 slots at 2 s, grace 1 h): the 5 newest slots are handled one by one (coalesce off: all
+    run; on: one run, four coalesced), the older ones are one summary `missed` row that says how
+    many slots it stands for, and no slot is left without either."""
+    fleet.start_worker("w1")
+    fleet.start_beat("beat-a", env={"SCHEDULER_CATCHUP_CAP": "5"})
+    started(fleet, "w1", "beat-a")
+    documents = [interval_job(f"no-coalesce-{i}", 2, coalesce=False, max_instances=10) for i in range(3)]
+    documents += [interval_job(f"coalesce-{i}", 2, coalesce=True, max_instances=10) for i in range(3)]
+    t_start = time.time()
+    ids = fleet.create_jobs(documents)
+    time.sleep(6)
+    t_kill = time.time()
+    fleet.kill("beat-a", signal.SIGKILL)
+    sleep_until(t_kill + 30)
+    t_restart = time.time()
+    fleet.restart("beat-a")
+    sleep_until(t_restart + 14)
+    report = fleet.settle(window_start=t_start, window_end=t_restart + 10, job_ids=ids, timeout=30)
+    assert_invariant(report, min_slots=100)
+    assert report.summarized >= 6 * 8, report.summary()
+    for job in map(_str_id, fleet.jobs(ids)):
+        rows = by_slot(fleet.executions([job["id"]]))
+        summaries = [(slot, row) for (j, slot), row in rows.items() if "stands for" in (row["error"] or "")]
+        assert len(summaries) == 1, (job["name"], [r["error"] for _, r in summaries])
+        summary_slot, summary_row = summaries[0]
+        assert summary_row["status"] == "missed" and "cap" in summary_row["error"], summary_row
+        assert t_kill < ts(summary_slot) < t_restart, summary_slot
+        handled = sorted(s for (j, s) in rows if j == job["id"] and ts(s) > ts(summary_slot) and ts(s) > t_kill)
+        decided = min(ts(rows[(job["id"], s)]["started_at"] or rows[(job["id"], s)]["finished_at"]) for s in handled)
+        overdue = [s for s in handled if ts(s) <= t_restart]
+        assert len(overdue) >= 5, (job["name"], overdue)
+        counts = check_catch_up(fleet, job, handled, decided)
+        if job["coalesce"]:
+            assert counts["coalesced"] == 4, (job["name"], counts)
+        else:
+            assert counts["ran"] >= 5, (job["name"], counts)
+    print(f"cap 5: {report.summarized} slots stood for by summary rows; {json.dumps(report.summary()['by_reason'])}")
 
 
 def test_slot_grid_is_fixed_by_the_anchor(fleet):

@@ -398,6 +398,7 @@ def job_slots(job: dict, *, after: datetime, until: datetime) -> tuple[list[date
     return [], "manual"
 
 
+SUMMARY = re.compile(r"this row stands for (\d+) slot\(s\) from (\S+)( up to the slot before (\S+))?")
 _ISO = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?([+-]\d\d:\d\d|Z)?")
 _NUMBER = re.compile(r"\d+(\.\d+)?")
 
@@ -421,6 +422,8 @@ class Report:
     off_grid: list = field(default_factory=list)  # rows whose scheduled_for is not a slot of the schedule
     open: list = field(default_factory=list)  # rows of the window still queued/running
     not_run_but_ran: list = field(default_factory=list)  # missed/skipped/cancelled rows whose bot ran
+    summarized: int = 0  # slots without a row of their own, covered by a catch-up-cap summary row
+    summary_mismatch: list = field(default_factory=list)  # summary rows whose count is not their span's
     success_without_run: list = field(default_factory=list)
     by_status: Counter = field(default_factory=Counter)
     by_reason: Counter = field(default_factory=Counter)
@@ -430,7 +433,8 @@ class Report:
     @property
     def ok(self) -> bool:
         return not (self.no_row or self.ran_twice or self.fire_ran_twice or self.execution_ran_twice
-                    or self.off_grid or self.open or self.not_run_but_ran or self.success_without_run)
+                    or self.off_grid or self.open or self.not_run_but_ran or self.success_without_run
+                    or self.summary_mismatch)
 
     def summary(self, examples: int = 5) -> dict:
         def first(items):
@@ -443,6 +447,7 @@ class Report:
             "executions_run_twice": len(self.execution_ran_twice), "off_grid_rows": len(self.off_grid),
             "open_rows": len(self.open), "not_run_rows_that_ran": len(self.not_run_but_ran),
             "success_rows_without_run": len(self.success_without_run),
+            "slots_in_summary_rows": self.summarized, "summary_rows_miscounted": len(self.summary_mismatch),
             "by_status": dict(self.by_status), "by_reason": {f"{s}: {r}": n for (s, r), n in self.by_reason.items()},
             "anchors": dict(self.anchors),
             "examples": {"no_row": first(self.no_row), "ran_twice": first(self.ran_twice),
@@ -489,6 +494,17 @@ def check_invariant(jobs: list[dict], executions: list[dict], runs: list[dict], 
                 if abs((nearest - slot).total_seconds()) <= _step(slots) / 4:
                     fires[nearest] += 1
         slot_set = set(slots)
+        # Past the per-job catch-up cap, one summary row stands for the older slots of a gap.
+        spans = []
+        for row in rows.values():
+            match = SUMMARY.search(row["error"] or "")
+            if match:
+                first = datetime.fromisoformat(match.group(2)).astimezone(UTC)
+                before = datetime.fromisoformat(match.group(4)).astimezone(UTC) if match.group(4) else None
+                spans.append((first, before, int(match.group(1))))
+                covered = [s for s in slots if first <= s and (before is None or s < before)]
+                if before is not None and before <= window_end and len(covered) != int(match.group(1)):
+                    report.summary_mismatch.append((job_id, first.isoformat(), int(match.group(1)), len(covered)))
         for slot in slots:
             row, count = rows.get(slot), runs_at.get(slot, 0)
             report.per_slot[(job_id, slot)] = (row, count)
@@ -497,7 +513,12 @@ def check_invariant(jobs: list[dict], executions: list[dict], runs: list[dict], 
             elif fires.get(slot, 0) > 1:
                 report.fire_ran_twice.append((job_id, slot.isoformat(), fires[slot]))
             if row is None:
-                report.no_row.append((job_id, slot.isoformat()))
+                if any(first < slot and (before is None or slot < before) for first, before, _ in spans):
+                    report.summarized += 1
+                    if count:
+                        report.not_run_but_ran.append((job_id, slot.isoformat(), "summarized", count))
+                else:
+                    report.no_row.append((job_id, slot.isoformat()))
                 continue
             report.rows += 1
             status = row["status"]
