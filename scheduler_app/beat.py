@@ -19,6 +19,10 @@ outages:
   retried a second later.
 - **Catch-up.** Whatever lies between the cursor and now (a restart, an outage, a hand-over) goes
   through scheduler_app.catchup: runs to send, and ``missed`` rows with their reasons.
+- **A row for every slot.** After the pushes, each slot sent gets a ``queued`` row (the worker's
+  claim takes it over) and each slot that will not run its ``missed`` row; only then does the
+  cursor move. A message lost with a worker or with Redis still leaves its queued row, which the
+  reaper ends ``missed`` once no claim can come in time.
 - **Housekeeping.** The leader sends the reaper (scheduler_app.tasks.reap_executions) every
   SCHEDULER_REAP_EVERY_SECONDS, prunes the change feed, and writes its status (who leads, since
   when, dispatch lag) for ``/scheduler/health`` every second.
@@ -44,7 +48,7 @@ from scheduler_app.envelopes import EnvelopeFactory
 from scheduler_app.leader import Leadership, NotLeader
 from scheduler_app.schedules import SlotSchedule
 from scheduler_app.selectors import beat_changes_after, beat_changes_last_id, beat_entry_rows
-from scheduler_app.services.executions import executions_record_missed
+from scheduler_app.services.executions import executions_record_dispatch
 from scheduler_app.sync import RUN_JOB_TASK, beat_changes_prune, beat_cursors_advance
 
 logger = logging.getLogger(__name__)
@@ -60,7 +64,7 @@ GAP_KEEP_SECONDS = 120.0
 MAX_GAPS = 10000
 PREBUILD_SLICE_SECONDS = 0.05
 DISPATCH_GROUP = 5000
-MISSED_CHUNK = 5000  # missed rows per write; the lead is renewed between writes
+RECORD_CHUNK = 5000  # rows per write after a push; the lead is renewed between writes
 
 
 class Entry:
@@ -313,10 +317,9 @@ class FleetScheduler(beat.Scheduler):
                 gc.enable()
 
     def _dispatch(self, due: list[Entry], now: datetime) -> None:
+        """Push the due slots' messages in groups, then record them, then move the cursors."""
         oldest_due = min(entry.due for entry in due)
-        # In groups, so the first messages of a large boundary are on their way while the rest are
-        # still being planned; each group is one round trip.
-        jobs = messages = missed = 0
+        pushed: list[tuple[Entry, datetime, list, list]] = []
         for start in range(0, len(due), DISPATCH_GROUP):
             if start and not self._keep_lead():
                 return  # the rest goes with the lost lead: the next leader starts from the rows
@@ -325,23 +328,48 @@ class FleetScheduler(beat.Scheduler):
                 # between groups; a job reloaded meanwhile is skipped below as no longer current.
                 self._next_poll = time.monotonic() + settings.BEAT_CHANGE_POLL_SECONDS
                 self._poll_changes()
-            counts = self._dispatch_group(due[start:start + DISPATCH_GROUP], now)
-            jobs, messages, missed = jobs + counts[0], messages + counts[1], missed + counts[2]
-        if jobs:
-            published_at = time.time()
-            self._last_dispatch = {
-                "at": datetime.fromtimestamp(published_at, UTC).isoformat(),
-                "jobs": jobs,
-                "messages": messages,
-                "missed_rows": missed,
-                "lag_seconds": round(published_at - oldest_due, 3),
-            }
+            pushed.extend(self._push_group(due[start:start + DISPATCH_GROUP], now))
+        if not pushed:
+            return
+        published_at = time.time()
+        sent = [(entry.job_id, slot) for entry, _, slots, _ in pushed for slot in slots]
+        missed = [row for _, _, _, rows in pushed for row in rows]
+        # Rows after the pushes, so that no write delays a message; cursors only after the rows,
+        # so that a slot is never accounted for without its row.
+        try:
+            for start in range(0, max(len(sent), len(missed)), RECORD_CHUNK):
+                if start and not self._keep_lead():
+                    return  # cursors not moved: the next leader records the rest
+                executions_record_dispatch(sent=sent[start:start + RECORD_CHUNK],
+                                           missed=missed[start:start + RECORD_CHUNK])
+        except DatabaseError as exc:
+            # The messages went out but not all rows: try the whole thing again (the second
+            # copies of the messages find their slot's row taken and do nothing).
+            self._database_error("recording dispatched slots", exc)
+            for entry, _, _, _ in pushed:
+                if self._entries.get(entry.job_id) is entry:
+                    self._schedule(entry, due=published_at + RETRY_SECONDS)
+            return
+        for entry, newest, _, _ in pushed:
+            entry.cursor = newest
+            self._pending_cursors.setdefault(newest, []).append(entry.task_id)
+            if self._entries.get(entry.job_id) is entry:
+                self._schedule(entry)
+        self._last_dispatch = {
+            "at": datetime.fromtimestamp(published_at, UTC).isoformat(),
+            "jobs": len(pushed),
+            "messages": len(sent),
+            "missed_rows": len(missed),
+            "lag_seconds": round(published_at - oldest_due, 3),
+        }
 
-    def _dispatch_group(self, due: list[Entry], now: datetime) -> tuple[int, int, int]:
-        """Plan, push and record one group of due entries; returns (jobs done, messages, missed rows)."""
+    def _push_group(self, due: list[Entry], now: datetime) -> list[tuple[Entry, datetime, list, list]]:
+        """Plan and push one group of due entries, in one round trip. Returns, for each entry whose
+        messages Redis took: (entry, newest slot accounted for, slots sent, missed rows); entries
+        it did not take are put back on the timeline to retry."""
         cap = settings.SCHEDULER_CATCHUP_CAP
         payloads: list[bytes] = []
-        plans = []  # (entry, newest slot, missed rows, payload count)
+        plans = []
         for entry in due:
             if self._entries.get(entry.job_id) is not entry:
                 continue  # reloaded or removed by the change feed since it fell due
@@ -360,38 +388,18 @@ class FleetScheduler(beat.Scheduler):
                 else:
                     payloads.append(self._factory.build(RUN_JOB_TASK, {"job_id": entry.job_id,
                                                                        "scheduled_for": slot.isoformat()}))
-            plans.append((entry, slots[-1], [(entry.job_id, slot, reason) for slot, reason in plan.missed],
-                          len(plan.send)))
+            plans.append((entry, slots[-1], plan.send, [(entry.job_id, slot, reason) for slot, reason in plan.missed]))
 
         taken = self._publish(payloads)
         retry_at = time.time() + RETRY_SECONDS
-        done, missed_rows, offset = [], [], 0
-        for entry, newest, missed, count in plans:
-            offset += count
+        pushed, offset = [], 0
+        for plan in plans:
+            offset += len(plan[2])
             if offset <= taken:
-                done.append((entry, newest))
-                missed_rows.extend(missed)
+                pushed.append(plan)
             else:
-                self._schedule(entry, due=retry_at)
-        if missed_rows:
-            try:
-                for start in range(0, len(missed_rows), MISSED_CHUNK):
-                    if start and not self._keep_lead():
-                        return 0, 0, 0  # cursors not moved: the next leader records the rest
-                    executions_record_missed(slots=missed_rows[start:start + MISSED_CHUNK])
-            except DatabaseError as exc:
-                # Runs went out but the missed rows did not: keep the cursors, try the whole
-                # thing again (the runs' second copies are refused by the slot constraint).
-                self._database_error("recording missed slots", exc)
-                for entry, _ in done:
-                    self._schedule(entry, due=retry_at)
-                return 0, 0, 0
-        for entry, newest in done:
-            entry.cursor = newest
-            self._pending_cursors.setdefault(newest, []).append(entry.task_id)
-            if self._entries.get(entry.job_id) is entry:
-                self._schedule(entry)
-        return len(done), taken, len(missed_rows)
+                self._schedule(plan[0], due=retry_at)
+        return pushed
 
     def _publish(self, payloads: list[bytes], *, task_name: str = RUN_JOB_TASK) -> int:
         if not payloads:

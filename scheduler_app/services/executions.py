@@ -30,6 +30,9 @@ logger = logging.getLogger(__name__)
 
 WORKER_LOST = "worker lost"
 FINISH_ATTEMPTS = 5
+# A slot's queued row with no claim this long past its misfire_grace_time is ended missed by the
+# reaper: by then a late message would have been recorded missed by its claim anyway.
+UNCLAIMED_MARGIN_SECONDS = 60
 
 
 def _lease_seconds() -> int:
@@ -65,8 +68,9 @@ def execution_claim(
 ) -> JobExecution | None:
     """Turn one delivery of ``run_job`` into a running execution, or into nothing.
 
-    Scheduled runs (``scheduled_for`` set) create their row here; manual runs pick up the
-    queued row ``job_run_now`` made. Returns None when there is nothing to run: the job is gone,
+    Scheduled runs (``scheduled_for`` set) take the queued row beat recorded for the slot, or
+    create it when the message outran beat's write; manual runs pick up the queued row
+    ``job_run_now`` made. Returns None when there is nothing to run: the job is gone,
     the slot was already claimed, the manual run already started, or the run was recorded as
     skipped / missed / cancelled.
     """
@@ -78,33 +82,44 @@ def execution_claim(
             return None
         # A run whose worker died must not hold a max_instances place against this one.
         _reap_locked(job, now)
-        if execution_id is not None:
-            execution = JobExecution.objects.filter(pk=execution_id, job=job).first()
-            if execution is None or execution.status != ExecutionStatus.QUEUED:
-                return None  # redelivered message of a run that already started
-        else:
-            execution = JobExecution(
-                job=job,
-                trigger=Trigger.SCHEDULED,
-                scheduled_for=scheduled_for,
-                queued_at=now,
-                dry_run=job.bot_config.get("dry_run", False),
-            )
-        refusal = _refusal(job, scheduled_for if execution_id is None else None, now)
-        if refusal is None:
-            execution.status, execution.started_at = ExecutionStatus.RUNNING, now
-            execution.lease_expires_at = now + timedelta(seconds=_lease_seconds())
-        else:
-            execution.status, execution.error = refusal
-            execution.finished_at = now
-        try:
-            with transaction.atomic():
-                execution.save()
-        except IntegrityError:
-            logger.info("slot %s of job %s was already claimed", scheduled_for, job_id)
-            return None
+        for attempt in range(2):
+            if execution_id is not None:
+                execution = JobExecution.objects.filter(pk=execution_id, job=job).first()
+                if execution is None or execution.status != ExecutionStatus.QUEUED:
+                    return None  # redelivered message of a run that already started
+            else:
+                execution = _slot_execution(job, scheduled_for, now)
+                if execution is None:
+                    logger.info("slot %s of job %s was already claimed", scheduled_for, job_id)
+                    return None
+                execution.dry_run = job.bot_config.get("dry_run", False)
+            refusal = _refusal(job, scheduled_for if execution_id is None else None, now)
+            if refusal is None:
+                execution.status, execution.started_at = ExecutionStatus.RUNNING, now
+                execution.lease_expires_at = now + timedelta(seconds=_lease_seconds())
+            else:
+                execution.status, execution.error = refusal
+                execution.finished_at = now
+            try:
+                with transaction.atomic():
+                    execution.save()
+                break
+            except IntegrityError:
+                if execution_id is not None or attempt:
+                    logger.info("slot %s of job %s was already claimed", scheduled_for, job_id)
+                    return None
+                # Beat's queued row for this slot landed between the look and the insert: take it.
         _record_on_job(job, execution)
     return execution if refusal is None else None
+
+
+def _slot_execution(job: ScheduledJob, scheduled_for: datetime, now: datetime) -> JobExecution | None:
+    """The row to claim for a slot: beat's queued row, or a new one; None when the slot's row is
+    no longer queued (claimed by another delivery, or ended by the reaper)."""
+    existing = JobExecution.objects.filter(job=job, scheduled_for=scheduled_for).first()
+    if existing is not None:
+        return existing if existing.status == ExecutionStatus.QUEUED else None
+    return JobExecution(job=job, trigger=Trigger.SCHEDULED, scheduled_for=scheduled_for, queued_at=now)
 
 
 def _record_on_job(job: ScheduledJob, execution: JobExecution) -> None:
@@ -182,14 +197,17 @@ def execution_finish(
 
 def _lost_runs(now: datetime) -> Q:
     """Runs whose worker is gone: running past their lease (or, for rows older than leases,
-    started over a lease ago), and manual runs queued longer than SCHEDULER_QUEUED_TIMEOUT_SECONDS
-    whose message never reached a worker."""
+    started over a lease ago); manual runs queued longer than SCHEDULER_QUEUED_TIMEOUT_SECONDS
+    whose message never reached a worker; and, as candidates that ``_reap_locked`` checks
+    against each job's misfire_grace_time, scheduled slots beat sent that no worker claimed."""
     lease = timedelta(seconds=_lease_seconds())
     queued_bound = timedelta(seconds=settings.SCHEDULER_QUEUED_TIMEOUT_SECONDS)
     return (
         Q(status=ExecutionStatus.RUNNING, lease_expires_at__lt=now)
         | Q(status=ExecutionStatus.RUNNING, lease_expires_at__isnull=True, started_at__lt=now - lease)
         | Q(status=ExecutionStatus.QUEUED, trigger=Trigger.MANUAL, queued_at__lt=now - queued_bound)
+        | Q(status=ExecutionStatus.QUEUED, trigger=Trigger.SCHEDULED,
+            queued_at__lt=now - timedelta(seconds=UNCLAIMED_MARGIN_SECONDS))
     )
 
 
@@ -199,7 +217,18 @@ def _reap_locked(job: ScheduledJob, now: datetime) -> int:
     lease = timedelta(seconds=_lease_seconds())
     ended = 0
     lost = JobExecution.objects.filter(job=job).filter(_lost_runs(now))
+    unclaimed_after = timedelta(seconds=job.misfire_grace_time + UNCLAIMED_MARGIN_SECONDS)
     for execution in lost:
+        if execution.trigger == Trigger.SCHEDULED and execution.status == ExecutionStatus.QUEUED:
+            if now - execution.scheduled_for <= unclaimed_after:
+                continue  # its message may still come: a claim then runs it or records it missed
+            execution.status, execution.finished_at = ExecutionStatus.MISSED, now
+            execution.error = (f"missed: its message never reached a worker within misfire_grace_time "
+                               f"({job.misfire_grace_time}s); lost with a worker or with Redis")
+            execution.save(update_fields=["status", "error", "finished_at"])
+            _record_on_job(job, execution)
+            ended += 1
+            continue
         if execution.status == ExecutionStatus.RUNNING:
             expired = execution.lease_expires_at or (execution.started_at + lease)
             execution.error = f"{WORKER_LOST}: no sign of life since its lease expired at {expired.isoformat()}"
@@ -267,42 +296,52 @@ class _LeaseKeeper:
             connection.close()  # this thread's own connection
 
 
-def executions_record_missed(*, slots: Iterable[tuple[UUID | str, datetime, str]]) -> int:
-    """Record slots that will not run (beat's catch-up, scheduler_app.catchup) as ``missed``
-    rows with their reason, one per (job, slot); a slot that already has a row keeps it.
+def executions_record_dispatch(
+    *, sent: Iterable[tuple[UUID | str, datetime]] = (), missed: Iterable[tuple[UUID | str, datetime, str]] = ()
+) -> int:
+    """Record what beat did with due slots (scheduler_app.beat), after Redis took the messages:
+    a ``queued`` row for each slot sent (the worker's claim takes it over; the reaper ends it
+    ``missed`` if no worker ever claims it, so a message lost with a worker or with Redis still
+    leaves its row), and a ``missed`` row with its reason for each slot that will not run
+    (scheduler_app.catchup). A slot that already has a row keeps it.
 
-    Each job's last_run_* shows its newest missed slot until a run of it starts. Returns the
-    number of rows asked for (of jobs that still exist).
+    Each job with missed rows shows its newest one in last_run_* until a run of it starts.
+    Returns the number of rows asked for (of jobs that still exist).
     """
     now = utc_now()
     rows = [
+        JobExecution(job_id=job_id, trigger=Trigger.SCHEDULED, scheduled_for=slot, queued_at=now)
+        for job_id, slot in sent
+    ]
+    missed_rows = [
         JobExecution(job_id=job_id, trigger=Trigger.SCHEDULED, scheduled_for=slot, queued_at=now, finished_at=now,
                      status=ExecutionStatus.MISSED, error=reason)
-        for job_id, slot, reason in slots
+        for job_id, slot, reason in missed
     ]
-    if not rows:
+    if not rows and not missed_rows:
         return 0
-    job_ids = sorted({str(row.job_id) for row in rows})
+    job_ids = sorted({str(row.job_id) for row in rows + missed_rows})
     existing = set()
     for start in range(0, len(job_ids), 500):
         chunk = job_ids[start:start + 500]
         existing.update(str(pk) for pk in ScheduledJob.objects.filter(pk__in=chunk).values_list("pk", flat=True))
     rows = [row for row in rows if str(row.job_id) in existing]
+    missed_rows = [row for row in missed_rows if str(row.job_id) in existing]
     # One statement per 500 jobs, not one per job: a catch-up of the whole fleet must not hold
     # the leading beat for longer than its lock lives.
     newest_error = Subquery(
         JobExecution.objects.filter(job=OuterRef("pk"), status=ExecutionStatus.MISSED)
         .order_by("-scheduled_for").values("error")[:1]
     )
-    existing_ids = sorted(existing)
+    missed_jobs = sorted({str(row.job_id) for row in missed_rows})
     with transaction.atomic():
-        JobExecution.objects.bulk_create(rows, batch_size=500, ignore_conflicts=True)
-        for start in range(0, len(existing_ids), 500):
+        JobExecution.objects.bulk_create(rows + missed_rows, batch_size=500, ignore_conflicts=True)
+        for start in range(0, len(missed_jobs), 500):
             # A run sent for the same job starts later and takes last_run_* over from this.
-            ScheduledJob.objects.filter(pk__in=existing_ids[start:start + 500]).filter(
+            ScheduledJob.objects.filter(pk__in=missed_jobs[start:start + 500]).filter(
                 Q(last_run_at__isnull=True) | Q(last_run_at__lte=now)
             ).update(last_run_at=now, last_run_status=ExecutionStatus.MISSED, last_run_error=newest_error)
-    return len(rows)
+    return len(rows) + len(missed_rows)
 
 
 def execution_run(

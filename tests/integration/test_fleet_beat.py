@@ -134,6 +134,9 @@ def test_leader_sends_each_slot_once_on_the_lattice_and_records_the_cursor(fleet
     assert all((slot - anchor).total_seconds() % 2 == 0 and slot > anchor for slot in slots)
     assert all(b - a == timedelta(seconds=2) for a, b in zip(slots, slots[1:], strict=False))
     assert PeriodicTask.objects.get(pk=job.periodic_task_id).last_run_at == max(slots)
+    # Every slot sent has its row (queued: no worker runs here) before its cursor moved on.
+    rows = dict(JobExecution.objects.filter(job=job).values_list("scheduled_for", "status"))
+    assert set(slots) <= set(rows) and set(rows.values()) == {"queued"}
 
     # A second beat taking over from the cursor sends the next slot, not one already sent.
     leader.close()
@@ -253,14 +256,14 @@ def test_a_long_catch_up_keeps_the_lead(fleet, monkeypatch):
     task = PeriodicTask.objects.get(pk=job.periodic_task_id)
     anchor = task.start_time - timedelta(minutes=1)
     PeriodicTask.objects.filter(pk=task.pk).update(start_time=anchor, last_run_at=anchor)
-    real_record = beat_module.executions_record_missed
+    real_record = beat_module.executions_record_dispatch
 
     def slow_record(**kwargs):
         time.sleep(0.7)
         return real_record(**kwargs)
 
-    monkeypatch.setattr(beat_module, "MISSED_CHUNK", 10)
-    monkeypatch.setattr(beat_module, "executions_record_missed", slow_record)
+    monkeypatch.setattr(beat_module, "RECORD_CHUNK", 10)
+    monkeypatch.setattr(beat_module, "executions_record_dispatch", slow_record)
     leader = scheduler()
     leader.tick()  # about six slow writes: over 4 s
     assert leader.leading

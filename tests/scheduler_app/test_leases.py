@@ -172,3 +172,52 @@ def test_a_bot_that_fails_part_way_keeps_its_counts(settings):
     execution.refresh_from_db()
     assert execution.status == "failed" and execution.error == "time limit reached"
     assert execution.messages_sent == 1 and execution.result == {"contacts": ["Ann"]}
+
+
+def test_a_worker_claims_the_queued_row_beat_recorded_for_its_slot():
+    from scheduler_app.services.executions import executions_record_dispatch
+
+    job = make_job()
+    executions_record_dispatch(sent=[(str(job.pk), slot())])
+    queued = JobExecution.objects.get(job=job, scheduled_for=slot())
+    assert queued.status == "queued" and queued.trigger == "scheduled"
+    claimed = execution_claim(job_id=job.pk, scheduled_for=slot())
+    assert claimed.pk == queued.pk and claimed.status == "running"
+    assert execution_claim(job_id=job.pk, scheduled_for=slot()) is None  # a second delivery
+    assert JobExecution.objects.filter(job=job).count() == 1
+
+
+def test_a_claim_racing_beats_row_takes_that_row(monkeypatch):
+    # The claim looked before beat's queued row was committed, then its insert collides with it.
+    from scheduler_app.services.executions import executions_record_dispatch
+
+    job = make_job()
+    executions_record_dispatch(sent=[(str(job.pk), slot())])
+    real = executions_service._slot_execution
+    looks = []
+
+    def looked_too_early(job, scheduled_for, now):
+        looks.append(1)
+        if len(looks) == 1:
+            return JobExecution(job=job, trigger="scheduled", scheduled_for=scheduled_for, queued_at=now)
+        return real(job, scheduled_for, now)
+
+    monkeypatch.setattr(executions_service, "_slot_execution", looked_too_early)
+    claimed = execution_claim(job_id=job.pk, scheduled_for=slot())
+    assert claimed is not None and claimed.status == "running" and len(looks) == 2
+    assert JobExecution.objects.filter(job=job).count() == 1
+
+
+def test_a_slot_whose_message_was_lost_ends_missed_once_no_claim_can_come():
+    from scheduler_app.services.executions import UNCLAIMED_MARGIN_SECONDS, executions_record_dispatch
+
+    job = make_job(misfire_grace_time=300)
+    lost, recent = slot(10), slot(2)
+    executions_record_dispatch(sent=[(str(job.pk), lost), (str(job.pk), recent)])
+    JobExecution.objects.filter(job=job).update(queued_at=now() - timedelta(seconds=UNCLAIMED_MARGIN_SECONDS + 1))
+    assert executions_reap() == 1
+    row = JobExecution.objects.get(job=job, scheduled_for=lost)
+    assert row.status == "missed" and "never reached a worker" in row.error
+    assert JobExecution.objects.get(job=job, scheduled_for=recent).status == "queued"  # still within grace
+    assert execution_claim(job_id=job.pk, scheduled_for=lost) is None  # the message turning up late
+    assert execution_claim(job_id=job.pk, scheduled_for=recent).status == "running"
