@@ -60,6 +60,11 @@ class ProcessGroup:
         self.processes.append((name, process))
         return process
 
+    def restart(self, name: str, args: Sequence[str], **options) -> subprocess.Popen:
+        """Start ``name`` again after it exited (its entry is replaced)."""
+        self.processes = [(other, process) for other, process in self.processes if other != name]
+        return self.start(name, args, **options)
+
     def first_exited(self) -> tuple[str, int] | None:
         for name, process in self.processes:
             if process.poll() is not None:

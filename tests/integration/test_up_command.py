@@ -39,6 +39,24 @@ def test_up_starts_everything_and_ctrl_c_stops_everything(tmp_path):
         names = " ".join(" ".join(c.cmdline()) for c in children)
         for part in ("redis-server", "worker", "beat", "runserver", "sandbox"):
             assert part in names, names
+
+        # A worker that dies (kombu exits it when Redis dies under it) is started again.
+        worker = next(c for c in psutil.Process(up.pid).children() if "worker" in " ".join(c.cmdline()))
+        os.killpg(worker.pid, signal.SIGKILL)
+
+        def command_line(process):
+            try:
+                return " ".join(process.cmdline())
+            except psutil.Error:  # the killed worker, a zombie until `up` reaps it
+                return ""
+
+        def worker_back():
+            return any("worker" in command_line(c) and c.pid != worker.pid for c in psutil.Process(up.pid).children())
+
+        wait_until(worker_back, timeout=30, what="the worker to be started again")
+        assert up.poll() is None
+        assert "worker exited with code" in (tmp_path / "up.log").read_text()
+        children = psutil.Process(up.pid).children(recursive=True)
     finally:
         up.send_signal(signal.SIGINT)
         up.wait(timeout=60)

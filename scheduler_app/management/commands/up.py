@@ -86,8 +86,15 @@ class Command(BaseCommand):
             self._ensure_redis(group, var)
             if linkedin == "sandbox":
                 env.update(self._start_sandbox(group, env, var, sandbox_port))
-            group.start("worker", worker_command(concurrency), env=env, log=var / "logs" / "worker.log")
-            group.start("beat", beat_command(), env=env, log=var / "logs" / "beat.log")
+            # Worker and beat are restarted if they die (a Celery worker exits when Redis dies
+            # under it while it holds a message, a kombu bug): the slots they miss meanwhile are
+            # caught up by beat and recorded (README "Beat, failover and failures").
+            restartable = {
+                "worker": dict(args=worker_command(concurrency), env=env, log=var / "logs" / "worker.log"),
+                "beat": dict(args=beat_command(), env=env, log=var / "logs" / "beat.log"),
+            }
+            for name, options in restartable.items():
+                group.start(name, **options)
             group.start(
                 "web",
                 [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
@@ -100,7 +107,12 @@ class Command(BaseCommand):
                 exited = group.first_exited()
                 if exited:
                     name, code = exited
-                    raise CommandError(f"{name} exited with code {code}; see {var / 'logs' / (name + '.log')}")
+                    log = var / "logs" / f"{name}.log"
+                    if name not in restartable:
+                        raise CommandError(f"{name} exited with code {code}; see {log}")
+                    self.stderr.write(f"{name} exited with code {code} (see {log}); starting it again")
+                    time.sleep(1)
+                    group.restart(name, **restartable[name])
                 time.sleep(0.5)
         finally:
             self.stdout.write("Stopping every process started by `up`...")
