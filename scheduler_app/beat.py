@@ -41,6 +41,7 @@ import redis
 from celery import beat
 from django.conf import settings
 from django.db import DatabaseError, connection
+from kombu.exceptions import OperationalError as KombuOperationalError
 
 from scheduler_app.beat_status import beat_status_write
 from scheduler_app.catchup import plan_slots
@@ -198,7 +199,7 @@ class FleetScheduler(beat.Scheduler):
         except DatabaseError as exc:
             self._database_error("loading the schedule", exc)
             return False
-        except redis.RedisError as exc:
+        except (redis.RedisError, KombuOperationalError, OSError) as exc:
             self._log_error("redis", "loading the schedule: Redis unreachable (%s)", exc)
             return False
         self._reset_state()
@@ -234,9 +235,11 @@ class FleetScheduler(beat.Scheduler):
         except DatabaseError as exc:
             self._database_error("reading the change feed", exc)
             return
+        job_ids = {str(job_id) for _, job_id in rows}
+        if job_ids and not self._reload(job_ids):
+            return  # read the same changes again next time
         now = time.monotonic()
-        job_ids = set()
-        for change_id, job_id in rows:
+        for change_id, _ in rows:
             self._gaps.pop(change_id, None)
             if change_id > self._last_change_id:
                 # Ids taken by transactions not committed yet: look for them again for a while.
@@ -244,19 +247,16 @@ class FleetScheduler(beat.Scheduler):
                     if len(self._gaps) < MAX_GAPS:
                         self._gaps[missing] = now
                 self._last_change_id = change_id
-            job_ids.add(str(job_id))
         for gap, seen in list(self._gaps.items()):
             if now - seen > GAP_KEEP_SECONDS:
                 del self._gaps[gap]
-        if job_ids:
-            self._reload(job_ids)
 
-    def _reload(self, job_ids: set[str]) -> None:
+    def _reload(self, job_ids: set[str]) -> bool:
         try:
             fresh = {entry.job_id: entry for entry in map(self._entry, beat_entry_rows(job_ids=job_ids))}
         except DatabaseError as exc:
             self._database_error("reloading changed jobs", exc)
-            return
+            return False
         for job_id in job_ids:
             old = self._unschedule(job_id)
             new = fresh.get(job_id)
@@ -266,6 +266,7 @@ class FleetScheduler(beat.Scheduler):
                 new.cursor = old.cursor  # this beat's progress not yet written back
             self._schedule(new)
         logger.info("beat reloaded %d changed job(s)", len(job_ids))
+        return True
 
     # --- the timeline ---------------------------------------------------------------------------
     def _schedule(self, entry: Entry, *, due: float | None = None) -> None:

@@ -269,3 +269,26 @@ def test_a_long_catch_up_keeps_the_lead(fleet, monkeypatch):
     assert leader.leading
     assert JobExecution.objects.filter(job=job, status="missed").count() >= 58
     assert PeriodicTask.objects.get(pk=task.pk).last_run_at > anchor + timedelta(seconds=58)
+
+
+def test_a_change_read_while_the_database_fails_is_applied_later(fleet, monkeypatch):
+    from django.db import OperationalError
+
+    _, scheduler = fleet
+    job = make_job(schedule_type="interval", schedule_config={"hours": 1})
+    leader = scheduler()
+    tick_for(0.3, leader)
+    real_rows = beat_module.beat_entry_rows
+    failures = []
+
+    def locked_once(**kwargs):
+        if kwargs.get("job_ids") is not None and not failures:
+            failures.append(1)
+            raise OperationalError("database is locked")
+        return real_rows(**kwargs)
+
+    monkeypatch.setattr(beat_module, "beat_entry_rows", locked_once)
+    job_update(job=job, changes={"schedule_config": {"seconds": 1}})
+    tick_for(1.0, leader)
+    assert failures, "the reload did fail once"
+    assert leader._entries[str(job.pk)].schedule.every == 1
