@@ -40,6 +40,10 @@ LAUNCH_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-com
 # no image decoding (the bots read text and click buttons, they never need a picture), lean V8.
 LOW_MEMORY_ARGS = [
     "--single-process",
+    # With --disable-gpu Chromium still loads SwiftShader (a software GPU, for WebGL) into the process
+    # and composites through it; without it the compositor draws in software directly: ~14 MB less
+    # at the peak of every scenario (tests/benchmarks/bench_bot_memory.py). The bots use no WebGL.
+    "--disable-software-rasterizer",
     "--no-zygote",
     "--renderer-process-limit=1",
     "--disable-extensions",
@@ -86,19 +90,31 @@ def _kill_run_processes(marker: str) -> int:
     return len(victims)
 
 
+def _driver_env() -> dict[str, str]:
+    """What the driver (and the Chromium it starts, which inherits its environment) gets on top of ours."""
+    env = {}
+    if settings.BOT_DRIVER_NODE_OPTIONS:
+        env["NODE_OPTIONS"] = settings.BOT_DRIVER_NODE_OPTIONS
+    if settings.BOT_DRIVER_MALLOC_ARENA_MAX:
+        # glibc gives each thread its own malloc arena; Node's few threads do not need them (~2 MB).
+        env["MALLOC_ARENA_MAX"] = settings.BOT_DRIVER_MALLOC_ARENA_MAX
+    return env
+
+
 def _start_playwright() -> Any:
-    """Start Playwright's Node driver with BOT_DRIVER_NODE_OPTIONS; it copies os.environ when it starts."""
+    """Start Playwright's Node driver with ``_driver_env()``; it copies os.environ when it starts."""
     with _ENV_LOCK:
-        previous = os.environ.get("NODE_OPTIONS")
-        if settings.BOT_DRIVER_NODE_OPTIONS:
-            os.environ["NODE_OPTIONS"] = settings.BOT_DRIVER_NODE_OPTIONS
+        extra = _driver_env()
+        previous = {name: os.environ.get(name) for name in extra}
+        os.environ.update(extra)
         try:
             return sync_playwright().start()
         finally:
-            if previous is None:
-                os.environ.pop("NODE_OPTIONS", None)
-            else:
-                os.environ["NODE_OPTIONS"] = previous
+            for name, value in previous.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
 
 
 class BrowserSession:

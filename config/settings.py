@@ -248,6 +248,8 @@ BOT_CHROMIUM_EXTRA_ARGS = os.environ.get("BOT_CHROMIUM_EXTRA_ARGS", "").split()
 BOT_DRIVER_NODE_OPTIONS = os.environ.get(
     "BOT_DRIVER_NODE_OPTIONS", "--jitless --max-semi-space-size=1 --max-old-space-size=96"
 )
+# MALLOC_ARENA_MAX for the driver and Chromium (one glibc malloc arena: less memory, no measurable slowdown).
+BOT_DRIVER_MALLOC_ARENA_MAX = os.environ.get("BOT_DRIVER_MALLOC_ARENA_MAX", "1")
 # A tab grows with every page it loads: the visitor bot opens a fresh one after this many (0: never).
 BOT_RECYCLE_PAGE_EVERY = env_int("BOT_RECYCLE_PAGE_EVERY", 5)
 # Single-process Chromium keeps most of what it grew even in a fresh tab: the visitor bot closes it

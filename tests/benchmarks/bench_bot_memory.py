@@ -2,18 +2,21 @@
 
     .venv/bin/python tests/benchmarks/bench_bot_memory.py [--birthdays N] [--visits N] [--only NAME]
 
-Starts the sandbox site in-process, then runs the birthday bot and the visitor bot the way a
-worker does, once per scenario: the plain pages (N birthdays today, all sent; N profiles) and
-each misbehaving page of the sandbox (dropped sends, a namesake, a slow or stalling list,
-upcoming dates and date words in headlines, a re-rendering list, French, an expired session,
-404 profiles, a session that expires mid-run). It samples every 50 ms the memory of this
-process and all its descendants (Playwright's driver, Chromium's browser, renderer and utility
-processes) and reports per scenario the peak sum of RSS (what a process monitor adds up; counts
-shared pages once per process, so it over-states) and the peak sum of PSS (shared pages split
-fairly: the machine's real cost). Also checks no Chromium is left after the runs. Builds its own
-SQLite database in a temporary directory, migrated by a separate process first: a worker's pool
-child does not migrate, so neither does the process measured here. The last line of output is
-one JSON object.
+Starts the sandbox site in a process of its own (it stands for LinkedIn: not part of a run, so
+not measured). Then, in a process holding what a worker's pool child holds (Django, the Celery
+worker and prefork pool, the broker transport, the task modules and, unless CELERY_SKIP_CHECKS
+is set as it would be for the worker, what Django's system checks import), runs the birthday
+bot and the visitor bot the way the pool child does, once per scenario: the plain pages (N
+birthdays today, all sent; N profiles) and each misbehaving page of the sandbox (dropped sends,
+a namesake, a slow or stalling list, upcoming dates and date words in headlines, a re-rendering
+list, French, an expired session, 404 profiles, a session that expires mid-run). It samples
+every 50 ms the memory of this process and all its descendants but the sandbox (Playwright's
+driver, Chromium) and reports per scenario the peak sum of RSS (what a process monitor adds up;
+counts shared pages once per process, so it over-states) and the peak sum of PSS (shared pages
+split fairly: the machine's real cost). Also checks no Chromium is left after the runs. Builds
+its own SQLite database in a temporary directory, migrated by a separate process first: a
+worker's pool child does not migrate, so neither does the process measured here. The last line
+of output is one JSON object.
 """
 import argparse
 import json
@@ -25,6 +28,7 @@ import threading
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -36,11 +40,12 @@ MB = 1024 * 1024
 class TreeSampler:
     """Peak RSS and PSS of this process and its descendants, sampled on a thread."""
 
-    def __init__(self, interval: float = 0.05) -> None:
+    def __init__(self, interval: float = 0.05, *, exclude: int | None = None) -> None:
         import psutil
 
         self.psutil = psutil
         self.interval = interval
+        self.exclude = exclude  # a child that is not part of the run (the sandbox) and its descendants
         self.peak_rss = self.peak_pss = 0
         self.peak_processes = 0
         self.peak_by_kind: dict[str, int] = {}
@@ -51,7 +56,15 @@ class TreeSampler:
         me = self.psutil.Process()
         rss = pss = count = 0
         self._by_kind: dict[str, int] = {}
+        skip = set()
+        if self.exclude is not None:
+            try:
+                skip = {self.exclude, *(p.pid for p in self.psutil.Process(self.exclude).children(recursive=True))}
+            except self.psutil.NoSuchProcess:
+                pass
         for proc in [me, *me.children(recursive=True)]:
+            if proc.pid in skip:
+                continue
             try:
                 info = proc.memory_full_info()
             except (self.psutil.NoSuchProcess, self.psutil.AccessDenied, self.psutil.ZombieProcess):
@@ -113,6 +126,46 @@ def scenarios(*, birthdays: int, visits: int) -> list[tuple[str, str, dict, dict
     ]
 
 
+def sandbox_start() -> tuple[subprocess.Popen, Any]:
+    """``manage.py sandbox`` on a free port, in its own process, and a client for its control endpoints."""
+    import socket
+    from urllib.error import URLError
+
+    from bots.sandbox.server import SandboxClient
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen([sys.executable, str(ROOT / "manage.py"), "sandbox", "--port", str(port)],
+                               cwd=ROOT, stdout=subprocess.DEVNULL)
+    client = SandboxClient(f"http://127.0.0.1:{port}")
+    for _ in range(200):
+        try:
+            client.state()
+            return process, client
+        except (URLError, ConnectionError):
+            if process.poll() is not None:
+                raise SystemExit("the sandbox did not start") from None
+            time.sleep(0.05)
+    process.kill()
+    raise SystemExit("the sandbox did not answer within 10 s")
+
+
+def pool_child_imports() -> None:
+    """What a worker's pool child holds before it runs a task: it is forked from the worker's main
+    process after that one imported the worker, its pool and broker transport and loaded the task
+    modules (Celery's Django fixup runs Django's system checks then, unless CELERY_SKIP_CHECKS is
+    set). Pages shared with the parent count in the child's RSS as in any other process's."""
+    import celery.apps.worker  # noqa: F401
+    import celery.concurrency.prefork  # noqa: F401
+    import celery.worker.consumer  # noqa: F401
+
+    from config.celery import app
+
+    app.connection_for_write().transport  # noqa: B018 - imports the broker's transport, connects to nothing
+    app.loader.import_default_modules()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--birthdays", type=int, default=15)
@@ -146,15 +199,16 @@ def main() -> None:
                 break
     subprocess.run([sys.executable, str(ROOT / "manage.py"), "migrate", "--verbosity", "0"], check=True, cwd=ROOT)
 
-    from bots.sandbox.server import SandboxServer, sandbox_storage_state_write
+    from bots.sandbox.server import sandbox_storage_state_write
 
-    sandbox = SandboxServer().start()
+    sandbox_process, sandbox = sandbox_start()
     os.environ["LINKEDIN_BASE_URL"] = sandbox.base_url
     sandbox_storage_state_write(Path(os.environ["LINKEDIN_STORAGE_STATE"]), base_url=sandbox.base_url)
 
     import django
 
     django.setup()
+    pool_child_imports()
     from bots.browser import chromium_processes
     from bots.models import BirthdayMessage, ProfileVisit
     from bots.runner import BotError, BotRun, run_bot
@@ -167,17 +221,17 @@ def main() -> None:
     for name, bot_type, config, changes in scenarios(birthdays=args.birthdays, visits=args.visits):
         if args.only and args.only not in name:
             continue
-        sandbox.site.reset(changes)
+        sandbox.reset(**changes)
         BirthdayMessage.objects.all().delete()
         ProfileVisit.objects.all().delete()
         started = time.monotonic()
         error = None
-        with TreeSampler() as sampler:
+        with TreeSampler(exclude=sandbox_process.pid) as sampler:
             try:
                 outcome = run_bot(bot_run(bot_type, config))
             except BotError as exc:
                 outcome, error = exc.outcome, str(exc)
-        state = sandbox.site.state()
+        state = sandbox.state()
         figures[name] = {
             "seconds": round(time.monotonic() - started, 1),
             "messages_sent": outcome.messages_sent if outcome else 0,
@@ -192,7 +246,8 @@ def main() -> None:
         }
         print(f"{name}: {figures[name]}")
     leftover = len(chromium_processes())
-    sandbox.stop()
+    sandbox_process.terminate()
+    sandbox_process.wait(timeout=10)
 
     peak_rss = max(f["peak_rss_mb"] for f in figures.values())
     counts_true = all(f["messages_sent"] == f["sandbox_delivered"] and f["profiles_visited"] == f["sandbox_visited"]
