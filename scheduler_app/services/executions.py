@@ -335,6 +335,14 @@ def executions_record_dispatch(
     )
     missed_jobs = sorted({str(row.job_id) for row in missed_rows})
     with transaction.atomic():
+        # The module's lock order: the job rows first (in one order, so two writers of many jobs
+        # cannot cross), then their executions. Without it, PostgreSQL's foreign-key check would
+        # take each job row after the new execution rows are in, and a claim that holds a job row
+        # while its own insert waits on one of ours is a deadlock.
+        locked = sorted(existing)
+        for start in range(0, len(locked), 500):
+            list(ScheduledJob.objects.select_for_update(of=("self",)).filter(pk__in=locked[start:start + 500])
+                 .order_by("pk").values_list("pk", flat=True))
         JobExecution.objects.bulk_create(rows + missed_rows, batch_size=500, ignore_conflicts=True)
         for start in range(0, len(missed_jobs), 500):
             # A run sent for the same job starts later and takes last_run_* over from this.

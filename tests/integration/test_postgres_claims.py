@@ -82,6 +82,14 @@ def test_finish_locks_the_job_before_the_execution_so_it_cannot_deadlock_a_claim
     assert run(env, "lock-order", job_id) == "job-first success"
 
 
+def test_beat_records_its_push_job_rows_first_so_a_claim_cannot_deadlock_it(pg_env):
+    # Beat records a queued row per slot it pushed; a worker's claim of one of those slots holds
+    # the job row and inserts the same slot. Seen in the two-beat fault test as a deadlock.
+    env, url = pg_env
+    first, second = run(env, "setup", "5"), run(env, "setup", "5")
+    assert run(env, "dispatch-order", first, second) == "job-first queued,running"
+
+
 def test_services_and_api_suites_pass_on_postgresql(pg_env):
     """The job services, executions, admin and API tests, re-run with PostgreSQL as the database:
     row locks and joins behave differently there than on SQLite."""

@@ -36,6 +36,8 @@ def main(argv: list[str]) -> None:
         print(execution.status if execution else "none")
     elif command == "lock-order":
         print(lock_order(argv[1]))
+    elif command == "dispatch-order":
+        print(dispatch_order(argv[1], argv[2]))
     else:
         raise SystemExit(f"unknown command {command!r}")
 
@@ -70,6 +72,48 @@ def lock_order(job_id: str) -> str:
     holder.close()
     finisher.join(timeout=30)
     return f"{order} {JobExecution.objects.get(pk=execution.pk).status}"
+
+
+
+def dispatch_order(first_job_id: str, second_job_id: str) -> str:
+    """Which rows beat's record of a push takes first. Another connection holds the second job's
+    row (as a claim of its slot does) while beat records both jobs' slots in a thread; then that
+    connection inserts the second job's execution for the slot, as the claim would. A beat that
+    put its execution rows in before taking the job rows makes that insert wait on beat, which
+    waits on the held job row: the deadlock PostgreSQL aborts."""
+    import threading
+    from datetime import UTC, datetime
+
+    import psycopg
+    from django.conf import settings
+
+    from scheduler_app.models import JobExecution
+    from scheduler_app.services.executions import executions_record_dispatch
+
+    slot = datetime.now(tz=UTC).replace(microsecond=0)
+    db = settings.DATABASES["default"]
+    holder = psycopg.connect(host=db["HOST"], port=db["PORT"], user=db["USER"], dbname=db["NAME"])
+    holder.execute("SELECT id FROM scheduler_app_scheduledjob WHERE id = %s FOR UPDATE", (second_job_id,))
+    recorder = threading.Thread(target=executions_record_dispatch,
+                                kwargs={"sent": [(first_job_id, slot), (second_job_id, slot)]})
+    recorder.start()
+    time.sleep(1.5)  # beat's record is now waiting on the first lock it could not get
+    holder.execute("SET lock_timeout = '2s'")
+    try:
+        holder.execute(
+            "INSERT INTO scheduler_app_jobexecution (id, job_id, trigger, scheduled_for, queued_at, status, "
+            "messages_sent, profiles_visited, dry_run) VALUES (gen_random_uuid(), %s, 'scheduled', %s, now(), "
+            "'running', 0, 0, false)", (second_job_id, slot),
+        )
+        holder.commit()
+        order = "job-first"
+    except (psycopg.errors.LockNotAvailable, psycopg.errors.DeadlockDetected):
+        holder.rollback()
+        order = "executions-first"
+    holder.close()
+    recorder.join(timeout=30)
+    statuses = sorted(JobExecution.objects.filter(scheduled_for=slot).values_list("status", flat=True))
+    return f"{order} {','.join(statuses)}"
 
 
 if __name__ == "__main__":
