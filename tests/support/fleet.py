@@ -126,6 +126,7 @@ class Fleet:
             **(env or {}),
         }
         self.members: dict[str, Member] = {}
+        self.supervised: list[str] = []  # workers restarted by supervise_workers
         self._redis = ProcessGroup()
         self._redis_starts = 0
         self.events: list[tuple[float, str]] = []  # (time, what): the faults, for reports
@@ -217,6 +218,19 @@ class Fleet:
         os.kill(pid, signal.SIGKILL)
         self.note(f"{name} pool child {pid} killed (SIGKILL)")
         return pid
+
+    def supervise_workers(self) -> list[str]:
+        """What a supervisor does (docker-compose's restart policy, `manage.py up`): start again a
+        worker that exited on its own. A Celery worker exits when Redis dies under it while it holds
+        a message (a kombu bug, README "Beat, failover and failures"). Returns the restarted names."""
+        restarted = []
+        for member in list(self.members.values()):
+            if member.kind == "worker" and member.popen and not member.killed and member.popen.poll() is not None:
+                self.note(f"{member.name} exited {member.popen.returncode} on its own; restarted")
+                self.supervised.append(f"{member.name} exited {member.popen.returncode}")
+                self._start(member)
+                restarted.append(member.name)
+        return restarted
 
     def unexpected_exits(self) -> list[str]:
         return [f"{m.name} exited {m.popen.returncode}" for m in self.members.values()
