@@ -137,9 +137,7 @@ class FleetScheduler(beat.Scheduler):
             return max(0.05, self._next_elect - time.monotonic())
         if not self._loaded and not self._load_all():
             return RETRY_SECONDS
-        if now >= self._next_poll:
-            self._next_poll = now + settings.BEAT_CHANGE_POLL_SECONDS
-            self._poll_changes()
+        self._follow_changes()
         self._dispatch_due()
         self._flush_cursors()
         self._housekeeping()
@@ -251,6 +249,14 @@ class FleetScheduler(beat.Scheduler):
             if now - seen > GAP_KEEP_SECONDS:
                 del self._gaps[gap]
 
+    def _follow_changes(self) -> None:
+        """Read the change feed if it is time, also in the middle of a long boundary (100,000
+        jobs take seconds to push and record): an edit must not wait for it. A job reloaded
+        meanwhile is no longer current, and the boundary's work skips it."""
+        if time.monotonic() >= self._next_poll:
+            self._next_poll = time.monotonic() + settings.BEAT_CHANGE_POLL_SECONDS
+            self._poll_changes()
+
     def _reload(self, job_ids: set[str]) -> bool:
         try:
             fresh = {entry.job_id: entry for entry in map(self._entry, beat_entry_rows(job_ids=job_ids))}
@@ -324,11 +330,8 @@ class FleetScheduler(beat.Scheduler):
         for start in range(0, len(due), DISPATCH_GROUP):
             if start and not self._keep_lead():
                 return  # the rest goes with the lost lead: the next leader starts from the rows
-            if start and time.monotonic() >= self._next_poll:
-                # A long boundary (100,000 jobs) must not hold back an edit: follow the feed
-                # between groups; a job reloaded meanwhile is skipped below as no longer current.
-                self._next_poll = time.monotonic() + settings.BEAT_CHANGE_POLL_SECONDS
-                self._poll_changes()
+            if start:
+                self._follow_changes()
             pushed.extend(self._push_group(due[start:start + DISPATCH_GROUP], now))
         if not pushed:
             return
@@ -341,6 +344,8 @@ class FleetScheduler(beat.Scheduler):
             for start in range(0, max(len(sent), len(missed)), RECORD_CHUNK):
                 if start and not self._keep_lead():
                     return  # cursors not moved: the next leader records the rest
+                if start:
+                    self._follow_changes()
                 executions_record_dispatch(sent=sent[start:start + RECORD_CHUNK],
                                            missed=missed[start:start + RECORD_CHUNK])
         except DatabaseError as exc:
@@ -354,8 +359,15 @@ class FleetScheduler(beat.Scheduler):
         for entry, newest, _, _ in pushed:
             entry.cursor = newest
             self._pending_cursors.setdefault(newest, []).append(entry.task_id)
-            if self._entries.get(entry.job_id) is entry:
+            current = self._entries.get(entry.job_id)
+            if current is entry:
                 self._schedule(entry)
+            elif current is not None and current.schedule == entry.schedule and current.cursor < newest:
+                # Reloaded (an edit beat does not act on the schedule of) while this boundary ran:
+                # it goes on from what was just sent, not from the older cursor it was read with.
+                self._unschedule(current.job_id)
+                current.cursor = newest
+                self._schedule(current)
         self._last_dispatch = {
             "at": datetime.fromtimestamp(published_at, UTC).isoformat(),
             "jobs": len(pushed),
