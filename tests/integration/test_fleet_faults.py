@@ -129,11 +129,17 @@ def check_catch_up(fleet: Fleet, job: dict, slots: list[datetime], decided_at: f
     rows = by_slot(fleet.executions([job["id"]]))
     runs = runs_by_slot(fleet)
     grace = job["misfire_grace_time"]
-    counts = {"missed_grace": 0, "ran": 0, "coalesced": 0}
+    counts = {"missed_grace": 0, "ran": 0, "coalesced": 0, "lost": 0}
     within: list[datetime] = []
     for slot in slots:
         row = rows.get((job["id"], slot))
         assert row is not None, f"slot {slot} of {job['name']} has no row"
+        if row["status"] == "missed" and "never reached a worker" in (row["error"] or ""):
+            # Its message was lost with Redis or with a worker kombu exited (README "Beat,
+            # failover and failures"): beat's queued row, ended by the reaper. Not silent.
+            assert not runs.get((job["id"], slot)), f"{job['name']} {slot}: recorded lost but ran"
+            counts["lost"] += 1
+            continue
         age = decided_at - ts(slot)
         if row["status"] == "missed" and "misfire_grace_time" in (row["error"] or ""):
             # 3 s of slack around the boundary: when exactly the beat decided is known to ~1 s.
@@ -392,7 +398,9 @@ def test_redis_sigkill_for_20s_every_slot_runs_or_is_missed(fleet):
         fleet.supervise_workers()
         time.sleep(0.5)
     window_end = t_restart + 16
-    report = fleet.settle(window_start=t_start, window_end=window_end, job_ids=ids, timeout=40)
+    # A message lost with Redis leaves its queued row open until the reaper ends it, 60 s past
+    # the job's misfire_grace_time (60 s here): wait for that too.
+    report = fleet.settle(window_start=t_start, window_end=window_end, job_ids=ids, timeout=150)
     fleet.supervise_workers()
     # Beats ride the outage out; a worker may exit (kombu) and is restarted as its supervisor would.
     assert not fleet.unexpected_exits(), f"a process died with Redis: {fleet.unexpected_exits()}"
@@ -407,7 +415,7 @@ def test_redis_sigkill_for_20s_every_slot_runs_or_is_missed(fleet):
             outage.setdefault(job_id, []).append(slot)
         elif t_restart < ts(slot):
             after.setdefault(job_id, []).append(slot)
-    totals = {"missed_grace": 0, "ran": 0, "coalesced": 0}
+    totals = {"missed_grace": 0, "ran": 0, "coalesced": 0, "lost": 0}
     for job_id, slots in outage.items():
         job = jobs[job_id]
         if job["schedule_type"] == "cron":
@@ -456,7 +464,7 @@ def test_beat_down_past_grace_records_missed_coalesced_and_runs(fleet):
     report = fleet.settle(window_start=t_start, window_end=window_end, job_ids=ids, timeout=30)
     assert_invariant(report, min_slots=150)
 
-    totals = {"missed_grace": 0, "ran": 0, "coalesced": 0}
+    totals = {"missed_grace": 0, "ran": 0, "coalesced": 0, "lost": 0}
     for job in map(_str_id, fleet.jobs(ids)):
         rows = by_slot(fleet.executions([job["id"]]))
         down = sorted(s for (j, s) in report.per_slot if j == job["id"] and t_kill + 1 < ts(s) <= t_restart)
