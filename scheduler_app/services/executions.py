@@ -241,7 +241,8 @@ def _reap_locked(job: ScheduledJob, now: datetime) -> int:
         _record_on_job(job, execution)
         ended += 1
     if ended:
-        logger.warning("ended %d lost run(s) of job %s as failed (%s)", ended, job.pk, WORKER_LOST)
+        logger.warning("ended %d lost run(s) of job %s: failed \"%s\", or missed when never claimed", ended, job.pk,
+                       WORKER_LOST)
     return ended
 
 
