@@ -12,6 +12,7 @@ than were read). A birthday still to come is never wished, whatever ``max_days_l
 import logging
 
 from bots.browser import linkedin_browser
+from bots.configs import BirthdayBotConfig
 from bots.dates import announced_today, birthday_on, date_line, days_late
 from bots.driver import BirthdayCard, BirthdayList, ContactProblem, LinkedInDriver, PageChanged
 from bots.messages import message_compose
@@ -22,7 +23,6 @@ from bots.runner import BotOutcome, BotRun
 from bots.selectors import birthday_message_get, blacklist_reason, local_today, message_quota_left
 from bots.services.claims import ClaimRefused, message_claim, message_finish
 from bots.services.contacts import contact_upsert
-from scheduler_app.configs import BirthdayBotConfig
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ def _list_problem(listing: BirthdayList, *, today_read: int) -> str | None:
 
 
 def run(bot_run: BotRun) -> BotOutcome:
-    config = BirthdayBotConfig.model_validate({**bot_run.config, "dry_run": bot_run.dry_run})
+    config = bot_run.config
     working_hours_check(timezone=bot_run.timezone)
     # One calendar for every job (settings.TIME_ZONE, as the quotas): with the job's own zone, two
     # jobs either side of midnight would date a "Today" card differently and wish it twice.

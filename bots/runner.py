@@ -1,6 +1,8 @@
 """The one door between the scheduler and the bots: bot type -> runner.
 
-The scheduler hands a ``BotRun`` to ``run_bot`` and gets a ``BotOutcome`` back (the run is a
+The scheduler validates a job's ``bot_config`` with ``BOT_CONFIGS`` (the bots own their config
+models, bots/configs.py), hands a ``BotRun`` carrying the validated model to ``run_bot`` and gets
+a ``BotOutcome`` back (the run is a
 ``success``), or a ``BotError`` whose message becomes the execution's error (``failed``), or a
 ``BotSkipped`` (``skipped``: the bot chose not to act, e.g. outside working hours). Either error
 may carry the ``outcome`` of what the run did before it ended, so the history keeps its counts.
@@ -14,6 +16,10 @@ from uuid import UUID
 
 from django.conf import settings
 from django.utils.module_loading import import_string
+
+from bots.configs import BOT_CONFIGS, BotConfig
+
+__all__ = ["BOT_CONFIGS", "BotConfig", "BotError", "BotOutcome", "BotRun", "BotSkipped", "quota_usage", "run_bot"]
 
 
 class BotError(Exception):
@@ -38,9 +44,12 @@ class BotRun:
     execution_id: UUID
     job_id: UUID
     bot_type: str
-    config: dict[str, Any]  # validated bot_config, defaults filled, dry_run override applied
+    config: BotConfig  # the job's validated bot_config; its dry_run is the run's (decided by the scheduler)
     timezone: str
-    dry_run: bool
+
+    @property
+    def dry_run(self) -> bool:
+        return self.config.dry_run
 
 
 @dataclass
@@ -65,3 +74,18 @@ def runner_for(bot_type: str) -> Runner:
 
 def run_bot(run: BotRun) -> BotOutcome:
     return runner_for(run.bot_type)(run)
+
+
+def quota_usage(now=None) -> dict:
+    """What the bots have used of their daily and weekly quotas, and since when (the dashboard
+    shows it): the bots' own counters over their own day and week."""
+    from bots.selectors import day_start, messages_counted_since, visits_counted_since, week_start
+
+    day, week = day_start(now), week_start(now)
+    return {
+        "day_start": day,
+        "week_start": week,
+        "messages_today": messages_counted_since(day),
+        "messages_week": messages_counted_since(week),
+        "visits_today": visits_counted_since(day),
+    }

@@ -11,6 +11,7 @@ its counts and per-contact report are kept (bots/report.py).
 from django.conf import settings
 
 from bots.browser import linkedin_browser
+from bots.configs import VisitorBotConfig
 from bots.driver import ContactProblem, PageChanged, ProfileNotFound
 from bots.models import VisitStatus
 from bots.pacing import human_pause, working_hours_check
@@ -19,7 +20,6 @@ from bots.runner import BotOutcome, BotRun
 from bots.selectors import blacklist_reason, day_start, visit_latest, visits_counted_since
 from bots.services.claims import ClaimRefused, visit_claim, visit_finish
 from bots.services.contacts import contact_upsert
-from scheduler_app.configs import VisitorBotConfig
 
 
 def search_words(config: VisitorBotConfig) -> str:
@@ -28,7 +28,7 @@ def search_words(config: VisitorBotConfig) -> str:
 
 
 def run(bot_run: BotRun) -> BotOutcome:
-    config = VisitorBotConfig.model_validate({**bot_run.config, "dry_run": bot_run.dry_run})
+    config = bot_run.config
     working_hours_check(timezone=bot_run.timezone)
     keywords = search_words(config)
     report = RunReport(dry_run=config.dry_run, extra={"keywords": keywords, "pages": 0})

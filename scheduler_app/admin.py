@@ -11,7 +11,8 @@ from django_celery_beat.models import PeriodicTask
 
 from scheduler_app.models import JobExecution, ScheduledJob
 from scheduler_app.services import job_create, job_delete, job_update
-from scheduler_app.validation import WRITABLE_FIELDS, JobValidationError, job_validate
+from scheduler_app.spec import WRITABLE_FIELDS
+from scheduler_app.validation import JobValidationError, job_validate
 
 # Beat's rows are written only by scheduler_app.sync; editing them by hand would drift from the jobs.
 admin.site.unregister(PeriodicTask)

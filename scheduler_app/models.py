@@ -10,6 +10,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.timezone import now as utc_now
 
+from scheduler_app.spec import DEFAULT_MAX_INSTANCES, DEFAULT_MISFIRE_GRACE_TIME
+
 
 class BotType(models.TextChoices):
     BIRTHDAY = "birthday", "Birthday bot"
@@ -64,8 +66,8 @@ class ScheduledJob(models.Model):
     schedule_config = models.JSONField(default=dict, blank=True)
     bot_config = models.JSONField(default=dict, blank=True)
     timezone = models.CharField(max_length=64, default=default_timezone, help_text="IANA name, e.g. Europe/Paris")
-    max_instances = models.PositiveIntegerField(default=1)
-    misfire_grace_time = models.PositiveIntegerField(default=3600)
+    max_instances = models.PositiveIntegerField(default=DEFAULT_MAX_INSTANCES)
+    misfire_grace_time = models.PositiveIntegerField(default=DEFAULT_MISFIRE_GRACE_TIME)
     coalesce = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=utc_now, editable=False)
     updated_at = models.DateTimeField(default=utc_now)

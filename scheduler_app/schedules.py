@@ -1,68 +1,22 @@
-"""Schedule math: a job's schedule as crontab fields, an interval, or its next fire times.
+"""Schedule math: a job's fire times, from its typed schedule (scheduler_app.spec).
 
-Pure functions of (schedule_type, schedule_config, timezone): the sync layer turns them into
-django-celery-beat rows, the services into ``next_run_at``, the API into next-runs.
+Pure functions of (schedule, timezone, anchor): the sync layer turns schedules into
+django-celery-beat rows, the services into ``next_run_at``, the API into next-runs, and the fleet
+beat (scheduler_app.beat) walks the same slots with ``SlotSchedule``.
 """
 from collections import deque
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from croniter import croniter
 
-from scheduler_app.configs import CronSchedule, IntervalSchedule, parse_day_of_week
-
-CRON_SCHEDULE_TYPES = frozenset({"daily", "weekly", "cron"})
-
-
-@dataclass(frozen=True)
-class CrontabFields:
-    """The five crontab fields in Celery's notation (day_of_week: Sunday = 0)."""
-
-    minute: str
-    hour: str
-    day_of_month: str
-    month_of_year: str
-    day_of_week: str
-
-    @property
-    def expression(self) -> str:
-        return f"{self.minute} {self.hour} {self.day_of_month} {self.month_of_year} {self.day_of_week}"
-
-
-def _join(values: list) -> str:
-    return "*" if values == ["*"] else ",".join(str(v) for v in values)
-
-
-def crontab_fields(schedule_type: str, config: dict[str, Any]) -> CrontabFields:
-    if schedule_type == "daily":
-        return CrontabFields(str(config.get("minute", 0)), str(config.get("hour", 8)), "*", "*", "*")
-    if schedule_type == "weekly":
-        # Our day numbers have Monday = 0; cron's have Sunday = 0.
-        days = sorted((d + 1) % 7 for d in parse_day_of_week(config.get("day_of_week", "mon")))
-        dow = "*" if len(days) == 7 else _join(days)
-        return CrontabFields(str(config.get("minute", 0)), str(config.get("hour", 8)), "*", "*", dow)
-    if schedule_type == "cron":
-        minute, hour, dom, month, dow = CronSchedule.model_validate(config).expanded()
-        # croniter already folds 7 into 0, so "1-5" stays Monday..Friday and "7" is Sunday.
-        return CrontabFields(_join(minute), _join(hour), _join(dom), _join(month), _join(dow))
-    raise ValueError(f"{schedule_type!r} schedules are not crontabs")
-
-
-def interval_seconds(config: dict[str, Any]) -> int:
-    return IntervalSchedule.model_validate(config).total_seconds
+from scheduler_app.spec import IntervalSchedule, ManualSchedule, Schedule, job_schedule
 
 
 def next_fire_times(
-    *,
-    schedule_type: str,
-    schedule_config: dict[str, Any],
-    timezone: str,
-    after: datetime,
-    count: int,
-    anchor: datetime | None = None,
+    *, schedule: Schedule, timezone: str, after: datetime, count: int, anchor: datetime | None = None
 ) -> list[datetime]:
     """The next ``count`` fire times strictly after ``after``, aware, in the job's timezone.
 
@@ -71,14 +25,13 @@ def next_fire_times(
     fire.
     """
     tz = ZoneInfo(timezone)
-    if schedule_type == "manual" or count <= 0:
+    if isinstance(schedule, ManualSchedule) or count <= 0:
         return []
-    if schedule_type == "interval":
-        every = interval_seconds(schedule_config)
+    if isinstance(schedule, IntervalSchedule):
+        every = schedule.total_seconds
         first = interval_slot_after(anchor or after, every, after)
         return [(first + timedelta(seconds=every * k)).astimezone(tz) for k in range(count)]
-    return cron_fire_times(crontab_fields(schedule_type, schedule_config).expression, timezone, after=after,
-                           count=count)
+    return cron_fire_times(schedule.crontab().expression, timezone, after=after, count=count)
 
 
 def cron_fire_times(expression: str, timezone: str, *, after: datetime, count: int) -> list[datetime]:
@@ -105,8 +58,7 @@ def _second_occurrence(moment: datetime) -> bool:
 def job_fire_times(job, *, after: datetime, count: int, anchor: datetime | None = None) -> list[datetime]:
     """``next_fire_times`` for a job (enabled or not: a preview of its schedule)."""
     return next_fire_times(
-        schedule_type=job.schedule_type,
-        schedule_config=job.schedule_config,
+        schedule=job_schedule(job),
         timezone=job.timezone,
         after=after,
         count=count,

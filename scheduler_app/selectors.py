@@ -11,6 +11,7 @@ from django_celery_beat.models import PeriodicTask
 
 from scheduler_app.models import BeatChange, JobExecution, ScheduledJob
 from scheduler_app.schedules import job_fire_times
+from scheduler_app.spec import JOB_FIELDS
 from scheduler_app.sync import RUN_JOB_TASK
 
 
@@ -59,11 +60,7 @@ def job_interval_anchor(*, job: ScheduledJob) -> datetime | None:
     return task.start_time or task.date_changed
 
 
-JOB_ROW_FIELDS = (
-    "id", "name", "description", "bot_type", "enabled", "schedule_type", "schedule_config", "bot_config",
-    "timezone", "max_instances", "misfire_grace_time", "coalesce", "created_at", "updated_at", "created_by",
-    "last_run_at", "last_run_status", "last_run_error", "next_run_at",
-)
+JOB_ROW_FIELDS = JOB_FIELDS
 
 
 def job_list_rows(*, enabled_only: bool = False, bot_type: str | None = None) -> list[dict]:

@@ -20,10 +20,11 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 from django.utils.timezone import now as utc_now
-from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
+from django_celery_beat.models import CrontabSchedule, PeriodicTask
+from django_celery_beat.models import IntervalSchedule as BeatInterval
 
 from scheduler_app.models import BeatChange, ScheduledJob
-from scheduler_app.schedules import CRON_SCHEDULE_TYPES, crontab_fields, interval_seconds
+from scheduler_app.spec import IntervalSchedule, ManualSchedule, job_schedule
 
 RUN_JOB_TASK = "scheduler_app.tasks.run_job"
 
@@ -44,7 +45,7 @@ class BeatView:
 def beat_view(job: ScheduledJob) -> BeatView:
     return BeatView(
         job.schedule_type,
-        json.dumps(job.schedule_config, sort_keys=True),
+        job_schedule(job).model_dump_json(),
         job.timezone,
         bool(job.enabled),
         int(job.misfire_grace_time),
@@ -57,8 +58,12 @@ def periodic_task_name(job: ScheduledJob) -> str:
 
 
 def _schedule_rows(job: ScheduledJob) -> dict:
-    if job.schedule_type in CRON_SCHEDULE_TYPES:
-        fields = crontab_fields(job.schedule_type, job.schedule_config)
+    schedule = job_schedule(job)
+    if isinstance(schedule, IntervalSchedule):
+        interval, _ = BeatInterval.objects.get_or_create(every=schedule.total_seconds, period=BeatInterval.SECONDS)
+        return {"crontab": None, "interval": interval}
+    if not isinstance(schedule, ManualSchedule):
+        fields = schedule.crontab()
         crontab, _ = CrontabSchedule.objects.get_or_create(
             minute=fields.minute,
             hour=fields.hour,
@@ -68,11 +73,6 @@ def _schedule_rows(job: ScheduledJob) -> dict:
             timezone=job.timezone,
         )
         return {"crontab": crontab, "interval": None}
-    if job.schedule_type == "interval":
-        interval, _ = IntervalSchedule.objects.get_or_create(
-            every=interval_seconds(job.schedule_config), period=IntervalSchedule.SECONDS
-        )
-        return {"crontab": None, "interval": interval}
     raise ValueError(f"{job.schedule_type!r} jobs have no periodic task")
 
 

@@ -3,28 +3,11 @@
 Errors come back keyed by field path (``schedule_config.hour``) so the API, the admin and the
 dashboard can each put every message next to its field.
 """
-import zoneinfo
-from functools import lru_cache
-from typing import Annotated, Any, Literal
+from typing import Any
 
-from django.conf import settings
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, ValidationError
 
-from scheduler_app.configs import BOT_CONFIGS, SCHEDULE_CONFIGS, STRICT
-
-WRITABLE_FIELDS = (
-    "name",
-    "description",
-    "bot_type",
-    "enabled",
-    "schedule_type",
-    "schedule_config",
-    "bot_config",
-    "timezone",
-    "max_instances",
-    "misfire_grace_time",
-    "coalesce",
-)
+from scheduler_app.spec import BOT_CONFIGS, SCHEDULE_CONFIGS, WRITABLE_FIELDS, JobFields, JobSpec
 
 
 class JobValidationError(Exception):
@@ -74,40 +57,6 @@ def _bad_string(value: str) -> bool:
     return False
 
 
-@lru_cache(maxsize=1)
-def known_timezones() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
-
-
-class JobFields(BaseModel):
-    model_config = STRICT
-    name: Annotated[str, Field(min_length=1, max_length=200)]
-    description: Annotated[str, Field(max_length=500)] | None = None
-    bot_type: Literal["birthday", "visitor"]
-    enabled: bool = True
-    schedule_type: Literal["daily", "weekly", "interval", "cron", "manual"]
-    schedule_config: dict[str, Any] = Field(default_factory=dict)
-    bot_config: dict[str, Any] = Field(default_factory=dict)
-    timezone: str
-    max_instances: Annotated[int, Field(ge=1, le=100)] = 1
-    misfire_grace_time: Annotated[int, Field(ge=1, le=31 * 24 * 3600)] = 3600  # up to a month late
-    coalesce: bool = True
-
-    @field_validator("name")
-    @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("must not be blank")
-        return value
-
-    @field_validator("timezone")
-    @classmethod
-    def _iana(cls, value: str) -> str:
-        if value not in known_timezones():
-            raise ValueError(f"{value!r} is not an IANA time zone name (e.g. Europe/Paris)")
-        return value
-
-
 def _collect(exc: ValidationError, prefix: str = "") -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     for err in exc.errors():
@@ -118,12 +67,25 @@ def _collect(exc: ValidationError, prefix: str = "") -> dict[str, list[str]]:
     return errors
 
 
-def validate_job_data(data: dict[str, Any]) -> dict[str, Any]:
-    """Full job fields in, normalised fields out (configs with defaults filled in).
+def _config(key: str, registry: dict[str, type[BaseModel]], type_name: Any, config: Any,
+            errors: dict[str, list[str]]) -> BaseModel | None:
+    """``config`` as the model its type names, or None with the errors added (under ``key.``)."""
+    model = registry.get(type_name) if isinstance(type_name, str) else None
+    if model is None or not isinstance(config, dict):
+        return None
+    try:
+        return model.model_validate(config)
+    except ValidationError as exc:
+        for path, messages in _collect(exc, prefix=key).items():
+            errors.setdefault(path, []).extend(messages)
+        return None
+
+
+def validate_job_data(data: dict[str, Any]) -> JobSpec:
+    """Full job fields in, a ``JobSpec`` out (configs typed, defaults filled in).
 
     Raises JobValidationError listing every bad field, nested ones by path.
     """
-    data = {"timezone": settings.TIME_ZONE, **data}
     errors = unstorable_values(data)
     try:
         fields = JobFields.model_validate(data)
@@ -132,32 +94,40 @@ def validate_job_data(data: dict[str, Any]) -> dict[str, Any]:
             errors.setdefault(path, []).extend(messages)
         # Still check the configs when their type is known, so one answer names every bad field.
         fields = None
-
     values = fields.model_dump() if fields else data
-    normalised = dict(values)
-    for key, registry, type_key in (
-        ("schedule_config", SCHEDULE_CONFIGS, "schedule_type"),
-        ("bot_config", BOT_CONFIGS, "bot_type"),
-    ):
-        config_model = registry.get(values.get(type_key)) if isinstance(values.get(type_key), str) else None
-        config = values.get(key, {})
-        if config_model is None or not isinstance(config, dict):
-            continue
-        try:
-            normalised[key] = config_model.model_validate(config).model_dump(exclude_none=True)
-        except ValidationError as exc:
-            for path, messages in _collect(exc, prefix=key).items():
-                errors.setdefault(path, []).extend(messages)
-    if errors:
-        raise JobValidationError(errors)
-    return normalised
+    schedule = _config("schedule_config", SCHEDULE_CONFIGS, values.get("schedule_type"),
+                       values.get("schedule_config", {}), errors)
+    bot = _config("bot_config", BOT_CONFIGS, values.get("bot_type"), values.get("bot_config", {}), errors)
+    if errors or fields is None or schedule is None or bot is None:
+        raise JobValidationError(errors or {"non_field_errors": ["invalid job"]})
+    return JobSpec(
+        **{name: value for name, value in values.items() if name not in ("schedule_config", "bot_config")},
+        schedule=schedule,
+        bot=bot,
+    )
 
 
-def merge_update(current: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7386 JSON merge patch: ``patch``'s keys replace ``target``'s, ``null`` removes one (it
+    goes back to its default), nested objects merge; a patch that is not an object replaces."""
+    if not isinstance(patch, dict):
+        return patch
+    merged = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = merge_patch(merged.get(key), value)
+    return merged
+
+
+def merge_update(current: dict[str, Any], changes: dict[str, Any], *, merge_bot_config: bool = False) -> dict[str, Any]:
     """The job as it would be after a partial update; enforces what may not change.
 
     A new schedule_type without a new schedule_config starts from that type's defaults, since
-    the old config belongs to the old type.
+    the old config belongs to the old type. With ``merge_bot_config`` (PATCH) the given
+    bot_config is a merge patch of the stored one, so changing one key never resets the others
+    (``dry_run`` above all); without it (PUT) a given bot_config replaces the stored one.
     """
     unknown = sorted(set(changes) - set(WRITABLE_FIELDS))
     if unknown:
@@ -165,6 +135,8 @@ def merge_update(current: dict[str, Any], changes: dict[str, Any]) -> dict[str, 
     if "bot_type" in changes and changes["bot_type"] != current["bot_type"]:
         raise JobValidationError({"bot_type": ["cannot be changed after the job is created"]})
     merged = {**current, **changes}
+    if merge_bot_config and isinstance(changes.get("bot_config"), dict):
+        merged["bot_config"] = merge_patch(current["bot_config"], changes["bot_config"])
     if changes.get("schedule_type", current["schedule_type"]) != current["schedule_type"] and (
         "schedule_config" not in changes
     ):
@@ -172,10 +144,11 @@ def merge_update(current: dict[str, Any], changes: dict[str, Any]) -> dict[str, 
     return merged
 
 
-def job_validate(*, data: dict[str, Any], job=None) -> dict[str, Any]:
-    """``data`` checked as a new job, or as a partial change of ``job``: normalised fields of the
-    job as it would be stored. The one entry point for services, admin and API alike."""
+def job_validate(*, data: dict[str, Any], job=None, merge_bot_config: bool = False) -> JobSpec:
+    """``data`` checked as a new job, or as a partial change of ``job`` (``merge_bot_config``:
+    PATCH's merge of bot_config): the job as it would be stored. The one entry point for services,
+    admin and API alike."""
     if job is None:
         return validate_job_data(data)
     current = {name: getattr(job, name) for name in WRITABLE_FIELDS}
-    return validate_job_data(merge_update(current, data))
+    return validate_job_data(merge_update(current, data, merge_bot_config=merge_bot_config))

@@ -2,7 +2,9 @@
 
 Every 400 is ``{"detail": ..., "errors": {path: [messages]}}`` with nested fields named by
 dotted path (``schedule_config.hour``), whether the error came from the services'
-JobValidationError or from a query-string serializer; every other error is ``{"detail": ...}``.
+JobValidationError or from a query-string serializer; ``detail`` is a one-line summary naming
+the fields (a client that shows only ``detail`` still tells its user what to fix). Every other
+error is ``{"detail": ...}``.
 Nothing reaches Django's HTML error pages.
 """
 import logging
@@ -19,7 +21,23 @@ from scheduler_app.validation import JobValidationError
 
 logger = logging.getLogger(__name__)
 
-INVALID = "Invalid input."
+INVALID = "Invalid input"
+SUMMARY_LENGTH = 300
+
+
+def error_summary(errors: dict[str, list[str]]) -> str:
+    """``{path: [messages]}`` as one line: "Invalid input: schedule_config.hour: Input should be
+    less than or equal to 23; name: ...", cut to about SUMMARY_LENGTH characters."""
+    parts: list[str] = []
+    for index, (path, messages) in enumerate(errors.items()):
+        part = f"{path}: {' '.join(' '.join(str(m).split()) for m in messages)}"
+        line = "; ".join([*parts, part])
+        if parts and len(line) > SUMMARY_LENGTH:
+            rest = len(errors) - index
+            parts.append(f"and {rest} more field{'s' if rest > 1 else ''}")
+            break
+        parts.append(part if len(part) <= SUMMARY_LENGTH else part[:SUMMARY_LENGTH - 1] + "…")
+    return f"{INVALID}: {'; '.join(parts)}" if parts else f"{INVALID}."
 
 
 class RequestTooLarge(exceptions.APIException):
@@ -57,7 +75,8 @@ def flatten_errors(detail, prefix: str = "") -> dict[str, list[str]]:
 
 def exception_handler(exc, context):
     if isinstance(exc, JobValidationError):
-        return Response({"detail": INVALID, "errors": exc.errors}, status=status.HTTP_400_BAD_REQUEST)
+        return Response({"detail": error_summary(exc.errors), "errors": exc.errors},
+                        status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, ObjectDoesNotExist):
         exc = Http404()
     if isinstance(exc, OverflowError | DataError):
@@ -70,5 +89,6 @@ def exception_handler(exc, context):
         logger.exception("unhandled error in %s", context.get("view"), exc_info=exc)
         return Response({"detail": "Internal server error."}, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
     if isinstance(exc, exceptions.ValidationError):
-        response.data = {"detail": INVALID, "errors": flatten_errors(exc.detail)}
+        errors = flatten_errors(exc.detail)
+        response.data = {"detail": error_summary(errors), "errors": errors}
     return response

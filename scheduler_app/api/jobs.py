@@ -17,11 +17,10 @@ from scheduler_app.api.auth import actor_name
 from scheduler_app.api.base import SchedulerApi
 from scheduler_app.api.exceptions import RunNotQueued
 from scheduler_app.api.serializers import (
-    BotConfigField,
     JobBodySerializer,
-    ScheduleConfigField,
     StrictBooleanField,
-    local_time_formatter,
+    in_zone,
+    job_spec_fields,
 )
 from scheduler_app.models import BotType, ExecutionStatus, ScheduledJob
 from scheduler_app.selectors import JOB_ROW_FIELDS, execution_list, job_get, job_list_rows, job_next_runs
@@ -30,12 +29,12 @@ from scheduler_app.services import job_create, job_delete, job_run_now, job_togg
 TAGS = ["jobs"]
 
 
-def plain_list(serializer_class, items) -> list:
+def plain_list(serializer_class, items, context=None) -> list:
     """``serializer_class(items, many=True).data`` as a plain list. ``.data`` is a ReturnList
     pointing back at its serializer, which caches it: a reference cycle that keeps a whole
     1,000-job answer alive until the next full GC pass, and those passes became the list's
     p99 (docs/benchmarks.md)."""
-    return serializer_class(many=True).to_representation(items)
+    return serializer_class(many=True, context=context or {}).to_representation(items)
 
 
 def get_job_or_404(job_id: str) -> ScheduledJob:
@@ -55,30 +54,23 @@ class JobOutputSerializer(serializers.Serializer):
     builds the same dict directly, because DRF's per-field machinery made listing 1,000 jobs
     several times slower than the target (docs/benchmarks.md)."""
 
-    id = serializers.UUIDField()
-    name = serializers.CharField()
-    description = serializers.CharField(allow_null=True)
-    bot_type = serializers.ChoiceField(choices=BotType.choices)
-    enabled = serializers.BooleanField()
-    schedule_type = serializers.CharField()
-    schedule_config = ScheduleConfigField()
-    bot_config = BotConfigField()
-    timezone = serializers.CharField()
-    max_instances = serializers.IntegerField()
-    misfire_grace_time = serializers.IntegerField()
-    coalesce = serializers.BooleanField()
-    created_at = serializers.DateTimeField()
-    updated_at = serializers.DateTimeField()
-    created_by = serializers.CharField()
-    last_run_at = serializers.DateTimeField(allow_null=True)
-    last_run_status = serializers.ChoiceField(choices=ExecutionStatus.choices, allow_null=True)
-    last_run_error = serializers.CharField(allow_null=True)
-    next_run_at = serializers.DateTimeField(allow_null=True)
+    def get_fields(self):
+        return {
+            "id": serializers.UUIDField(),
+            **job_spec_fields(for_input=False),
+            "created_at": serializers.DateTimeField(),
+            "updated_at": serializers.DateTimeField(),
+            "created_by": serializers.CharField(),
+            "last_run_at": serializers.DateTimeField(allow_null=True),
+            "last_run_status": serializers.ChoiceField(choices=ExecutionStatus.choices, allow_null=True),
+            "last_run_error": serializers.CharField(allow_null=True),
+            "next_run_at": serializers.DateTimeField(allow_null=True),
+        }
 
     def to_representation(self, job: ScheduledJob | dict) -> dict:
-        """Takes a job or a ``job_list_rows`` dict."""
-        local = local_time_formatter(self)
+        """Takes a job or a ``job_list_rows`` dict; its times are shown in its own time zone."""
         data = job if isinstance(job, dict) else {name: getattr(job, name) for name in JOB_ROW_FIELDS}
+        local = in_zone(data["timezone"])
         return {
             **data,
             "id": str(data["id"]),
@@ -127,7 +119,9 @@ class JobDetailApi(SchedulerApi):
 
 
 class JobUpdateApi(SchedulerApi):
-    """PUT and PATCH both change only the fields given (the seed's PUT is a partial update)."""
+    """PUT and PATCH both change only the fields given (the seed's PUT is a partial update). A
+    ``bot_config`` in a PATCH is merged into the stored one (JSON merge patch: ``null`` removes a
+    key), so setting one key never resets the others; in a PUT it replaces the stored one."""
 
     class InputSerializer(JobBodySerializer):
         def get_fields(self):
@@ -138,17 +132,24 @@ class JobUpdateApi(SchedulerApi):
 
     OutputSerializer = JobOutputSerializer
 
-    @extend_schema(tags=TAGS, request=InputSerializer, responses={200: JobOutputSerializer})
-    def put(self, request, job_id: str):
+    def _update(self, request, job_id: str, *, merge_bot_config: bool):
         job = get_job_or_404(job_id)
-        body = JobUpdateApi.InputSerializer(data=request.data, context={"job": job})
+        context = {"job": job, "merge_bot_config": merge_bot_config}
+        body = JobUpdateApi.InputSerializer(data=request.data, context=context)
         body.is_valid(raise_exception=True)
-        job = job_update(job=job, changes=body.validated_data)
+        job = job_update(job=job, changes=body.validated_data, merge_bot_config=merge_bot_config)
         return Response(JobUpdateApi.OutputSerializer(job).data)
 
-    @extend_schema(tags=TAGS, request=InputSerializer, responses={200: JobOutputSerializer})
+    @extend_schema(tags=TAGS, request=InputSerializer, responses={200: JobOutputSerializer},
+                   description="Changes the fields given; a bot_config given replaces the stored one.")
+    def put(self, request, job_id: str):
+        return JobUpdateApi._update(self, request, job_id, merge_bot_config=False)
+
+    @extend_schema(tags=TAGS, request=InputSerializer, responses={200: JobOutputSerializer},
+                   description="Changes the fields given; a bot_config given is merged into the stored one "
+                               "(JSON merge patch: keys given replace, null removes a key back to its default).")
     def patch(self, request, job_id: str):
-        return JobUpdateApi.put(self, request, job_id)
+        return JobUpdateApi._update(self, request, job_id, merge_bot_config=True)
 
 
 class JobDeleteApi(SchedulerApi):
@@ -166,6 +167,21 @@ class JobApi(JobDetailApi, JobUpdateApi, JobDeleteApi):
     """``/jobs/{id}``: read, update, delete."""
 
 
+class QueryBooleanField(serializers.BooleanField):
+    """A boolean query parameter: absent is absent (not false, as DRF reads a missing HTML
+    checkbox), and present but empty (``?enabled=``) is an error, not a flip."""
+
+    default_error_messages = {"blank": "must be true or false, not empty"}
+
+    def get_value(self, dictionary):
+        return dictionary.get(self.field_name, serializers.empty)
+
+    def to_internal_value(self, data):
+        if str(data).strip() == "":
+            self.fail("blank")
+        return super().to_internal_value(data)
+
+
 class JobToggleApi(SchedulerApi):
     """Set ``enabled`` from the JSON body (the seed dashboard) or ``?enabled=`` (the seed
     route); with neither, flip it."""
@@ -174,7 +190,7 @@ class JobToggleApi(SchedulerApi):
         enabled = StrictBooleanField(required=False)
 
     class QuerySerializer(serializers.Serializer):
-        enabled = serializers.BooleanField(required=False, allow_null=True, default=None)
+        enabled = QueryBooleanField(required=False, help_text="true or false; absent flips the job.")
 
     OutputSerializer = JobOutputSerializer
 
@@ -185,7 +201,7 @@ class JobToggleApi(SchedulerApi):
         body = strict_body(JobToggleApi.InputSerializer, request.data)
         query = JobToggleApi.QuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        from_body, from_query = body.get("enabled"), query.validated_data["enabled"]
+        from_body, from_query = body.get("enabled"), query.validated_data.get("enabled")
         if from_body is not None and from_query is not None and from_body != from_query:
             raise serializers.ValidationError({"enabled": ["the body and ?enabled= disagree"]})
         job = job_toggle(job=job, enabled=from_body if from_body is not None else from_query)
@@ -257,7 +273,8 @@ class JobHistoryApi(SchedulerApi):
 
         def to_representation(self, execution) -> dict:
             # Built directly for the same reason as JobOutputSerializer: history pages are hot.
-            local = local_time_formatter(self)
+            # Times in the job's own zone, like the job's (the view passes it).
+            local = in_zone(self.context["timezone"])
             return {
                 "id": str(execution.id),
                 "job_id": str(execution.job_id),
@@ -281,7 +298,7 @@ class JobHistoryApi(SchedulerApi):
         filters = JobHistoryApi.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         executions = execution_list(job=job, limit=filters.validated_data["limit"])
-        return Response(plain_list(JobHistoryApi.OutputSerializer, executions))
+        return Response(plain_list(JobHistoryApi.OutputSerializer, executions, context={"timezone": job.timezone}))
 
 
 class AfterField(serializers.Field):

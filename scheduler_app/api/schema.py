@@ -7,7 +7,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 from pydantic import BaseModel
 
-from scheduler_app.configs import BOT_CONFIGS, SCHEDULE_CONFIGS
+from scheduler_app.spec import BOT_CONFIGS, SCHEDULE_CONFIGS
 
 
 def _openapi30(node: Any) -> Any:

@@ -2,6 +2,9 @@
 
 Request bodies are *documented* by DRF fields but validated by the services (pydantic,
 strict), so the API, the admin and the dashboard apply one set of rules and one error format.
+The job's DRF fields are generated from the job spec (``job_spec_fields``, from
+scheduler_app/spec.py), so the OpenAPI document states exactly the bounds and defaults validation
+enforces.
 ``JobBodySerializer`` therefore does not coerce: it passes the fields through untouched
 (strings stay verbatim, ``"8"`` stays a string and is refused as one) after refusing what is
 not a job field at all and what no database could store.
@@ -9,20 +12,19 @@ not a job field at all and what no database could store.
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from scheduler_app.api.schema import BOT_CONFIG_SCHEMA, SCHEDULE_CONFIG_SCHEMA
-from scheduler_app.models import BotType, ScheduleType
+from scheduler_app.spec import READ_ONLY_FIELDS, JobFields, field_facts
 from scheduler_app.validation import JobValidationError, job_validate
 
 # Fields a client may send back from a GET (round trip of the seed dashboard's edit dialog);
 # they are ignored on write.
-READ_ONLY_JOB_FIELDS = frozenset(
-    {"id", "created_at", "updated_at", "created_by", "last_run_at", "last_run_status", "last_run_error", "next_run_at"}
-)
+READ_ONLY_JOB_FIELDS = frozenset({"id", *READ_ONLY_FIELDS})
+
 @extend_schema_field(SCHEDULE_CONFIG_SCHEMA)
 class ScheduleConfigField(serializers.JSONField):
     pass
@@ -42,30 +44,55 @@ class StrictBooleanField(serializers.BooleanField):
         self.fail("invalid", input=data)
 
 
-def _job_errors(known: dict[str, Any], job) -> dict[str, list[str]]:
+def job_spec_fields(*, for_input: bool) -> dict[str, serializers.Field]:
+    """DRF fields for the job's writable fields, read off the spec (``JobFields``): types, bounds,
+    choices, defaults and help texts as validation has them."""
+    fields: dict[str, serializers.Field] = {}
+    for name, info in JobFields.model_fields.items():
+        facts = field_facts(info)
+        options: dict[str, Any] = {"help_text": facts.description} if facts.description else {}
+        if facts.nullable:
+            options["allow_null"] = True
+        if for_input:
+            # The server fills timezone in; everything else the spec has a default for is optional.
+            options["required"] = facts.required and name != "timezone"
+            if not options["required"] and name != "timezone":
+                options["default"] = facts.default
+        if name == "schedule_config":
+            field = ScheduleConfigField(**options)
+        elif name == "bot_config":
+            field = BotConfigField(**options)
+        elif facts.kind == "choice":
+            field = serializers.ChoiceField(choices=list(facts.choices), **options)
+        elif facts.kind == "bool":
+            field = StrictBooleanField(**options) if for_input else serializers.BooleanField(**options)
+        elif facts.kind == "int":
+            field = serializers.IntegerField(min_value=facts.minimum, max_value=facts.maximum, **options)
+        elif facts.kind == "str":
+            field = serializers.CharField(min_length=facts.min_length, max_length=facts.max_length,
+                                          trim_whitespace=False, **options)
+        else:
+            field = serializers.JSONField(**options)
+        fields[name] = field
+    return fields
+
+
+def _job_errors(known: dict[str, Any], job, merge_bot_config: bool) -> dict[str, list[str]]:
     """The services' validation errors for these fields (as a create, or as a change of
     ``job``), without writing anything."""
     try:
-        job_validate(data=known, job=job)
+        job_validate(data=known, job=job, merge_bot_config=merge_bot_config)
     except JobValidationError as exc:
         return exc.errors
     return {}
 
 
 class JobBodySerializer(serializers.Serializer):
-    """A job's writable fields, documented; passed through for the services to validate."""
+    """A job's writable fields, documented (generated from the spec); passed through for the
+    services to validate."""
 
-    name = serializers.CharField(min_length=1, max_length=200)
-    description = serializers.CharField(max_length=500, allow_null=True, required=False, default=None)
-    bot_type = serializers.ChoiceField(choices=BotType.choices, help_text="Immutable after create.")
-    enabled = serializers.BooleanField(required=False, default=True)
-    schedule_type = serializers.ChoiceField(choices=ScheduleType.choices)
-    schedule_config = ScheduleConfigField(required=False, default=dict)
-    bot_config = BotConfigField(required=False, default=dict)
-    timezone = serializers.CharField(required=False, help_text="IANA name; default the server's TIME_ZONE.")
-    max_instances = serializers.IntegerField(min_value=1, required=False, default=1)
-    misfire_grace_time = serializers.IntegerField(min_value=1, required=False, default=3600)
-    coalesce = serializers.BooleanField(required=False, default=True)
+    def get_fields(self):
+        return job_spec_fields(for_input=True)
 
     def to_internal_value(self, data):
         if not isinstance(data, dict):
@@ -79,7 +106,7 @@ class JobBodySerializer(serializers.Serializer):
         known = {name: value for name, value in data.items() if name in self.fields}
         if errors:
             # One answer names every bad field: add what the services would say about the rest.
-            for path, messages in _job_errors(known, job).items():
+            for path, messages in _job_errors(known, job, self.context.get("merge_bot_config", False)).items():
                 errors.setdefault(path, []).extend(messages)
             raise serializers.ValidationError(errors)
         return known
@@ -91,13 +118,11 @@ class JobBodySerializer(serializers.Serializer):
         return self.to_internal_value(data)
 
 
-def local_time_formatter(serializer: serializers.BaseSerializer) -> Callable[[datetime | None], datetime | None]:
-    """Datetimes moved into the current timezone, as DRF's DateTimeField shows them; the renderer
-    writes them as ISO 8601 (``Z`` for UTC) in one pass, which is much cheaper per value than
-    formatting each here. The timezone is looked up once per serializer, not once per value."""
-    tz = getattr(serializer, "_output_tz", None)
-    if tz is None:
-        tz = serializer._output_tz = timezone.get_current_timezone()
+def in_zone(timezone_name: str) -> Callable[[datetime | None], datetime | None]:
+    """Datetimes moved into a job's own time zone (the zone its schedule is read in), so every
+    time the API shows for a job carries the offset next-runs uses. The renderer writes them as
+    ISO 8601 in one pass, which is much cheaper per value than formatting each here."""
+    tz = ZoneInfo(timezone_name)  # ZoneInfo caches its instances
 
     def local(value: datetime | None) -> datetime | None:
         return None if value is None else value.astimezone(tz)

@@ -11,9 +11,15 @@ from zoneinfo import ZoneInfo
 
 from cron_descriptor import ExpressionDescriptor, Options
 
-from scheduler_app.configs import DAY_NAMES, parse_day_of_week
 from scheduler_app.schedules import next_fire_times
-from scheduler_app.validation import JobValidationError, validate_job_data
+from scheduler_app.spec import (
+    CronSchedule,
+    DailySchedule,
+    IntervalSchedule,
+    Schedule,
+    WeeklySchedule,
+)
+from scheduler_app.validation import JobValidationError, job_validate
 
 logger = logging.getLogger(__name__)
 
@@ -25,8 +31,7 @@ def _and_join(words: list[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
-def _days_in_words(spec: str) -> str:
-    days = parse_day_of_week(spec)
+def _days_in_words(days: list[int]) -> str:
     if len(days) == 7:
         return "every day"
     if days == [0, 1, 2, 3, 4]:
@@ -47,25 +52,21 @@ def cron_in_words(expression: str) -> str:
         return expression
 
 
-def schedule_in_words(schedule_type: str, config: dict[str, Any], timezone: str) -> str:
+def schedule_in_words(schedule: Schedule, timezone: str) -> str:
     """"every day at 08:00 (Europe/Paris)": what the seeds' formatSchedule showed, in full words."""
-    config = config or {}
-    at = f"{config.get('hour', 8):02d}:{config.get('minute', 0):02d}" if schedule_type in ("daily", "weekly") else ""
-    if schedule_type == "daily":
-        return f"every day at {at} ({timezone})"
-    if schedule_type == "weekly":
-        try:
-            days = _days_in_words(config.get("day_of_week", DAY_NAMES[0]))
-        except ValueError:
-            days = config.get("day_of_week", "?")
-        return f"{days} at {at} ({timezone})"
-    if schedule_type == "interval":
+    if isinstance(schedule, DailySchedule | WeeklySchedule):
+        at = f"{schedule.hour:02d}:{schedule.minute:02d}"
+        if isinstance(schedule, DailySchedule):
+            return f"every day at {at} ({timezone})"
+        return f"{_days_in_words(schedule.days)} at {at} ({timezone})"
+    if isinstance(schedule, IntervalSchedule):
         parts = [
-            f"{config[unit]} {unit if config[unit] != 1 else unit[:-1]}" for unit in INTERVAL_UNITS if config.get(unit)
+            f"{getattr(schedule, unit)} {unit if getattr(schedule, unit) != 1 else unit[:-1]}"
+            for unit in INTERVAL_UNITS if getattr(schedule, unit)
         ]
-        return "every " + (_and_join(parts) if parts else "?")
-    if schedule_type == "cron":
-        expression = config.get("cron_expression", "")
+        return "every " + _and_join(parts)
+    if isinstance(schedule, CronSchedule):
+        expression = schedule.cron_expression
         return f"{cron_in_words(expression)} ({timezone}) — cron {expression}"
     return "manual: runs only when started by hand"
 
@@ -148,13 +149,13 @@ def schedule_preview(
 ) -> Preview:
     """Validate just the schedule part of a form and list its next ``count`` runs.
 
-    Uses the services' own validation (``validate_job_data``, errors keyed by the same paths)
+    Uses the services' own validation (``job_validate``, errors keyed by the same paths)
     and schedule math, so the preview cannot promise runs the saved job would not make. Should
     the schedule math still fail, that is a message in the preview, not a server error.
     """
     try:
-        values = validate_job_data(
-            {
+        spec = job_validate(
+            data={
                 **PREVIEW_PLACEHOLDER,
                 "schedule_type": schedule_type,
                 "schedule_config": schedule_config,
@@ -166,16 +167,13 @@ def schedule_preview(
         # all rather than times for input the services refused.
         errors = {path: msgs for path, msgs in exc.errors.items() if _schedule_error(path)}
         return Preview(errors=errors or exc.errors)
-    config = values["schedule_config"]
-    words = schedule_in_words(schedule_type, config, timezone)
+    words = schedule_in_words(spec.schedule, timezone)
     if schedule_type == "manual":
         return Preview(manual=True, words=words)
     try:
-        times = next_fire_times(
-            schedule_type=schedule_type, schedule_config=config, timezone=timezone, after=now, count=count
-        )
+        times = next_fire_times(schedule=spec.schedule, timezone=timezone, after=now, count=count)
     except Exception as exc:  # whatever the schedule math raises is the user's schedule, shown in the box
-        logger.warning("schedule preview failed for %s %r", schedule_type, config, exc_info=True)
+        logger.warning("schedule preview failed for %s %r", schedule_type, spec.schedule, exc_info=True)
         return Preview(errors={"schedule_config": [f"the next runs cannot be computed: {exc}"]}, words=words)
     return Preview(times=times, dst_warnings=dst_warnings(times, now=now), words=words)
 

@@ -1,22 +1,29 @@
-"""The job form: HTML fields built from the pydantic config models, and back to service input.
+"""The job form: HTML fields built from the job spec, and back to service input.
 
 There is no second set of rules here. The fields that change with the schedule type and bot
-type are read off ``SCHEDULE_CONFIGS`` / ``BOT_CONFIGS`` (their names, types, bounds and
-defaults), the posted values are only coerced from text, and every judgement is left to the
-services, whose ``JobValidationError`` paths (``schedule_config.hour``) are the input names, so
-each message lands next to its field.
+type are read off the spec's ``SCHEDULE_CONFIGS`` / ``BOT_CONFIGS`` (their names, types, bounds
+and defaults), the job's own fields and defaults off ``WRITABLE_FIELDS`` (scheduler_app/spec.py);
+the posted values are only coerced from text, and every judgement is left to the services, whose
+``JobValidationError`` paths (``schedule_config.hour``) are the input names, so each message
+lands next to its field.
 """
 from dataclasses import dataclass, field
-from typing import Any, get_args
+from typing import Any
 
-from annotated_types import Ge, Le, MaxLen
 from django.conf import settings
 from django.http import QueryDict
 from pydantic import BaseModel
-from pydantic_core import PydanticUndefined
 
-from scheduler_app.configs import BOT_CONFIGS, SCHEDULE_CONFIGS
-from scheduler_app.models import BotType, ScheduledJob, ScheduleType
+from scheduler_app.models import ScheduledJob
+from scheduler_app.spec import (
+    BOT_CONFIGS,
+    SCHEDULE_CONFIGS,
+    WRITABLE_FIELDS,
+    field_default,
+    field_facts,
+    job_bot_config,
+    job_schedule,
+)
 
 # Checkboxes post nothing when unticked; each rendered one also posts its name here, so an
 # absent value means "unticked" rather than "not on the form" (which keeps the default).
@@ -65,34 +72,12 @@ class FormField:
         return "id_" + self.name.replace(".", "_")
 
 
-def _kind(annotation: Any) -> tuple[str, bool]:
-    """(input kind, optional) for a model field's annotation."""
-    args = [a for a in get_args(annotation) if a is not type(None)]
-    optional = bool(args) and len(args) < len(get_args(annotation))
-    base = args[0] if optional else annotation
-    base = get_args(base)[0] if get_args(base) else base
-    if base is bool:
-        return "checkbox", optional
-    if base is int:
-        return "number", optional
-    return "text", optional
+INPUT_KINDS = {"bool": "checkbox", "int": "number"}
 
 
-def _bounds(annotation: Any, metadata: list) -> dict[str, int]:
-    found = list(metadata)
-    for arg in get_args(annotation):
-        found.extend(getattr(arg, "metadata", []) or [])
-        for inner in get_args(arg):
-            found.extend(getattr(inner, "metadata", []) or [])
-    bounds: dict[str, int] = {}
-    for item in found:
-        if isinstance(item, Ge):
-            bounds["min"] = item.ge
-        elif isinstance(item, Le):
-            bounds["max"] = item.le
-        elif isinstance(item, MaxLen):
-            bounds["maxlength"] = item.max_length
-    return bounds
+def _kind(info) -> str:
+    """The input kind for a model field: checkbox, number or text."""
+    return INPUT_KINDS.get(field_facts(info).kind, "text")
 
 
 def _coerce(kind: str, raw: str) -> Any:
@@ -119,7 +104,7 @@ def config_from_post(
     config: dict[str, Any] = {}
     for name, info in model.model_fields.items():
         key = f"{prefix}.{name}"
-        kind, _ = _kind(info.annotation)
+        kind = _kind(info)
         if kind == "checkbox":
             if key in present or key in post:
                 config[name] = key in post
@@ -139,8 +124,9 @@ def config_fields(
     fields = []
     for name, info in model.model_fields.items():
         key = f"{prefix}.{name}"
-        kind, _optional = _kind(info.annotation)
-        default = None if info.default is PydanticUndefined else info.default
+        facts = field_facts(info)
+        kind = INPUT_KINDS.get(facts.kind, "text")
+        default = facts.default
         label, help_text = LABELS.get(key, (name.replace("_", " ").capitalize(), ""))
         value = values.get(name, default)
         fields.append(
@@ -151,13 +137,16 @@ def config_fields(
                 value=bool(value) if kind == "checkbox" else ("" if value is None else value),
                 help=help_text,
                 errors=errors.get(key, []),
-                required=info.is_required(),
-                **_bounds(info.annotation, info.metadata),
+                required=facts.required,
+                min=facts.minimum,
+                max=facts.maximum,
+                maxlength=facts.max_length,
             )
         )
     return fields
 
 
+TOP_LEVEL_FIELDS = tuple(name for name in WRITABLE_FIELDS if name not in ("schedule_config", "bot_config"))
 TOP_LEVEL_NUMBERS = ("max_instances", "misfire_grace_time")
 TOP_LEVEL_CHECKBOXES = ("enabled", "coalesce")
 
@@ -179,37 +168,18 @@ class JobForm:
     @classmethod
     def for_job(cls, job: ScheduledJob | None = None) -> "JobForm":
         if job is None:
-            return cls(
-                job=None,
-                values={
-                    "name": "",
-                    "description": "",
-                    "bot_type": BotType.BIRTHDAY,
-                    "enabled": True,
-                    "schedule_type": ScheduleType.DAILY,
-                    "timezone": settings.TIME_ZONE,
-                    "max_instances": 1,
-                    "misfire_grace_time": 3600,
-                    "coalesce": True,
-                },
-                schedule_values={},
-                bot_values={},
-            )
+            values = {name: field_default(name) for name in TOP_LEVEL_FIELDS}
+            # The form opens on the first type of each kind the spec lists.
+            values.update(name="", description="", bot_type=next(iter(BOT_CONFIGS)),
+                          schedule_type=next(iter(SCHEDULE_CONFIGS)), timezone=settings.TIME_ZONE)
+            return cls(job=None, values=values, schedule_values={}, bot_values={})
+        values = {name: getattr(job, name) for name in TOP_LEVEL_FIELDS}
+        values["description"] = job.description or ""
         return cls(
             job=job,
-            values={
-                "name": job.name,
-                "description": job.description or "",
-                "bot_type": job.bot_type,
-                "enabled": job.enabled,
-                "schedule_type": job.schedule_type,
-                "timezone": job.timezone,
-                "max_instances": job.max_instances,
-                "misfire_grace_time": job.misfire_grace_time,
-                "coalesce": job.coalesce,
-            },
-            schedule_values=dict(job.schedule_config),
-            bot_values=dict(job.bot_config),
+            values=values,
+            schedule_values=job_schedule(job).model_dump(),
+            bot_values=job_bot_config(job).model_dump(),
         )
 
     @classmethod
@@ -270,7 +240,7 @@ class JobForm:
         config = {}
         for name, info in model.model_fields.items():
             if name in self.schedule_values and str(self.schedule_values[name]).strip() != "":
-                kind, _ = _kind(info.annotation)
+                kind = _kind(info)
                 raw = self.schedule_values[name]
                 config[name] = _coerce(kind, raw) if isinstance(raw, str) else raw
         return config
@@ -288,19 +258,7 @@ class JobForm:
     @property
     def known_error_names(self) -> set[str]:
         names = {f.name for f in self.schedule_fields} | {f.name for f in self.bot_fields}
-        return names | {
-            "name",
-            "description",
-            "bot_type",
-            "enabled",
-            "schedule_type",
-            "timezone",
-            "max_instances",
-            "misfire_grace_time",
-            "coalesce",
-            "schedule_config",
-            "bot_config",
-        }
+        return names | set(WRITABLE_FIELDS)
 
     @property
     def other_errors(self) -> dict[str, list[str]]:

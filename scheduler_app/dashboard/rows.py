@@ -10,6 +10,7 @@ from typing import Any
 
 from scheduler_app.dashboard.display import duration_in_words, local, relative, schedule_in_words
 from scheduler_app.models import FINAL_STATUSES, JobExecution, ScheduledJob
+from scheduler_app.spec import job_bot_config, job_schedule
 
 
 @dataclass
@@ -26,8 +27,8 @@ class JobRow:
 def job_row(job: ScheduledJob, now: datetime) -> JobRow:
     return JobRow(
         job=job,
-        schedule_words=schedule_in_words(job.schedule_type, job.schedule_config, job.timezone),
-        dry_run=bool(job.bot_config.get("dry_run")),
+        schedule_words=schedule_in_words(job_schedule(job), job.timezone),
+        dry_run=job_bot_config(job).dry_run,
         next_run_local=local(job.next_run_at, job.timezone),
         next_run_relative=relative(job.next_run_at, now),
         last_run_local=local(job.last_run_at, job.timezone),

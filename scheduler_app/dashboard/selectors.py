@@ -13,7 +13,7 @@ from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from bots import selectors as bot_selectors
+from bots.runner import quota_usage as bot_quota_usage
 from scheduler_app.models import ExecutionStatus, JobExecution, ScheduledJob
 from scheduler_app.selectors import job_list
 
@@ -86,13 +86,7 @@ def quota_usage(*, now: datetime | None = None) -> dict:
     The counts are the bots' own counters (claimed + sent rows, which are what their quotas
     enforce), over the bots' own day and week (settings.TIME_ZONE, weeks starting on Monday).
     """
-    day_start = bot_selectors.day_start(now)
-    week_start = bot_selectors.week_start(now)
-    used = {
-        "messages_today": bot_selectors.messages_counted_since(day_start),
-        "messages_week": bot_selectors.messages_counted_since(week_start),
-        "visits_today": bot_selectors.visits_counted_since(day_start),
-    }
+    used = bot_quota_usage(now)
     caps = {
         "messages_today": settings.BOT_MESSAGES_PER_DAY,
         "messages_week": settings.BOT_MESSAGES_PER_WEEK,
@@ -115,4 +109,4 @@ def quota_usage(*, now: datetime | None = None) -> dict:
                 "percent": min(100, round(100 * used[key] / cap)) if cap else None,
             }
         )
-    return {"quotas": quotas, "day_start": day_start, "week_start": week_start}
+    return {"quotas": quotas, "day_start": used["day_start"], "week_start": used["week_start"]}

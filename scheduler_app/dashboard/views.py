@@ -28,8 +28,9 @@ from scheduler_app.dashboard.selectors import execution_daily_series, job_many, 
 from scheduler_app.models import FINAL_STATUSES, BotType, ExecutionStatus, ScheduleType
 from scheduler_app.selectors import execution_list, job_get
 from scheduler_app.services import job_create, job_delete, job_run_now, job_toggle, job_update
+from scheduler_app.spec import known_timezones
 from scheduler_app.stats import beat_overview, stats_overview
-from scheduler_app.validation import JobValidationError, known_timezones
+from scheduler_app.validation import JobValidationError
 
 NOT_STAFF = "The dashboard is for staff accounts only, and “{username}” is not one. Log in with a staff account."
 

@@ -25,6 +25,7 @@ from bots.runner import BotError, BotOutcome, BotRun, BotSkipped, run_bot
 from scheduler_app.models import ExecutionStatus, JobExecution, ScheduledJob, Trigger
 from scheduler_app.schedules import job_next_run_at
 from scheduler_app.selectors import job_interval_anchor
+from scheduler_app.spec import job_bot_config
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +34,13 @@ FINISH_ATTEMPTS = 5
 # A slot's queued row with no claim this long past its misfire_grace_time is ended missed by the
 # reaper: by then a late message would have been recorded missed by its claim anyway.
 UNCLAIMED_MARGIN_SECONDS = 60
+
+
+def execution_dry_run(job: ScheduledJob, requested: bool | None = None) -> bool:
+    """Whether a run of ``job`` is a dry run: the one place it is decided. A run-now may ask for
+    either (``requested``); otherwise the job's bot_config says. The run's bot gets this value
+    (``execution_run``), whatever the job says by the time the run starts."""
+    return job_bot_config(job).dry_run if requested is None else requested
 
 
 def _lease_seconds() -> int:
@@ -92,7 +100,7 @@ def execution_claim(
                 if execution is None:
                     logger.info("slot %s of job %s was already claimed", scheduled_for, job_id)
                     return None
-                execution.dry_run = job.bot_config.get("dry_run", False)
+                execution.dry_run = execution_dry_run(job)
             refusal = _refusal(job, scheduled_for if execution_id is None else None, now)
             if refusal is None:
                 execution.status, execution.started_at = ExecutionStatus.RUNNING, now
@@ -361,14 +369,12 @@ def execution_run(
     if execution is None:
         return None
     job = execution.job
-    bot_config = {**job.bot_config, "dry_run": execution.dry_run}
     run = BotRun(
         execution_id=execution.pk,
         job_id=job.pk,
         bot_type=job.bot_type,
-        config=bot_config,
+        config=job_bot_config(job).model_copy(update={"dry_run": execution.dry_run}),
         timezone=job.timezone,
-        dry_run=execution.dry_run,
     )
     try:
         with _LeaseKeeper(execution.pk):

@@ -9,7 +9,7 @@ from config.celery import app as celery_app
 from scheduler_app.models import ExecutionStatus, JobExecution, ScheduledJob, Trigger
 from scheduler_app.schedules import job_next_run_at
 from scheduler_app.selectors import job_interval_anchor
-from scheduler_app.services.executions import execution_finish
+from scheduler_app.services.executions import execution_dry_run, execution_finish
 from scheduler_app.sync import RUN_JOB_TASK, BeatView, beat_view, periodic_task_delete, periodic_task_upsert
 from scheduler_app.validation import job_validate
 
@@ -35,20 +35,22 @@ def _save_and_sync(job: ScheduledJob, *, before: BeatView | None) -> ScheduledJo
 
 
 def job_create(*, data: dict[str, Any], created_by: str = "system") -> ScheduledJob:
-    values = job_validate(data=data)
+    spec = job_validate(data=data)
     with transaction.atomic():
-        job = ScheduledJob(**values, created_by=created_by)
+        job = ScheduledJob(**spec.columns(), created_by=created_by)
         job.created_at = utc_now()
         return _save_and_sync(job, before=None)
 
 
-def job_update(*, job: ScheduledJob, changes: dict[str, Any]) -> ScheduledJob:
-    """Partial update: only the given fields change; bot_type never does."""
+def job_update(*, job: ScheduledJob, changes: dict[str, Any], merge_bot_config: bool = False) -> ScheduledJob:
+    """Partial update: only the given fields change; bot_type never does. ``merge_bot_config``
+    (PATCH) merges the given bot_config keys into the stored ones (JSON merge patch) instead of
+    replacing the whole config (PUT), so a change of one key never turns real sends back on."""
     with transaction.atomic():
         job = _locked(job)
-        values = job_validate(data=changes, job=job)
+        spec = job_validate(data=changes, job=job, merge_bot_config=merge_bot_config)
         before = beat_view(job)
-        for name, value in values.items():
+        for name, value in spec.columns().items():
             setattr(job, name, value)
         return _save_and_sync(job, before=before)
 
@@ -74,10 +76,9 @@ def job_run_now(*, job: ScheduledJob, dry_run: bool | None = None) -> JobExecuti
     caller gets its id at once; a broker that refuses the message fails it instead of leaving it
     queued forever.
     """
-    effective_dry_run = job.bot_config.get("dry_run", False) if dry_run is None else dry_run
     with transaction.atomic():
         execution = JobExecution.objects.create(
-            job=job, trigger=Trigger.MANUAL, status=ExecutionStatus.QUEUED, dry_run=effective_dry_run
+            job=job, trigger=Trigger.MANUAL, status=ExecutionStatus.QUEUED, dry_run=execution_dry_run(job, dry_run)
         )
     try:
         celery_app.send_task(RUN_JOB_TASK, kwargs={"job_id": str(job.pk), "execution_id": str(execution.pk)})

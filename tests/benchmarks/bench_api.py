@@ -71,7 +71,7 @@ def make_jobs(count: int) -> list:
             "enabled": i % 7 != 0,
         })
         created = start + timedelta(minutes=i)
-        jobs.append(ScheduledJob(**values, created_at=created, updated_at=created, created_by="bench",
+        jobs.append(ScheduledJob(**values.columns(), created_at=created, updated_at=created, created_by="bench",
                                  last_run_at=created, last_run_status="success",
                                  next_run_at=None if schedule_type == "manual" else created + timedelta(days=31)))
     return ScheduledJob.objects.bulk_create(jobs, batch_size=500)

@@ -211,11 +211,11 @@ def main() -> None:
     pool_child_imports()
     from bots.browser import chromium_processes
     from bots.models import BirthdayMessage, ProfileVisit
-    from bots.runner import BotError, BotRun, run_bot
+    from bots.runner import BOT_CONFIGS, BotError, BotRun, run_bot
 
     def bot_run(bot_type: str, config: dict) -> BotRun:
-        return BotRun(execution_id=uuid.uuid4(), job_id=uuid.uuid4(), bot_type=bot_type, config=config,
-                      timezone="Europe/Paris", dry_run=False)
+        return BotRun(execution_id=uuid.uuid4(), job_id=uuid.uuid4(), bot_type=bot_type,
+                      config=BOT_CONFIGS[bot_type].model_validate(config), timezone="Europe/Paris")
 
     figures = {}
     for name, bot_type, config, changes in scenarios(birthdays=args.birthdays, visits=args.visits):

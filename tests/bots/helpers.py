@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from bots.runner import BotError, BotOutcome, BotRun, run_bot
+from bots.runner import BOT_CONFIGS, BotError, BotOutcome, BotRun, run_bot
 
 
 def bot_run(bot_type: str, *, dry_run: bool = False, timezone: str = "Europe/Paris", **config: Any) -> BotRun:
@@ -13,9 +13,8 @@ def bot_run(bot_type: str, *, dry_run: bool = False, timezone: str = "Europe/Par
         execution_id=uuid.uuid4(),
         job_id=uuid.uuid4(),
         bot_type=bot_type,
-        config={**config, "dry_run": dry_run},
+        config=BOT_CONFIGS[bot_type].model_validate({**config, "dry_run": dry_run}),
         timezone=timezone,
-        dry_run=dry_run,
     )
 
 

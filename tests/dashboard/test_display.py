@@ -6,30 +6,36 @@ import pytest
 from bots.report import RunReport
 from scheduler_app.dashboard.display import relative, schedule_in_words, schedule_preview
 from scheduler_app.dashboard.rows import result_parts
+from scheduler_app.spec import SCHEDULE_CONFIGS
 from scheduler_app.validation import JobValidationError, validate_job_data
 
 
+def _s(schedule_type, config):
+    return SCHEDULE_CONFIGS[schedule_type].model_validate(config)
+
+
 def test_schedule_in_words_daily_names_time_and_zone():
-    assert schedule_in_words("daily", {"hour": 8, "minute": 0}, "Europe/Paris") == "every day at 08:00 (Europe/Paris)"
+    words = schedule_in_words(_s("daily", {"hour": 8, "minute": 0}), "Europe/Paris")
+    assert words == "every day at 08:00 (Europe/Paris)"
 
 
 def test_schedule_in_words_weekly_reads_ranges_and_lists():
-    assert schedule_in_words("weekly", {"day_of_week": "mon-fri", "hour": 9, "minute": 30}, "UTC") == (
+    assert schedule_in_words(_s("weekly", {"day_of_week": "mon-fri", "hour": 9, "minute": 30}), "UTC") == (
         "Monday to Friday at 09:30 (UTC)"
     )
-    assert schedule_in_words("weekly", {"day_of_week": "mon,wed,fri", "hour": 7, "minute": 5}, "UTC") == (
+    assert schedule_in_words(_s("weekly", {"day_of_week": "mon,wed,fri", "hour": 7, "minute": 5}), "UTC") == (
         "every Monday, Wednesday and Friday at 07:05 (UTC)"
     )
 
 
 def test_schedule_in_words_interval_and_manual():
-    assert schedule_in_words("interval", {"hours": 2, "minutes": 30}, "UTC") == "every 2 hours and 30 minutes"
-    assert schedule_in_words("interval", {"days": 1}, "UTC") == "every 1 day"
-    assert schedule_in_words("manual", {}, "UTC").startswith("manual")
+    assert schedule_in_words(_s("interval", {"hours": 2, "minutes": 30}), "UTC") == "every 2 hours and 30 minutes"
+    assert schedule_in_words(_s("interval", {"days": 1}), "UTC") == "every 1 day"
+    assert schedule_in_words(_s("manual", {}), "UTC").startswith("manual")
 
 
 def test_schedule_in_words_cron_uses_cron_descriptor_and_keeps_the_expression():
-    words = schedule_in_words("cron", {"cron_expression": "0 8-18 * * 1-5"}, "Europe/Paris")
+    words = schedule_in_words(_s("cron", {"cron_expression": "0 8-18 * * 1-5"}), "Europe/Paris")
     assert "Monday through Friday" in words
     assert "0 8-18 * * 1-5" in words and "(Europe/Paris)" in words
 

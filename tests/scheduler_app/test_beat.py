@@ -4,6 +4,7 @@ from zoneinfo import ZoneInfo
 
 from scheduler_app.catchup import plan_slots
 from scheduler_app.schedules import SlotSchedule, interval_slot_after, next_fire_times
+from scheduler_app.spec import IntervalSchedule
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -29,7 +30,7 @@ def test_interval_slots_do_not_depend_on_when_a_beat_looks():
 def test_interval_next_runs_and_beat_use_the_same_lattice():
     anchor = datetime(2026, 11, 23, 8, 0, 7, tzinfo=UTC)
     after = datetime(2026, 11, 23, 9, 13, 2, tzinfo=UTC)
-    shown = next_fire_times(schedule_type="interval", schedule_config={"minutes": 5}, timezone="Europe/Paris",
+    shown = next_fire_times(schedule=IntervalSchedule(minutes=5), timezone="Europe/Paris",
                             after=after, count=3, anchor=anchor)
     schedule = SlotSchedule(every=300, anchor=anchor)
     walked = [schedule.next_after(after)]

@@ -2,12 +2,11 @@
 import pytest
 from pydantic import ValidationError
 
-from scheduler_app.configs import (
-    BirthdayBotConfig,
+from bots.configs import BirthdayBotConfig, VisitorBotConfig
+from scheduler_app.spec import (
     CronSchedule,
     DailySchedule,
     IntervalSchedule,
-    VisitorBotConfig,
     WeeklySchedule,
     parse_day_of_week,
 )
@@ -41,7 +40,6 @@ class TestBirthdayBotConfig:
         with pytest.raises(ValidationError):
             BirthdayBotConfig(max_messages_per_run=count)
 
-
 class TestVisitorBotConfig:
     def test_defaults(self):
         config = VisitorBotConfig()
@@ -54,10 +52,9 @@ class TestVisitorBotConfig:
         with pytest.raises(ValidationError):
             VisitorBotConfig(limit=limit)
 
-
 class TestScheduledJobConfig:
     def test_birthday_bot_job(self):
-        values = validate_job_data(DAILY_BIRTHDAY)
+        values = validate_job_data(DAILY_BIRTHDAY).columns()
         assert values["bot_type"] == "birthday"
         assert values["enabled"] is True
         assert values["max_instances"] == 1
@@ -67,14 +64,14 @@ class TestScheduledJobConfig:
         assert values["bot_config"]["process_late"] is True
 
     def test_visitor_bot_job(self):
-        values = validate_job_data(WEEKLY_VISITOR)
+        values = validate_job_data(WEEKLY_VISITOR).columns()
         assert values["bot_config"] == {"dry_run": True, "limit": 50}
         assert values["schedule_config"] == {"day_of_week": "mon,wed,fri", "hour": 14, "minute": 0}
 
     def test_bot_config_defaults_filled_in(self):
         values = validate_job_data(
             {"name": "x", "bot_type": "birthday", "schedule_type": "manual", "schedule_config": {}}
-        )
+        ).columns()
         assert values["bot_config"] == {
             "dry_run": False,
             "process_late": False,
@@ -82,32 +79,26 @@ class TestScheduledJobConfig:
             "max_messages_per_run": 10,
         }
 
-
 def test_daily_defaults_are_eight_oclock():
     assert DailySchedule().model_dump() == {"hour": 8, "minute": 0}
-
 
 @pytest.mark.parametrize("spec,days", [("mon,wed,fri", [0, 2, 4]), ("mon-fri", [0, 1, 2, 3, 4]), ("SUN", [6]),
                                        ("sat-sun,mon", [0, 5, 6])])
 def test_day_of_week_names_lists_and_ranges(spec, days):
     assert parse_day_of_week(spec) == days
 
-
 @pytest.mark.parametrize("spec", ["", "monday", "fri-mon", "1,2", "mon--fri"])
 def test_bad_day_of_week_refused(spec):
     with pytest.raises(ValidationError):
         WeeklySchedule(day_of_week=spec)
 
-
 def test_interval_seed_form_and_total():
     assert IntervalSchedule(hours=2, minutes=0).total_seconds == 7200
     assert IntervalSchedule(weeks=1, days=1, seconds=5).total_seconds == 8 * 86400 + 5
 
-
 def test_interval_of_zero_refused():
     with pytest.raises(ValidationError, match="longer than zero"):
         IntervalSchedule(hours=0, minutes=0)
-
 
 @pytest.mark.parametrize(
     "expression",
@@ -117,13 +108,11 @@ def test_bad_cron_refused(expression):
     with pytest.raises(ValidationError):
         CronSchedule(cron_expression=expression)
 
-
 def test_configs_are_strict_about_types():
     with pytest.raises(ValidationError):
         DailySchedule(hour="8")
     with pytest.raises(ValidationError):
         BirthdayBotConfig(dry_run="yes")
-
 
 def test_cron_on_a_rare_but_real_day_accepted():
     assert CronSchedule(cron_expression="0 0 29 2 *").cron_expression == "0 0 29 2 *"

@@ -3,12 +3,13 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from scheduler_app.schedules import next_fire_times
+from scheduler_app.spec import SCHEDULE_CONFIGS
 
 PARIS = ZoneInfo("Europe/Paris")
 
 
 def fires(schedule_type, config, after, count=3, anchor=None):
-    return next_fire_times(schedule_type=schedule_type, schedule_config=config, timezone="Europe/Paris",
+    return next_fire_times(schedule=SCHEDULE_CONFIGS[schedule_type].model_validate(config), timezone="Europe/Paris",
                            after=after, count=count, anchor=anchor)
 
 

@@ -38,7 +38,8 @@ import psycopg
 import redis
 from psycopg.rows import dict_row
 
-from scheduler_app.schedules import CRON_SCHEDULE_TYPES, cron_fire_times, crontab_fields, interval_seconds
+from scheduler_app.schedules import cron_fire_times
+from scheduler_app.spec import SCHEDULE_CONFIGS
 from scheduler_app.stack import ProcessGroup, beat_command, free_port, redis_ping, start_redis, worker_command
 from tests.support.postgres import postgres_server
 
@@ -385,7 +386,7 @@ def job_slots(job: dict, *, after: datetime, until: datetime) -> tuple[list[date
     """The slots of ``job`` in (after, until], from its schedule alone, and where the interval
     anchor came from ("start_time", or a fallback when the beat row has none)."""
     if job["schedule_type"] == "interval":
-        step = timedelta(seconds=interval_seconds(job["schedule_config"]))
+        step = timedelta(seconds=SCHEDULE_CONFIGS["interval"].model_validate(job["schedule_config"]).total_seconds)
         anchor, source = job["pt_start_time"], "start_time"
         if anchor is None:
             anchor, source = job["pt_date_changed"] or job["created_at"], "fallback (no start_time)"
@@ -399,8 +400,9 @@ def job_slots(job: dict, *, after: datetime, until: datetime) -> tuple[list[date
             slots.append(anchor + k * step)
             k += 1
         return slots, source
-    if job["schedule_type"] in CRON_SCHEDULE_TYPES:
-        expression = crontab_fields(job["schedule_type"], job["schedule_config"]).expression
+    if job["schedule_type"] in ("daily", "weekly", "cron"):
+        schedule = SCHEDULE_CONFIGS[job["schedule_type"]].model_validate(job["schedule_config"])
+        expression = schedule.crontab().expression
         lo = max(after, job["created_at"].astimezone(UTC))
         slots: list[datetime] = []
         while True:

@@ -7,7 +7,7 @@ from bots.runner import BotError, BotOutcome, BotRun
 
 def succeed(run: BotRun) -> BotOutcome:
     """Reports counts derived from the config, so a test can tell its run from another's."""
-    count = run.config.get("max_messages_per_run", run.config.get("limit", 1))
+    count = getattr(run.config, "max_messages_per_run", getattr(run.config, "limit", 1))
     return BotOutcome(
         messages_sent=count if run.bot_type == "birthday" else 0,
         profiles_visited=count if run.bot_type == "visitor" else 0,

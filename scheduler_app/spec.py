@@ -1,0 +1,390 @@
+"""The job spec: the one typed definition of a job, from the request to beat's row.
+
+``scheduler_app.validation`` turns input (API body, admin form, dashboard form) into a
+``JobSpec``; everything after it takes typed objects: the services store ``JobSpec.columns()``,
+the schedule maths and sync take a ``Schedule`` model, the bots get their own config model
+(bots/configs.py, reached through ``bots.runner``). A stored job's JSON columns are read back into
+the same models here, by ``job_schedule`` / ``job_bot_config``, and nowhere else.
+
+The field lists (``WRITABLE_FIELDS``, ``JOB_FIELDS``), the defaults and the bounds live here too:
+the DRF serializers (scheduler_app/api/serializers.py), the dashboard form
+(scheduler_app/dashboard/forms.py) and the admin are generated from them, so the OpenAPI document
+states exactly what validation enforces.
+"""
+import re
+import zoneinfo
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from typing import Annotated, Any, ClassVar, Literal, get_args, get_origin
+
+import orjson
+from annotated_types import Ge, Le, MaxLen, MinLen
+from croniter import CroniterBadDateError, croniter
+from django.conf import settings
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from bots.runner import BOT_CONFIGS, BotConfig
+
+# Schedules are frozen: a stored job's schedule is parsed once and shared (``job_schedule``).
+STRICT = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+Hour = Annotated[int, Field(ge=0, le=23)]
+Minute = Annotated[int, Field(ge=0, le=59)]
+NonNegative = Annotated[int, Field(ge=0)]
+MAX_INTERVAL_SECONDS = 366 * 24 * 3600
+
+
+def parse_day_of_week(spec: str) -> list[int]:
+    """``"mon,wed-fri"`` -> ``[0, 2, 3, 4]`` (Monday = 0). Raises ValueError naming the bad part."""
+    if not isinstance(spec, str) or not spec.strip():
+        raise ValueError("must name at least one day (mon..sun)")
+    days: set[int] = set()
+    for part in spec.lower().replace(" ", "").split(","):
+        bounds = part.split("-")
+        if len(bounds) > 2 or not all(b in DAY_NAMES for b in bounds):
+            raise ValueError(f"{part!r} is not a day name (mon..sun), a list or a range like mon-fri")
+        first, last = DAY_NAMES.index(bounds[0]), DAY_NAMES.index(bounds[-1])
+        if last < first:
+            raise ValueError(f"range {part!r} runs backwards; write it as two ranges")
+        days.update(range(first, last + 1))
+    return sorted(days)
+
+
+@dataclass(frozen=True)
+class CrontabFields:
+    """The five crontab fields in Celery's notation (day_of_week: Sunday = 0), values expanded."""
+
+    minute: str
+    hour: str
+    day_of_month: str
+    month_of_year: str
+    day_of_week: str
+
+    @property
+    def expression(self) -> str:
+        return f"{self.minute} {self.hour} {self.day_of_month} {self.month_of_year} {self.day_of_week}"
+
+
+def _join(values: list) -> str:
+    return "*" if values == ["*"] else ",".join(str(v) for v in values)
+
+
+class DailySchedule(BaseModel):
+    """Every day at hour:minute in the job's time zone."""
+
+    type: ClassVar[str] = "daily"
+    model_config = STRICT
+    hour: Hour = 8
+    minute: Minute = 0
+
+    def crontab(self) -> CrontabFields:
+        return CrontabFields(str(self.minute), str(self.hour), "*", "*", "*")
+
+
+class WeeklySchedule(BaseModel):
+    """On the named days (mon..sun: a list or ranges) at hour:minute in the job's time zone."""
+
+    type: ClassVar[str] = "weekly"
+    model_config = STRICT
+    day_of_week: str = "mon"
+    hour: Hour = 8
+    minute: Minute = 0
+
+    @field_validator("day_of_week")
+    @classmethod
+    def _days(cls, value: str) -> str:
+        parse_day_of_week(value)
+        return value.lower().replace(" ", "")
+
+    @property
+    def days(self) -> list[int]:
+        """The days, Monday = 0."""
+        return parse_day_of_week(self.day_of_week)
+
+    def crontab(self) -> CrontabFields:
+        # Our day numbers have Monday = 0; cron's have Sunday = 0.
+        days = sorted((d + 1) % 7 for d in self.days)
+        return CrontabFields(str(self.minute), str(self.hour), "*", "*", "*" if len(days) == 7 else _join(days))
+
+
+class IntervalSchedule(BaseModel):
+    """Every so much elapsed time, counted from the schedule's anchor (absolute time, no DST)."""
+
+    type: ClassVar[str] = "interval"
+    model_config = STRICT
+    weeks: NonNegative = 0
+    days: NonNegative = 0
+    hours: NonNegative = 0
+    minutes: NonNegative = 0
+    seconds: NonNegative = 0
+
+    @property
+    def total_seconds(self) -> int:
+        return (((self.weeks * 7 + self.days) * 24 + self.hours) * 60 + self.minutes) * 60 + self.seconds
+
+    @model_validator(mode="after")
+    def _positive(self) -> "IntervalSchedule":
+        if self.total_seconds <= 0:
+            raise ValueError("the interval must be longer than zero (set weeks, days, hours, minutes or seconds)")
+        if self.total_seconds > MAX_INTERVAL_SECONDS:
+            raise ValueError("the interval must be at most 366 days (use a cron schedule for rarer runs)")
+        return self
+
+
+CRON_FIELD_NAMES = ("minute", "hour", "day-of-month", "month", "day-of-week")
+CRON_NAMES = {
+    3: ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"),
+    4: ("sun", "mon", "tue", "wed", "thu", "fri", "sat"),
+}
+_CRON_TERM = re.compile(r"^(?P<range>\*|(?P<first>[0-9a-z]+)(-(?P<last>[0-9a-z]+))?)(/(?P<step>[0-9]+))?$")
+
+
+def _cron_value(token: str, index: int) -> int:
+    if token.isdigit():
+        return int(token)
+    names = CRON_NAMES.get(index, ())
+    if token in names:
+        return names.index(token) + (1 if index == 3 else 0)
+    raise ValueError(f"the {CRON_FIELD_NAMES[index]} field has {token!r}, which is not a number"
+                     + (f" or a name ({names[0]}..{names[-1]})" if names else ""))
+
+
+def cron_syntax_problem(fields: list[str]) -> str | None:
+    """Why five cron fields use syntax beat and next-runs would not both honour, or None.
+
+    Accepted: numbers, ``*``, lists, ranges ``a-b`` (forwards), steps ``*/n`` and ``a-b/n`` (and
+    ``a/n`` except in day-of-week, whose end is ambiguous), month and day names. Refused:
+    croniter's extensions (``L``, ``W``, ``#``, ``?``, ``H``), which Celery's crontab rows
+    cannot carry and which would otherwise be stored but silently run differently.
+    """
+    for index, text in enumerate(fields):
+        for term in text.lower().split(","):
+            match = _CRON_TERM.match(term)
+            if match is None:
+                return (f"the {CRON_FIELD_NAMES[index]} field has {term!r}: only numbers, names, '*', lists, "
+                        "ranges (a-b) and steps (/n) are supported (no L, W, # or ?)")
+            first = _cron_value(match["first"], index) if match["first"] else None
+            last = _cron_value(match["last"], index) if match["last"] else None
+            if first is not None and last is not None and last < first:
+                return f"the {CRON_FIELD_NAMES[index]} range {term!r} runs backwards; write it as two ranges"
+            if match["step"] is not None and int(match["step"]) == 0:
+                return f"the {CRON_FIELD_NAMES[index]} step in {term!r} must be at least 1"
+            if index == 4 and match["step"] is not None and first is not None and last is None:
+                return f"the day-of-week term {term!r} is ambiguous; write a range with the step, e.g. 1-5/2"
+    return None
+
+
+class CronSchedule(BaseModel):
+    """Standard five-field cron: minute hour day-of-month month day-of-week (0 and 7 = Sunday)."""
+
+    type: ClassVar[str] = "cron"
+    model_config = STRICT
+    cron_expression: str
+
+    @field_validator("cron_expression")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        fields = value.split()
+        if len(fields) != 5:
+            raise ValueError("must have exactly 5 fields: minute hour day-of-month month day-of-week")
+        problem = cron_syntax_problem(fields)
+        if problem:
+            raise ValueError(problem)
+        if not croniter.is_valid(" ".join(fields)):
+            raise ValueError(f"{value!r} is not a valid cron expression")
+        if fields[2] != "*" and fields[4] != "*":
+            # Standard cron ORs a restricted day-of-month with a restricted day-of-week, Celery's
+            # crontab ANDs them: refuse rather than fire on days the user did not mean.
+            raise ValueError("restrict day-of-month or day-of-week, not both")
+        try:
+            croniter(" ".join(fields)).get_next(datetime)
+        except CroniterBadDateError:
+            raise ValueError(f"{value!r} never fires: no month has that day") from None
+        return " ".join(fields)
+
+    def crontab(self) -> CrontabFields:
+        minute, hour, dom, month, dow = croniter.expand(self.cron_expression)[0]
+        # croniter folds 7 into 0, so "1-5" stays Monday..Friday and "7" is Sunday.
+        return CrontabFields(_join(minute), _join(hour), _join(dom), _join(month), _join(dow))
+
+
+class ManualSchedule(BaseModel):
+    """Never fires by itself; runs only through "run now"."""
+
+    type: ClassVar[str] = "manual"
+    model_config = STRICT
+
+
+Schedule = DailySchedule | WeeklySchedule | IntervalSchedule | CronSchedule | ManualSchedule
+CronLikeSchedule = DailySchedule | WeeklySchedule | CronSchedule
+
+SCHEDULE_CONFIGS: dict[str, type[Schedule]] = {
+    model.type: model for model in (DailySchedule, WeeklySchedule, IntervalSchedule, CronSchedule, ManualSchedule)
+}
+
+# Zone names the tz database ships that are not IANA zones: "localtime" is the host's zone, which
+# would make a job's schedule depend on the machine that reads it.
+NOT_IANA = frozenset({"localtime", "Factory", "posixrules"})
+
+
+@lru_cache(maxsize=1)
+def known_timezones() -> frozenset[str]:
+    return frozenset(
+        name for name in zoneinfo.available_timezones()
+        if name not in NOT_IANA and not name.startswith(("posix/", "right/"))
+    )
+
+
+DEFAULT_MAX_INSTANCES = 1
+MAX_MAX_INSTANCES = 100
+DEFAULT_MISFIRE_GRACE_TIME = 3600
+MAX_MISFIRE_GRACE_TIME = 31 * 24 * 3600  # up to a month late
+
+
+class JobFields(BaseModel):
+    """A job's writable fields as a client sends them; the configs are checked against their
+    type's model once the types are known (scheduler_app.validation)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    description: Annotated[str, Field(max_length=500)] | None = None
+    bot_type: Literal[tuple(BOT_CONFIGS)] = Field(description="Immutable after create.")
+    enabled: bool = True
+    schedule_type: Literal[tuple(SCHEDULE_CONFIGS)]
+    schedule_config: dict[str, Any] = Field(default_factory=dict)
+    bot_config: dict[str, Any] = Field(default_factory=dict)
+    timezone: str = Field(default_factory=lambda: settings.TIME_ZONE,
+                          description="IANA name, e.g. Europe/Paris; default the server's TIME_ZONE.")
+    max_instances: Annotated[int, Field(ge=1, le=MAX_MAX_INSTANCES)] = DEFAULT_MAX_INSTANCES
+    misfire_grace_time: Annotated[int, Field(ge=1, le=MAX_MISFIRE_GRACE_TIME)] = DEFAULT_MISFIRE_GRACE_TIME
+    coalesce: bool = True
+
+    @field_validator("name")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be blank")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _iana(cls, value: str) -> str:
+        if value not in known_timezones():
+            raise ValueError(f"{value!r} is not an IANA time zone name (e.g. Europe/Paris)")
+        return value
+
+
+WRITABLE_FIELDS: tuple[str, ...] = tuple(JobFields.model_fields)
+# Kept from the latest execution and from beat; shown, never written by a client.
+READ_ONLY_FIELDS = ("created_at", "updated_at", "created_by", "last_run_at", "last_run_status", "last_run_error",
+                    "next_run_at")
+JOB_FIELDS: tuple[str, ...] = ("id", *WRITABLE_FIELDS, *READ_ONLY_FIELDS)
+
+
+@dataclass(frozen=True)
+class FieldFacts:
+    """What a model field accepts, read off its annotation: the one reading the DRF serializers
+    and the dashboard form are both generated from, so neither can state other bounds."""
+
+    kind: str  # "bool" | "int" | "str" | "choice" | "object"
+    required: bool
+    nullable: bool = False
+    default: Any = None
+    minimum: int | None = None
+    maximum: int | None = None
+    min_length: int | None = None
+    max_length: int | None = None
+    choices: tuple = ()
+    description: str | None = None
+
+
+def field_facts(info) -> FieldFacts:
+    """``FieldFacts`` of a pydantic ``FieldInfo``."""
+    annotation, metadata = info.annotation, list(info.metadata)
+    args = get_args(annotation)
+    nullable = type(None) in args
+    if nullable:
+        (annotation,) = [arg for arg in args if arg is not type(None)]
+    if get_args(annotation) and get_origin(annotation) is Annotated:
+        annotation, *extra = get_args(annotation)
+        for item in extra:
+            metadata.extend(getattr(item, "metadata", [item]))
+    bounds: dict[str, int] = {}
+    for item in metadata:
+        if isinstance(item, Ge):
+            bounds["minimum"] = item.ge
+        elif isinstance(item, Le):
+            bounds["maximum"] = item.le
+        elif isinstance(item, MinLen):
+            bounds["min_length"] = item.min_length
+        elif isinstance(item, MaxLen):
+            bounds["max_length"] = item.max_length
+    choices: tuple = ()
+    if get_origin(annotation) is Literal:
+        kind, choices = "choice", get_args(annotation)
+    elif annotation is bool:
+        kind = "bool"
+    elif annotation is int:
+        kind = "int"
+    elif annotation is str:
+        kind = "str"
+    else:
+        kind = "object"
+    required = info.is_required()
+    default = None if required else info.get_default(call_default_factory=True)
+    return FieldFacts(kind=kind, required=required, nullable=nullable, default=default, choices=choices,
+                      description=info.description, **bounds)
+
+
+def field_default(name: str) -> Any:
+    """A writable field's default as the spec states it (None when it has none)."""
+    info = JobFields.model_fields[name]
+    return info.get_default(call_default_factory=True) if not info.is_required() else None
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """A validated job: what the services store and everything downstream reads."""
+
+    name: str
+    description: str | None
+    bot_type: str
+    enabled: bool
+    schedule_type: str
+    schedule: Schedule
+    bot: BotConfig
+    timezone: str
+    max_instances: int
+    misfire_grace_time: int
+    coalesce: bool
+
+    @property
+    def schedule_config(self) -> dict[str, Any]:
+        return self.schedule.model_dump(exclude_none=True)
+
+    @property
+    def bot_config(self) -> dict[str, Any]:
+        return self.bot.model_dump(exclude_none=True)
+
+    def columns(self) -> dict[str, Any]:
+        """The ScheduledJob column values, configs stored with their defaults filled in."""
+        return {name: getattr(self, name) for name in WRITABLE_FIELDS}
+
+
+@lru_cache(maxsize=4096)
+def _stored_schedule(schedule_type: str, config_json: bytes) -> Schedule:
+    return SCHEDULE_CONFIGS[schedule_type].model_validate(orjson.loads(config_json))
+
+
+def job_schedule(job) -> Schedule:
+    """A stored job's schedule as its model (validated when it was written; cached: a fleet shares
+    a few schedules)."""
+    return _stored_schedule(job.schedule_type, orjson.dumps(job.schedule_config, option=orjson.OPT_SORT_KEYS))
+
+
+def job_bot_config(job) -> BotConfig:
+    """A stored job's bot_config as its bot's model."""
+    return BOT_CONFIGS[job.bot_type].model_validate(job.bot_config)
