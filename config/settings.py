@@ -10,6 +10,7 @@ import tempfile
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
@@ -27,8 +28,17 @@ def env_int(name: str, default: int) -> int:
     return int(value) if value not in (None, "") else default
 
 
-SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-insecure-key-change-me-in-production")
+# DEBUG is on by default (the one-command setup); with it off, the development SECRET_KEY is
+# refused, so a production server cannot start signing sessions with a key published here.
+DEVELOPMENT_SECRET_KEY = "dev-only-insecure-key-change-me-in-production"
 DEBUG = env_bool("DEBUG", True)
+SECRET_KEY = os.environ.get("SECRET_KEY", "") or (DEVELOPMENT_SECRET_KEY if DEBUG else "")
+if not DEBUG and SECRET_KEY.strip() in ("", DEVELOPMENT_SECRET_KEY):
+    raise ImproperlyConfigured(
+        "SECRET_KEY must be set to a secret value when DEBUG is off (DEBUG=0); it is "
+        + ("the development key" if SECRET_KEY else "unset")
+        + ". Generate one, e.g. python -c 'import secrets; print(secrets.token_urlsafe(50))'."
+    )
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
@@ -42,6 +52,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework_api_key",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served from here (no CDN)
     "django_htmx",
     "django_celery_beat",
     "scheduler_app",
@@ -114,6 +125,10 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
+# WhiteNoise serves static files in every setup, DEBUG or not; it also finds them in the
+# installed apps (the admin's, Swagger UI's from drf-spectacular-sidecar), so a server started
+# from a fresh clone without `collectstatic` (gunicorn by hand) still serves them.
+WHITENOISE_USE_FINDERS = True
 
 LOGIN_URL = "admin:login"
 
@@ -158,15 +173,21 @@ SCHEDULER_REAP_EVERY_SECONDS = env_int("SCHEDULER_REAP_EVERY_SECONDS", 10)
 SCHEDULER_QUEUED_TIMEOUT_SECONDS = env_int("SCHEDULER_QUEUED_TIMEOUT_SECONDS", 3600)
 DJANGO_CELERY_BEAT_TZ_AWARE = True
 
-# Shared cache (the API's bad-key counter must be one count across gunicorn workers): Redis when
-# CACHE_URL is set (docker-compose, `manage.py up`), else per-process memory (tests, one process).
+# Django's default cache: Redis when CACHE_URL is set (docker-compose, `manage.py up`), else
+# per-process memory. The API's wrong-key counts (scheduler_app/api/auth.py) are always in this
+# process's memory, never in Redis or the database, so a block never outlives a web restart.
 CACHE_URL = os.environ.get("CACHE_URL", "")
 CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
         if CACHE_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    )
+    ),
+    "api_bad_keys": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "scheduler-api-bad-keys",
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
+    },
 }
 
 # --- Scheduler ------------------------------------------------------------------------------
@@ -206,6 +227,12 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_AUTHENTICATION": [],
     "SERVE_INCLUDE_SCHEMA": False,
+    # /scheduler/docs loads Swagger UI from this server (drf-spectacular-sidecar's static files,
+    # pinned in requirements.txt) and validates nothing online: it works offline.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "COMPONENT_SPLIT_REQUEST": True,
     "PREPROCESSING_HOOKS": ["scheduler_app.api.schema.drop_slash_aliases"],
@@ -215,8 +242,9 @@ SPECTACULAR_SETTINGS = {
         "DatabaseStateEnum": ["ok", "unavailable"],
     },
 }
-# API limits: request bodies (413 above), and wrong API keys per client address (429 once
-# SCHEDULER_API_BAD_KEY_LIMIT of them fall within the window, for BLOCK seconds).
+# API limits: request bodies (413 above), and wrong API keys per client address and web process
+# (wrong keys get 429 once SCHEDULER_API_BAD_KEY_LIMIT of them fall within the window, for BLOCK
+# seconds; a valid key is never refused).
 SCHEDULER_API_MAX_BODY_BYTES = env_int("SCHEDULER_API_MAX_BODY_BYTES", 1024 * 1024)
 SCHEDULER_API_BAD_KEY_LIMIT = env_int("SCHEDULER_API_BAD_KEY_LIMIT", 10)
 SCHEDULER_API_BAD_KEY_WINDOW_SECONDS = env_int("SCHEDULER_API_BAD_KEY_WINDOW_SECONDS", 300)

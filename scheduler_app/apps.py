@@ -5,3 +5,6 @@ class SchedulerAppConfig(AppConfig):
     name = "scheduler_app"
     verbose_name = "Scheduler"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from scheduler_app import checks  # noqa: F401  (registers the system checks)

@@ -2,23 +2,37 @@
 
 The key authenticator comes first so an anonymous request gets 401 with a
 ``WWW-Authenticate`` header (DRF answers 403 when the first authenticator has no challenge).
-Wrong keys are counted per client address in the Django cache; past the limit that address
-gets 429 for a while, valid key or not, so guessing keys costs time.
+
+A valid key always works: it is checked first, and only a wrong key is counted against its
+client address. Past ``SCHEDULER_API_BAD_KEY_LIMIT`` wrong keys within the window, that address
+gets 429 (with Retry-After) for every further wrong key for ``SCHEDULER_API_BAD_KEY_BLOCK_SECONDS``,
+so someone behind the same NAT guessing keys cannot lock the owner out. The block tells a client
+to slow down; it cannot stop guessing (a right key still works from a blocked address), the keys'
+length does: generated keys carry 32 random characters. The counts live in this web process's
+memory (the ``api_bad_keys`` cache in config/settings.py), so a restart clears every block, and
+each web process counts on its own.
 """
 import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed, Throttled
 from rest_framework.permissions import BasePermission
 from rest_framework.throttling import BaseThrottle
-from rest_framework_api_key.models import APIKey
 
-from scheduler_app.services.api_keys import api_key_check
+from scheduler_app.services.api_keys import BOOTSTRAP_NAME, api_key_check, api_key_is_environment_key
 
 API_KEY_HEADER = "X-API-Key"
+BAD_KEYS_CACHE = "api_bad_keys"
+
+
+@dataclass(frozen=True)
+class EnvironmentApiKey:
+    """``request.auth`` for ``SCHEDULER_API_KEY``: valid while the variable is set, stored or not."""
+
+    name: str = BOOTSTRAP_NAME
 
 
 @dataclass(frozen=True)
@@ -37,8 +51,6 @@ class ApiKeyPrincipal:
 
 def actor_name(request) -> str:
     """What ``created_by`` records: the key's name, or the logged-in user's name."""
-    if isinstance(request.auth, APIKey):
-        return request.auth.name
     return request.user.get_username()
 
 
@@ -51,7 +63,8 @@ def _block_key(ident: str) -> str:
 
 
 def bad_key_guard(ident: str) -> None:
-    """Raise Throttled (429, with Retry-After) while ``ident`` is blocked."""
+    """Raise Throttled (429, with Retry-After) while ``ident`` is blocked; for wrong keys only."""
+    cache = caches[BAD_KEYS_CACHE]
     until = cache.get(_block_key(ident))
     if until is not None and until > time.time():
         raise Throttled(wait=until - time.time(), detail="Too many invalid API keys from this address.")
@@ -59,6 +72,7 @@ def bad_key_guard(ident: str) -> None:
 
 def bad_key_record(ident: str) -> None:
     """Count one wrong key; the one that reaches the limit blocks the address."""
+    cache = caches[BAD_KEYS_CACHE]
     window = settings.SCHEDULER_API_BAD_KEY_WINDOW_SECONDS
     cache.add(_fail_key(ident), 0, timeout=window)
     try:
@@ -77,10 +91,13 @@ class ApiKeyAuthentication(BaseAuthentication):
         key = request.META.get("HTTP_X_API_KEY")
         if key is None:
             return None  # no key: let session auth try, else 401 from the permission check
-        ident = BaseThrottle().get_ident(request) or "unknown"
-        bad_key_guard(ident)
-        api_key = api_key_check(key)
+        if api_key_is_environment_key(key):
+            api_key = EnvironmentApiKey()
+        else:
+            api_key = api_key_check(key)
         if api_key is None:
+            ident = BaseThrottle().get_ident(request) or "unknown"
+            bad_key_guard(ident)
             bad_key_record(ident)
             raise AuthenticationFailed("Invalid API key.")
         return ApiKeyPrincipal(username=api_key.name), api_key
@@ -93,7 +110,7 @@ class HasApiKeyOrStaffSession(BasePermission):
     """A valid key, or a logged-in staff user (who may edit jobs in the admin anyway)."""
 
     def has_permission(self, request, view) -> bool:
-        if isinstance(request.auth, APIKey):
+        if isinstance(request.user, ApiKeyPrincipal):
             return True
         user = request.user
         return bool(user and user.is_authenticated and user.is_staff)

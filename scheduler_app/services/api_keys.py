@@ -5,9 +5,17 @@ list and revoke them. Generated keys look like ``<prefix>.<secret>`` and are fou
 prefix. The bootstrap key is whatever string the operator chose, so it has no such prefix: its
 row is filed under a prefix derived from the key's own hash, and ``api_key_check`` looks under
 both.
+
+``SCHEDULER_API_KEY`` itself is valid whenever it is set, however the server was started: the
+authenticator compares it directly (``api_key_is_environment_key``), so a server started without
+``manage.py apikey bootstrap`` or ``manage.py up`` still accepts it. The stored "bootstrap" row
+those commands write is what the admin and ``apikey list`` show; revoking it does not disable the
+key while the variable is still set.
 """
 import hashlib
+import hmac
 
+from django.conf import settings
 from django.db import transaction
 from rest_framework_api_key.crypto import KeyGenerator
 from rest_framework_api_key.models import APIKey
@@ -27,6 +35,21 @@ def _lookup_prefixes(key: str) -> list[str]:
     if dot and 0 < len(generated_prefix) <= 8:
         prefixes.append(generated_prefix)
     return prefixes
+
+
+def bootstrap_key_problem(key: object) -> str | None:
+    """Why ``key`` cannot be the bootstrap key (too short, outer spaces), or None if it can."""
+    if not isinstance(key, str) or len(key.strip()) < MIN_BOOTSTRAP_LENGTH or key != key.strip():
+        return f"the bootstrap API key must be at least {MIN_BOOTSTRAP_LENGTH} characters, no outer spaces"
+    return None
+
+
+def api_key_is_environment_key(key: str) -> bool:
+    """Whether ``key`` is ``SCHEDULER_API_KEY`` (set and usable), compared in constant time."""
+    expected = settings.SCHEDULER_API_KEY
+    if not expected or not key or bootstrap_key_problem(expected):
+        return False
+    return hmac.compare_digest(key.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass"))
 
 
 def api_key_check(key: str) -> APIKey | None:
@@ -70,8 +93,9 @@ def api_key_ensure_bootstrap(key: str) -> None:
     (or generating a new one at each start) revokes the previous bootstrap key instead of
     leaving every old one usable.
     """
-    if not isinstance(key, str) or len(key.strip()) < MIN_BOOTSTRAP_LENGTH or key != key.strip():
-        raise ValueError(f"the bootstrap API key must be at least {MIN_BOOTSTRAP_LENGTH} characters, no outer spaces")
+    problem = bootstrap_key_problem(key)
+    if problem:
+        raise ValueError(problem)
     prefix = _derived_prefix(key)
     with transaction.atomic():
         row = APIKey.objects.select_for_update().filter(prefix=prefix).first()

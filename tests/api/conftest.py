@@ -25,13 +25,17 @@ def sent_tasks(monkeypatch):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache():
-    """The bad-key throttle counts in the cache; each test starts from zero."""
-    from django.core.cache import cache
+def _fresh_cache(settings):
+    """The bad-key throttle counts in its own in-process cache; each test starts from zero, and
+    with no SCHEDULER_API_KEY unless it sets one."""
+    from django.core.cache import caches
 
-    cache.clear()
+    settings.SCHEDULER_API_KEY = ""
+    for alias in ("default", "api_bad_keys"):
+        caches[alias].clear()
     yield
-    cache.clear()
+    for alias in ("default", "api_bad_keys"):
+        caches[alias].clear()
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
-"""Who may call the API: X-API-Key (hashed, revocable, bootstrap), staff sessions; 401 not
-403; 429 after repeated wrong keys from one address."""
+"""Who may call the API: X-API-Key (hashed, revocable, bootstrap, SCHEDULER_API_KEY), staff
+sessions; 401 not 403; 429 for wrong keys after repeated wrong keys from one address, while a
+valid key always works. Real servers: tests/integration/test_web_server.py."""
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
@@ -74,11 +75,45 @@ def test_repeated_wrong_keys_from_one_address_get_429(anon, api_key, settings):
     assert [anon.get("/scheduler/jobs").status_code for _ in range(3)] == [401, 401, 401]
     blocked = anon.get("/scheduler/jobs")
     assert blocked.status_code == 429 and int(blocked["Retry-After"]) > 0
-    # While blocked, even the right key is refused from that address ...
-    anon.credentials(HTTP_X_API_KEY=api_key)
-    assert anon.get("/scheduler/jobs").status_code == 429
-    # ... but another address is not affected.
-    assert anon.get("/scheduler/jobs", REMOTE_ADDR="10.0.0.9").status_code == 200
+    # Another address is not affected.
+    assert anon.get("/scheduler/jobs", REMOTE_ADDR="10.0.0.9").status_code == 401
+
+
+def test_a_valid_key_works_from_a_blocked_address(anon, api_key, settings):
+    """Someone behind the same NAT guessing keys cannot lock the owner out (issue 15)."""
+    settings.SCHEDULER_API_BAD_KEY_LIMIT = 3
+    settings.SCHEDULER_API_KEY = "the-operators-own-key"
+    anon.credentials(HTTP_X_API_KEY="guess")
+    assert [anon.get("/scheduler/jobs").status_code for _ in range(4)] == [401, 401, 401, 429]
+    for key in (api_key, "the-operators-own-key"):
+        anon.credentials(HTTP_X_API_KEY=key)
+        assert [anon.get("/scheduler/jobs").status_code for _ in range(5)] == [200] * 5
+    anon.credentials(HTTP_X_API_KEY="guess")
+    assert anon.get("/scheduler/jobs").status_code == 429  # wrong keys are still throttled
+
+
+def test_valid_keys_do_not_use_the_bad_key_budget(anon, api_key, settings):
+    settings.SCHEDULER_API_BAD_KEY_LIMIT = 3
+    codes = []
+    for key in ["guess", api_key, api_key, "guess", api_key, api_key, "guess", "guess", api_key]:
+        anon.credentials(HTTP_X_API_KEY=key)
+        codes.append(anon.get("/scheduler/jobs").status_code)
+    assert codes == [401, 200, 200, 401, 200, 200, 401, 429, 200]
+
+
+def test_bad_key_counts_are_kept_in_process_memory_only(settings):
+    """Not in the default cache (Redis under CACHE_URL), so a block ends with the web process."""
+    from django.core.cache import caches
+    from django.core.cache.backends.locmem import LocMemCache
+
+    from scheduler_app.api.auth import BAD_KEYS_CACHE, bad_key_guard, bad_key_record
+
+    settings.SCHEDULER_API_BAD_KEY_LIMIT = 1
+    bad_key_record("192.0.2.1")
+    with pytest.raises(Exception, match="Too many invalid API keys"):
+        bad_key_guard("192.0.2.1")
+    assert isinstance(caches[BAD_KEYS_CACHE], LocMemCache)
+    assert not caches["default"].get("scheduler:api:blocked:192.0.2.1")
 
 
 def test_spoofed_forwarded_for_does_not_escape_the_block(anon, settings):
@@ -162,8 +197,44 @@ def test_non_staff_session_is_forbidden():
 def test_apikey_bootstrap_command_uses_the_setting(anon, settings):
     settings.SCHEDULER_API_KEY = "from-the-environment"
     call_command("apikey", "bootstrap")
+    settings.SCHEDULER_API_KEY = ""  # the stored (hashed) row is valid on its own
     anon.credentials(HTTP_X_API_KEY="from-the-environment")
     assert anon.get("/scheduler/jobs").status_code == 200
-    settings.SCHEDULER_API_KEY = ""
     with pytest.raises(CommandError):
         call_command("apikey", "bootstrap")
+
+
+def test_environment_key_is_valid_without_bootstrap(anon, settings):
+    """SCHEDULER_API_KEY works however the server was started: no `apikey bootstrap`, no row."""
+    settings.SCHEDULER_API_KEY = "never-bootstrapped-key"
+    assert not APIKey.objects.exists()
+    anon.credentials(HTTP_X_API_KEY="never-bootstrapped-key")
+    response = anon.post("/scheduler/jobs", job_data(), format="json")
+    assert response.status_code == 201 and response.json()["created_by"] == "bootstrap"
+    assert anon.get("/scheduler/jobs").status_code == 200
+    assert not APIKey.objects.exists()  # nothing was written to make it valid
+    anon.credentials(HTTP_X_API_KEY="never-bootstrapped-ke")
+    assert anon.get("/scheduler/jobs").status_code == 401
+    settings.SCHEDULER_API_KEY = ""
+    anon.credentials(HTTP_X_API_KEY="never-bootstrapped-key")
+    assert anon.get("/scheduler/jobs").status_code == 401
+
+
+def test_environment_key_outlives_its_revoked_row_while_set(anon, settings):
+    settings.SCHEDULER_API_KEY = "operator-env-key"
+    call_command("apikey", "bootstrap")
+    assert api_key_revoke(name_or_prefix="bootstrap") == 1
+    anon.credentials(HTTP_X_API_KEY="operator-env-key")
+    assert anon.get("/scheduler/jobs").status_code == 200  # the variable decides; unset it to disable the key
+    settings.SCHEDULER_API_KEY = ""
+    assert anon.get("/scheduler/jobs").status_code == 401
+
+
+@pytest.mark.parametrize("key", ["short", " padded-secret-value "])
+def test_an_unusable_environment_key_is_refused_and_reported(anon, settings, key):
+    from django.core.checks import run_checks
+
+    settings.SCHEDULER_API_KEY = key
+    anon.credentials(HTTP_X_API_KEY=key)
+    assert anon.get("/scheduler/jobs").status_code == 401
+    assert [e.id for e in run_checks() if e.id.startswith("scheduler.")] == ["scheduler.E001"]

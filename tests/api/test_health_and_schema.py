@@ -1,4 +1,6 @@
-"""Health (leading beat, Redis, database, counts) and the OpenAPI document."""
+"""Health (leading beat, Redis, database, counts), the OpenAPI document and its docs page."""
+import re
+
 import pytest
 
 from scheduler_app import beat_status
@@ -100,3 +102,26 @@ def test_schema_yaml_and_docs_page(anon):
     assert anon.get("/scheduler/schema?format=yaml").content.startswith(b"openapi:")
     docs = anon.get("/scheduler/docs")
     assert docs.status_code == 200 and b"swagger" in docs.content.lower()
+
+
+def asset_urls(html: str) -> list[str]:
+    """Every URL the page loads: src= and href= attributes."""
+    return re.findall(r"""(?:src|href)=["']([^"']+)["']""", html)
+
+
+def test_docs_page_loads_swagger_ui_from_this_server_only(anon):
+    """No CDN (issue 15): every asset is a local static URL that answers, and nothing is
+    validated online, so the page works offline."""
+    html = anon.get("/scheduler/docs").content.decode()
+    urls = asset_urls(html)
+    assert len(urls) >= 3, urls
+    for url in urls:
+        assert url.startswith("/static/drf_spectacular_sidecar/swagger-ui-dist/"), url
+    names = {url.rsplit("/", 1)[-1] for url in urls}
+    assert {"swagger-ui.css", "swagger-ui-bundle.js", "swagger-ui-standalone-preset.js"} <= names
+    assert not re.search(r"https?://|//cdn", html), "the page names an outside host"
+    assert '"validatorUrl": null' in html
+    for url in urls:
+        response = anon.get(url)
+        assert response.status_code == 200, url
+        assert b"".join(response.streaming_content if response.streaming else [response.content])

@@ -65,6 +65,7 @@ import base64
 import json
 import math
 import os
+import secrets
 import shutil
 import signal
 import subprocess
@@ -84,6 +85,7 @@ import redis  # noqa: E402
 from scheduler_app.stack import ProcessGroup, beat_command, free_port, start_redis  # noqa: E402
 
 WORKLOAD = ROOT / "tests" / "benchmarks" / "_beat_workload.py"
+BENCH_SECRET_KEY = secrets.token_urlsafe(50)  # the processes run with DEBUG=0, which refuses the development key
 QUEUE_KEY = "celery"
 RUN_JOB_TASK = "scheduler_app.tasks.run_job"
 SCHEDULERS = {
@@ -593,7 +595,7 @@ class Context:
         env = {k: v for k, v in os.environ.items() if k not in ("BEAT_MAX_LOOP_INTERVAL",)}
         env.update({
             "DJANGO_SETTINGS_MODULE": "config.settings", "DATABASE_URL": f"sqlite:///{db}",
-            "REDIS_URL": self.redis_url, "DEBUG": "0", "PYTHONPATH": str(ROOT),
+            "REDIS_URL": self.redis_url, "DEBUG": "0", "SECRET_KEY": BENCH_SECRET_KEY, "PYTHONPATH": str(ROOT),
             "BENCH_REDBEAT_LOCK_TIMEOUT": str(self.args.redbeat_lock_timeout),
         })
         interval = {"stock": self.args.stock_max_interval, "redbeat": self.args.redbeat_max_interval,
@@ -766,7 +768,7 @@ def main() -> int:
         start_redis(redis_group, url=redis_url, data_dir=tmp / "redis", log=tmp / "redis.log")
         template = tmp / "template.sqlite3"
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "DATABASE_URL": f"sqlite:///{template}",
-               "DEBUG": "0", "REDIS_URL": redis_url}
+               "DEBUG": "0", "SECRET_KEY": BENCH_SECRET_KEY, "REDIS_URL": redis_url}
         subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], env=env, cwd=ROOT, check=True,
                        timeout=300)
         ctx = Context(args, tmp, redis_url, template)

@@ -21,6 +21,7 @@ of output is one JSON object.
 import argparse
 import json
 import os
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -179,6 +180,7 @@ def main() -> None:
             "DATABASE_URL": f"sqlite:///{workdir / 'bench.sqlite3'}",
             "VAR_DIR": str(workdir),
             "DEBUG": "0",
+            "SECRET_KEY": secrets.token_urlsafe(50),  # DEBUG=0 refuses the development key
             "LOG_LEVEL": "CRITICAL",
             "DJANGO_SETTINGS_MODULE": "config.settings",
             "LINKEDIN_STORAGE_STATE": str(workdir / "linkedin-state.json"),

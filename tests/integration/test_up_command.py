@@ -1,10 +1,12 @@
 """`manage.py up` brings the embedded stack up and ctrl-C takes every process down."""
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.request import urlopen
 
 import psutil
 import pytest
@@ -35,6 +37,14 @@ def test_up_starts_everything_and_ctrl_c_stops_everything(tmp_path):
         assert "X-API-Key: " in banner and "log in as admin / " in banner
         assert f"Sandbox:   http://127.0.0.1:{sandbox_port}/" in banner
         assert redis_ping(redis_url)
+        # The API docs load Swagger UI from this server (issue 15), with every asset answering.
+        with urlopen(f"http://127.0.0.1:{port}/scheduler/docs", timeout=10) as response:
+            html = response.read().decode()
+        assets = re.findall(r"""(?:src|href)=["']([^"']+)["']""", html)
+        assert assets and all(url.startswith("/static/") for url in assets), assets
+        for url in assets:
+            with urlopen(f"http://127.0.0.1:{port}{url}", timeout=10) as response:
+                assert response.status == 200 and response.read(), url
         children = psutil.Process(up.pid).children(recursive=True)
         names = " ".join(" ".join(c.cmdline()) for c in children)
         for part in ("redis-server", "worker", "beat", "runserver", "sandbox"):
