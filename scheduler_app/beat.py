@@ -84,6 +84,16 @@ class Entry:
         self.following: datetime | None = None  # the slot after ``slot``, known once prebuilt
 
 
+def row_slot_schedule(row) -> SlotSchedule:
+    """The slots of one ``beat_entry_rows`` row (scheduler_app.selectors): its crontab evaluated in
+    its zone, or its interval from its anchor."""
+    (_task_id, _job_id, minute, hour, dom, month, dow, timezone, every, period, start_time, _last_run_at,
+     date_changed, _grace, _coalesce) = row
+    if minute is not None:
+        return SlotSchedule(expression=f"{minute} {hour} {dom} {month} {dow}", timezone=str(timezone))
+    return SlotSchedule(every=int(every * PERIOD_SECONDS[period]), anchor=start_time or date_changed)
+
+
 class FleetScheduler(beat.Scheduler):
     """Celery beat's scheduler interface (``tick`` returns the seconds to sleep) around the fleet
     dispatcher described in this module's docstring."""
@@ -213,12 +223,9 @@ class FleetScheduler(beat.Scheduler):
         return True
 
     def _entry(self, row) -> Entry:
-        (task_id, job_id, minute, hour, dom, month, dow, timezone, every, period, start_time, last_run_at,
+        (task_id, job_id, _minute, _hour, _dom, _month, _dow, _timezone, _every, _period, start_time, last_run_at,
          date_changed, grace, coalesce) = row
-        if minute is not None:
-            schedule = SlotSchedule(expression=f"{minute} {hour} {dom} {month} {dow}", timezone=str(timezone))
-        else:
-            schedule = SlotSchedule(every=int(every * PERIOD_SECONDS[period]), anchor=start_time or date_changed)
+        schedule = row_slot_schedule(row)
         if schedule.every is None:
             schedule = self._crontabs.setdefault(schedule, schedule)  # the fleet shares a few crontabs
         # No slot before the schedule's own start is due, even if a late cursor write from the
