@@ -7,7 +7,7 @@ at most until the run's deadline. The driver's own waits end at the deadline (``
 and fail the run with "time limit"; a call still running BACKSTOP_SECONDS after it gets the
 run's Chromium processes killed (found by a marker switch on their command line), which
 unblocks the browser thread, and the run fails with "time limit" all the same. The same sweep
-runs on every exit, so no Chromium outlives its run (LINKEDIN.md lesson 5: small machines run these bots).
+runs on every exit, so no Chromium outlives its run (docs/linkedin.md lesson 5: small machines run these bots).
 """
 import contextlib
 import logging

@@ -2,7 +2,7 @@
 
 Every method runs on the browser's own thread (see ``bots.browser``) and returns plain data,
 never a handle, because LinkedIn's lists re-render while they load. The rules LinkedIn's
-automators learned the hard way (LINKEDIN.md) are built in here:
+automators learned the hard way (docs/linkedin.md) are built in here:
 
 * check the session on every page, and say "session expired" when it is gone;
 * a selector that matches nothing is a loud ``BotError`` naming it and the page, and "zero

@@ -1,6 +1,6 @@
 """Every CSS selector and URL path the bots use on LinkedIn, and nothing else.
 
-LinkedIn rotates its markup often (see /work/shared/LINKEDIN.md). Keeping every locator here
+LinkedIn rotates its markup often (see docs/linkedin.md). Keeping every locator here
 means a change on the site is a change in one file, and the sandbox site renders the same
 names, so a bot that passes against the sandbox meets the shapes it was built for. Each
 selector has a human name: the driver puts it in the error when the page no longer matches.

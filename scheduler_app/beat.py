@@ -1,7 +1,7 @@
 """The fleet beat: ``celery -A config beat`` with ``FleetScheduler`` (settings CELERY_BEAT_SCHEDULER).
 
 It replaces django-celery-beat's DatabaseScheduler, still reading the ``PeriodicTask`` rows that
-``scheduler_app.sync`` writes, and keeps DESIGN.md "Semantics" under several beats, restarts and
+``scheduler_app.sync`` writes, and keeps docs/contract.md "Semantics" under several beats, restarts and
 outages:
 
 - **Deterministic slots.** A job's slots are ``SlotSchedule`` (scheduler_app.schedules) of its

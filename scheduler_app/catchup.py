@@ -1,7 +1,7 @@
 """What becomes of the slots of one job that came due since beat last accounted for it.
 
 Normally that is one slot, sent at once. After downtime (beat down, Redis down, leader lost) it
-may be many, and DESIGN.md "Semantics" says what each becomes:
+may be many, and docs/contract.md "Semantics" says what each becomes:
 
 - a slot later than misfire_grace_time is recorded ``missed``;
 - of the rest, with coalesce one run for the latest, the others recorded ``missed`` as

@@ -1,4 +1,4 @@
-"""Scheduled jobs and their execution history (DESIGN.md "Job" and "Execution").
+"""Scheduled jobs and their execution history (docs/contract.md "Job" and "Execution").
 
 Rows are written only by ``scheduler_app.services``; these classes hold shape and the
 database-level guarantees (the once-per-slot constraint above all), not behaviour.
@@ -131,7 +131,7 @@ class JobExecution(models.Model):
             models.Index(fields=["status", "lease_expires_at"], name="execution_status_lease"),
         ]
         constraints = [
-            # DESIGN.md Semantics: one execution per (job, scheduled_for). Two beats, a redelivered
+            # docs/contract.md "Semantics": one execution per (job, scheduled_for). Two beats, a redelivered
             # message or a retried task all collide here instead of running a slot twice.
             models.UniqueConstraint(
                 fields=["job", "scheduled_for"],

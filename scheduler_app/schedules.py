@@ -35,7 +35,7 @@ def next_fire_times(
 
 
 def cron_fire_times(expression: str, timezone: str, *, after: datetime, count: int) -> list[datetime]:
-    """Fire times of a five-field crontab evaluated in ``timezone``, with DESIGN.md's DST rules:
+    """Fire times of a five-field crontab evaluated in ``timezone``, with the DST rules of docs/contract.md:
     a wall-clock time the spring-forward gap skips fires once at the first instant after the
     gap; one the fall-back repeats fires once, at its first occurrence. Beat uses this too
     (scheduler_app.beat), so what the API promises is what fires.

@@ -1,4 +1,4 @@
-"""HTML of the sandbox pages, with the markup LINKEDIN.md describes (and the bots' locators use)."""
+"""HTML of the sandbox pages, with the markup docs/linkedin.md describes (and the bots' locators use)."""
 import json
 from html import escape
 from typing import Any

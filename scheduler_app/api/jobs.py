@@ -119,7 +119,7 @@ class JobDetailApi(SchedulerApi):
 
 
 class JobUpdateApi(SchedulerApi):
-    """PUT and PATCH both change only the fields given (the seed's PUT is a partial update). A
+    """PUT and PATCH both change only the fields given (the original API's PUT is a partial update). A
     ``bot_config`` in a PATCH is merged into the stored one (JSON merge patch: ``null`` removes a
     key), so setting one key never resets the others; in a PUT it replaces the stored one."""
 
@@ -183,7 +183,7 @@ class QueryBooleanField(serializers.BooleanField):
 
 
 class JobToggleApi(SchedulerApi):
-    """Set ``enabled`` from the JSON body (the seed dashboard) or ``?enabled=`` (the seed
+    """Set ``enabled`` from the JSON body (the upstream dashboard) or ``?enabled=`` (the original
     route); with neither, flip it."""
 
     class InputSerializer(serializers.Serializer):

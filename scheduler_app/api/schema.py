@@ -67,5 +67,5 @@ class SchedulerAutoSchema(AutoSchema):
 
 
 def drop_slash_aliases(endpoints):
-    """Each route also answers with a trailing slash; document it once, as the seed spells it."""
+    """Each route also answers with a trailing slash; document it once, as the original API spells it."""
     return [endpoint for endpoint in endpoints if not endpoint[0].endswith("/")]

@@ -21,7 +21,7 @@ from scheduler_app.api.schema import BOT_CONFIG_SCHEMA, SCHEDULE_CONFIG_SCHEMA
 from scheduler_app.spec import READ_ONLY_FIELDS, JobFields, field_facts
 from scheduler_app.validation import JobValidationError, job_validate
 
-# Fields a client may send back from a GET (round trip of the seed dashboard's edit dialog);
+# Fields a client may send back from a GET (round trip of the upstream dashboard's edit dialog);
 # they are ignored on write.
 READ_ONLY_JOB_FIELDS = frozenset({"id", *READ_ONLY_FIELDS})
 
@@ -70,7 +70,7 @@ def job_spec_fields(*, for_input: bool) -> dict[str, serializers.Field]:
             field = serializers.IntegerField(min_value=facts.minimum, max_value=facts.maximum, **options)
         elif facts.kind == "str":
             field = serializers.CharField(min_length=facts.min_length, max_length=facts.max_length,
-                                          trim_whitespace=False, **options)
+                                          allow_blank=not facts.min_length, trim_whitespace=False, **options)
         else:
             field = serializers.JSONField(**options)
         fields[name] = field

@@ -1,4 +1,4 @@
-"""API routes, mounted at /scheduler/ by config/urls.py. Paths are the seed's (no trailing
+"""API routes, mounted at /scheduler/ by config/urls.py. Paths are the original API's (no trailing
 slash; one is tolerated). Anything else under /scheduler/ gets a JSON 404, not an HTML page."""
 from django.urls import path, re_path
 from drf_spectacular.renderers import (

@@ -53,7 +53,7 @@ def cron_in_words(expression: str) -> str:
 
 
 def schedule_in_words(schedule: Schedule, timezone: str) -> str:
-    """"every day at 08:00 (Europe/Paris)": what the seeds' formatSchedule showed, in full words."""
+    """"every day at 08:00 (Europe/Paris)": the upstream dashboard's schedule text, in full words."""
     if isinstance(schedule, DailySchedule | WeeklySchedule):
         at = f"{schedule.hour:02d}:{schedule.minute:02d}"
         if isinstance(schedule, DailySchedule):

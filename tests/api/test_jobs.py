@@ -1,4 +1,4 @@
-"""Job endpoints: every row of DESIGN.md's HTTP API table, with its answers and status codes."""
+"""Job endpoints: every row of the HTTP API table in docs/contract.md, with its answers and status codes."""
 from datetime import datetime
 
 import pytest

@@ -1,5 +1,5 @@
 """Soak under faults (a script, not a CI test): real PostgreSQL, Redis, >= 2 beats and >= 2
-workers for M minutes while random faults hit them, then the invariant of DESIGN.md "Semantics".
+workers for M minutes while random faults hit them, then the invariant of docs/contract.md "Semantics".
 
     .venv/bin/python tests/benchmarks/soak_faults.py --minutes 10 [--beats 2] [--workers 2] [--seed 1]
 

@@ -2,7 +2,7 @@
 
 Every process is real (PostgreSQL, Redis, ``celery beat``, ``celery worker``) and every fault is a
 real signal: SIGKILL of the leading beat, of a worker's pool child, of a whole worker, of Redis.
-The claim checked after each fault is DESIGN.md "Semantics": every slot that came due has
+The claim checked after each fault is docs/contract.md "Semantics": every slot that came due has
 exactly one row, no slot's bot ran twice (read from the runs the test runners record, since the
 unique constraint makes a second row impossible but not a second run), and rows say why a slot
 did not run (missed past grace, coalesced into the slot that ran, worker lost).

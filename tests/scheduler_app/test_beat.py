@@ -41,7 +41,7 @@ def test_interval_next_runs_and_beat_use_the_same_lattice():
 
 
 def test_beat_fires_a_time_in_the_spring_forward_gap_at_the_end_of_the_gap():
-    # 02:30 does not exist in Paris on 2026-03-29; DESIGN.md: first instant after the gap, 03:00.
+    # 02:30 does not exist in Paris on 2026-03-29; docs/contract.md: first instant after the gap, 03:00.
     schedule = SlotSchedule(expression="30 2 * * *", timezone="Europe/Paris")
     assert schedule.next_after(datetime(2026, 3, 28, 2, 30, tzinfo=PARIS)) == datetime(2026, 3, 29, 3, 0,
                                                                                         tzinfo=PARIS)

@@ -1,4 +1,4 @@
-"""The seed README's model cases, and the config rules of DESIGN.md."""
+"""The seed README's model cases, and the config rules of docs/contract.md."""
 import pytest
 from pydantic import ValidationError
 

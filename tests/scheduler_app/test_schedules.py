@@ -1,4 +1,4 @@
-"""Schedule math: next fire times, DST rules of DESIGN.md, intervals as elapsed time."""
+"""Schedule math: next fire times, DST rules of docs/contract.md, intervals as elapsed time."""
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
