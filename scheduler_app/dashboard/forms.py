@@ -19,6 +19,7 @@ from scheduler_app.spec import (
     BOT_CONFIGS,
     SCHEDULE_CONFIGS,
     WRITABLE_FIELDS,
+    JobFields,
     field_default,
     field_facts,
     job_bot_config,
@@ -147,8 +148,8 @@ def config_fields(
 
 
 TOP_LEVEL_FIELDS = tuple(name for name in WRITABLE_FIELDS if name not in ("schedule_config", "bot_config"))
-TOP_LEVEL_NUMBERS = ("max_instances", "misfire_grace_time")
-TOP_LEVEL_CHECKBOXES = ("enabled", "coalesce")
+TOP_LEVEL_NUMBERS = tuple(name for name in TOP_LEVEL_FIELDS if _kind(JobFields.model_fields[name]) == "number")
+TOP_LEVEL_CHECKBOXES = tuple(name for name in TOP_LEVEL_FIELDS if _kind(JobFields.model_fields[name]) == "checkbox")
 
 
 @dataclass
