@@ -39,20 +39,44 @@ def cron_fire_times(expression: str, timezone: str, *, after: datetime, count: i
     a wall-clock time the spring-forward gap skips fires once at the first instant after the
     gap; one the fall-back repeats fires once, at its first occurrence. Beat uses this too
     (scheduler_app.beat), so what the API promises is what fires.
+
+    croniter walks naive wall-clock times (plain calendar arithmetic); each becomes an instant by
+    those rules. That holds for every field: "8 * * * *" fires at 03:00 on the night 02:08 is
+    skipped, as "30 2 * * *" does, which croniter's own DST handling does only for the latter.
     """
     tz = ZoneInfo(timezone)
-    iterator = croniter(expression, after.astimezone(tz))
+    # No wall time before ``after``'s own can fire after it; later ones in a repeated hour can
+    # still fall before it (their first occurrence has passed), hence the filter. Compared in
+    # UTC: two datetimes of one zone compare by wall-clock time, fold ignored.
+    latest = after.astimezone(UTC)
+    iterator = croniter(expression, after.astimezone(tz).replace(tzinfo=None))
     times: list[datetime] = []
     while len(times) < count:
-        candidate = iterator.get_next(datetime).astimezone(tz)
-        if not _second_occurrence(candidate):
-            times.append(candidate)
+        moment = _wall_instant(iterator.get_next(datetime), tz)
+        if moment.astimezone(UTC) > latest:
+            latest = moment.astimezone(UTC)  # a skipped time fires with the one after the gap, once
+            times.append(moment)
     return times
 
 
-def _second_occurrence(moment: datetime) -> bool:
-    """True for the repeat of a wall-clock time when clocks fall back: it fires only the first time."""
-    return moment.fold == 1 and moment.replace(fold=0).utcoffset() != moment.utcoffset()
+def _wall_instant(wall: datetime, tz: ZoneInfo) -> datetime:
+    """The instant a naive wall-clock time fires at in ``tz``: its first occurrence, or, when the
+    spring-forward gap skips it, the transition (the first instant after the gap)."""
+    first = wall.replace(tzinfo=tz, fold=0)
+    if first.astimezone(UTC).astimezone(tz).replace(tzinfo=None) == wall:
+        return first
+    # In a gap fold=0 reads the wall time with the offset before the transition (an instant
+    # after it), fold=1 with the one after (an instant before it): search between, to the second.
+    low = int(wall.replace(tzinfo=tz, fold=1).timestamp())
+    high = int(first.timestamp())
+    new_offset = first.astimezone(UTC).astimezone(tz).utcoffset()
+    while high - low > 1:
+        middle = (low + high) // 2
+        if datetime.fromtimestamp(middle, tz).utcoffset() == new_offset:
+            high = middle
+        else:
+            low = middle
+    return datetime.fromtimestamp(high, tz)
 
 
 def job_fire_times(job, *, after: datetime, count: int, anchor: datetime | None = None) -> list[datetime]:

@@ -158,7 +158,8 @@ def cron_syntax_problem(fields: list[str]) -> str | None:
     Accepted: numbers, ``*``, lists, ranges ``a-b`` (forwards), steps ``*/n`` and ``a-b/n`` (and
     ``a/n`` except in day-of-week, whose end is ambiguous), month and day names. Refused:
     croniter's extensions (``L``, ``W``, ``#``, ``?``, ``H``), which Celery's crontab rows
-    cannot carry and which would otherwise be stored but silently run differently.
+    cannot carry and which would otherwise be stored but silently run differently, and ranges
+    with equal ends (``3-3``, ``mon-mon``), which croniter expands to the whole field.
     """
     for index, text in enumerate(fields):
         for term in text.lower().split(","):
@@ -170,6 +171,10 @@ def cron_syntax_problem(fields: list[str]) -> str | None:
             last = _cron_value(match["last"], index) if match["last"] else None
             if first is not None and last is not None and last < first:
                 return f"the {CRON_FIELD_NAMES[index]} range {term!r} runs backwards; write it as two ranges"
+            if first is not None and first == last:
+                # croniter reads a range with equal ends as the whole field ("3-3" as "*").
+                return (f"the {CRON_FIELD_NAMES[index]} range {term!r} starts and ends at the same value; "
+                        f"write the single value {match['first']}")
             if match["step"] is not None and int(match["step"]) == 0:
                 return f"the {CRON_FIELD_NAMES[index]} step in {term!r} must be at least 1"
             if index == 4 and match["step"] is not None and first is not None and last is None:
