@@ -342,6 +342,17 @@ def test_beat_and_next_runs_equal_the_reference(db):
     print(f"{checked} cases in {time.monotonic() - started:.1f}s")
 
 
+def test_a_skipped_time_fires_after_the_gap_whatever_the_hour_field(db):
+    """02:08 does not exist in Paris on 2026-03-29: "8 * * * *" fires at 03:00 for it, as a fixed
+    "8 2 * * *" would (croniter's own DST handling skipped it)."""
+    job = job_create(data=job_data(schedule_type="cron", timezone="Europe/Paris",
+                                   schedule_config={"cron_expression": "8 * * * *"}))
+    after = datetime(2026, 3, 29, 0, 30, tzinfo=ZoneInfo("Europe/Paris"))
+    expected = ["2026-03-29T00:08:00+00:00", "2026-03-29T01:00:00+00:00", "2026-03-29T01:08:00+00:00"]
+    assert [t.isoformat() for t in _utc(job_next_runs(job=job, count=3, after=after))] == expected
+    assert [t.isoformat() for t in _utc(_beat_times(job, after, 3))] == expected
+
+
 REFUSED = [
     "0 8 * * 1#2",  # the second Monday (issue 15: stored, then fired every Monday)
     "0 8 L * *",  # the last day of the month
