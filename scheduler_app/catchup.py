@@ -36,7 +36,7 @@ def plan_slots(
     if left_out and oldest_left_out is not None:
         newest_left_out = f" up to the slot before {slots[0].isoformat()}" if slots else ""
         plan.missed.append((oldest_left_out, (
-            f"missed: beat was not running; this row stands for {left_out} slot(s) from "
+            f"beat was not running; this row stands for {left_out} slot(s) from "
             f"{oldest_left_out.isoformat()}{newest_left_out} (more than the catch-up cap of {cap} slots per job)"
         )))
     on_time = []
@@ -44,7 +44,7 @@ def plan_slots(
         late = (now - slot).total_seconds()
         if late > grace_seconds:
             plan.missed.append((slot, (
-                f"missed: not sent within misfire_grace_time ({grace_seconds}s) of its slot; "
+                f"not sent within misfire_grace_time ({grace_seconds}s) of its slot; "
                 f"beat was {late:.0f}s late (down, or without Redis or a leader)"
             )))
         else:
