@@ -24,8 +24,10 @@ outages:
   cursor move. A message lost with a worker or with Redis still leaves its queued row, which the
   reaper ends ``missed`` once no claim can come in time.
 - **Housekeeping.** The leader sends the reaper (scheduler_app.tasks.reap_executions) every
-  SCHEDULER_REAP_EVERY_SECONDS, prunes the change feed, and writes its status (who leads, since
-  when, dispatch lag) for ``/scheduler/health`` every second.
+  SCHEDULER_REAP_EVERY_SECONDS and the history prune (scheduler_app.tasks.prune_executions) every
+  EXECUTION_PRUNE_EVERY_SECONDS when EXECUTION_RETENTION_DAYS is set, prunes the change feed,
+  and writes its status (who leads, since when, dispatch lag) for ``/scheduler/health`` every
+  second.
 
 What is still possible, and caught by the (job, scheduled_for) constraint: a leader that dies
 between a push and its cursor write leaves those slots to be sent again by the next leader; the
@@ -55,6 +57,7 @@ from scheduler_app.sync import RUN_JOB_TASK, beat_changes_prune, beat_cursors_ad
 logger = logging.getLogger(__name__)
 
 REAP_TASK = "scheduler_app.tasks.reap_executions"
+HISTORY_PRUNE_TASK = "scheduler_app.tasks.prune_executions"
 PERIOD_SECONDS = {"days": 86400, "hours": 3600, "minutes": 60, "seconds": 1, "microseconds": 1e-6}
 RETRY_SECONDS = 1.0
 ELECT_EVERY_SECONDS = 1.0
@@ -105,7 +108,7 @@ class FleetScheduler(beat.Scheduler):
         self._connection = None
         self._redis = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=5)
         self._reset_state()
-        self._next_elect = self._next_status = self._next_reap = 0.0
+        self._next_elect = self._next_status = self._next_reap = self._next_history_prune = 0.0
         self._next_prune = time.monotonic() + PRUNE_EVERY_SECONDS
         self._next_poll = 0.0
         self._last_error_log: dict[str, float] = {}
@@ -488,6 +491,9 @@ class FleetScheduler(beat.Scheduler):
             # Through the fence like every push: no retry loop that would hold up dispatch
             # while Redis is down, and only the leader sends it.
             self._publish([self._factory.build(REAP_TASK, {})], task_name=REAP_TASK)
+        if now >= self._next_history_prune and settings.EXECUTION_RETENTION_DAYS > 0:
+            self._next_history_prune = now + settings.EXECUTION_PRUNE_EVERY_SECONDS
+            self._publish([self._factory.build(HISTORY_PRUNE_TASK, {})], task_name=HISTORY_PRUNE_TASK)
         if now >= self._next_prune:
             self._next_prune = now + PRUNE_EVERY_SECONDS
             try:

@@ -90,6 +90,8 @@ class ScheduledJob(models.Model):
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["-created_at"], name="job_newest_first"),
+            # Keyset paging of the job list (scheduler_app.selectors.job_page): its exact order.
+            models.Index(fields=["-created_at", "-id"], name="job_page_order"),
             models.Index(fields=["bot_type", "enabled"], name="job_bot_type_enabled"),
         ]
         constraints = [
@@ -129,6 +131,11 @@ class JobExecution(models.Model):
             models.Index(fields=["job", "-queued_at"], name="execution_job_history"),
             models.Index(fields=["job", "status"], name="execution_job_status"),
             models.Index(fields=["status", "lease_expires_at"], name="execution_status_lease"),
+            # The retention prune walks history oldest first (services.executions.executions_prune).
+            models.Index(fields=["queued_at"], name="execution_queued_at"),
+            # Runs not finished yet, which the counters below do not hold: /stats reads them live.
+            models.Index(fields=["queued_at"], condition=Q(status__in=["queued", "running"]),
+                         name="execution_in_flight"),
         ]
         constraints = [
             # docs/contract.md "Semantics": one execution per (job, scheduled_for). Two beats, a redelivered
@@ -148,6 +155,58 @@ class JobExecution(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job_id} {self.trigger} {self.status}"
+
+
+class ExecutionDayCount(models.Model):
+    """Finished runs of one job queued on one calendar day (settings.TIME_ZONE), by final status,
+    with the messages sent and profiles visited they recorded.
+
+    Written by ``scheduler_app.services.counters`` in the same transaction as every move of an
+    execution into (or between) final statuses, so ``/stats`` reads a few rows per job and day
+    instead of grouping the history. Runs still queued or running are not here: they are few
+    and read live. The retention prune leaves these rows alone, so counts outlive the history
+    they summarise.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    job = models.ForeignKey(ScheduledJob, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    status = models.CharField(max_length=16, choices=ExecutionStatus.choices)
+    runs = models.BigIntegerField(default=0)
+    messages_sent = models.BigIntegerField(default=0)
+    profiles_visited = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["job", "day", "status"], name="execution_day_count_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.job_id} {self.day} {self.status} {self.runs}"
+
+
+class FleetDayCount(models.Model):
+    """The same counts for the whole fleet, per day and status, spread over a few ``shard`` rows
+    (by job id) so concurrent finishes do not all wait on one row; readers add the shards up. A
+    shard may hold a negative part (a deleted job's runs are taken off its shard); only sums
+    mean anything.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    day = models.DateField()
+    status = models.CharField(max_length=16, choices=ExecutionStatus.choices)
+    shard = models.PositiveSmallIntegerField(default=0)
+    runs = models.BigIntegerField(default=0)
+    messages_sent = models.BigIntegerField(default=0)
+    profiles_visited = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["day", "status", "shard"], name="fleet_day_count_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.status} #{self.shard} {self.runs}"
 
 
 class BeatChange(models.Model):

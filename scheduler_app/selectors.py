@@ -10,18 +10,22 @@ from django.utils.timezone import now as utc_now
 from django_celery_beat.models import PeriodicTask
 
 from scheduler_app.models import BeatChange, JobExecution, ScheduledJob
+from scheduler_app.paging import JOB_PAGE_DEFAULT, Cursor, Page, keyset_page
 from scheduler_app.schedules import job_fire_times
 from scheduler_app.spec import JOB_FIELDS
 from scheduler_app.sync import RUN_JOB_TASK
 
 
-def job_list(*, enabled_only: bool = False, bot_type: str | None = None) -> QuerySet[ScheduledJob]:
-    """Jobs newest first."""
-    jobs = ScheduledJob.objects.order_by("-created_at")
+def job_list(*, enabled_only: bool = False, bot_type: str | None = None,
+             name_contains: str | None = None) -> QuerySet[ScheduledJob]:
+    """Jobs newest first (id breaks ties: the order pages follow, scheduler_app.paging)."""
+    jobs = ScheduledJob.objects.order_by("-created_at", "-id")
     if enabled_only:
         jobs = jobs.filter(enabled=True)
     if bot_type:
         jobs = jobs.filter(bot_type=bot_type)
+    if name_contains:
+        jobs = jobs.filter(name__icontains=name_contains)
     return jobs
 
 
@@ -71,8 +75,19 @@ def job_list_rows(*, enabled_only: bool = False, bot_type: str | None = None) ->
     listing 1,000 jobs. SQLite hands back text for datetimes and JSON, PostgreSQL hands back
     objects; both are handled.
     """
-    sql, params = job_list(enabled_only=enabled_only, bot_type=bot_type).values_list(*JOB_ROW_FIELDS).query \
-        .sql_with_params()
+    return _job_rows(job_list(enabled_only=enabled_only, bot_type=bot_type))
+
+
+def job_page_rows(*, enabled_only: bool = False, bot_type: str | None = None, cursor: Cursor | None = None,
+                  limit: int = JOB_PAGE_DEFAULT) -> Page:
+    """One page of ``job_list_rows`` (scheduler_app.paging): ``limit`` jobs after or before
+    ``cursor``, read through the same fast path."""
+    return keyset_page(job_list(enabled_only=enabled_only, bot_type=bot_type), cursor=cursor, limit=limit,
+                       fetch=_job_rows)
+
+
+def _job_rows(jobs: QuerySet[ScheduledJob]) -> list[dict]:
+    sql, params = jobs.values_list(*JOB_ROW_FIELDS).query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         raw_rows = cursor.fetchall()

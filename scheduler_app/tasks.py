@@ -4,7 +4,7 @@ import logging
 from celery import shared_task
 from django.utils.dateparse import parse_datetime
 
-from scheduler_app.services.executions import execution_run, executions_reap
+from scheduler_app.services.executions import execution_run, executions_prune, executions_reap
 
 logger = logging.getLogger(__name__)
 
@@ -29,3 +29,10 @@ def reap_executions() -> int:
     """End runs whose worker was lost (expired lease) or whose message never arrived; the leading
     beat sends this every SCHEDULER_REAP_EVERY_SECONDS (scheduler_app.beat)."""
     return executions_reap()
+
+
+@shared_task(name="scheduler_app.tasks.prune_executions", ignore_result=True)
+def prune_executions() -> int:
+    """Delete history older than EXECUTION_RETENTION_DAYS, a few small batches per run; the
+    leading beat sends this every EXECUTION_PRUNE_EVERY_SECONDS (scheduler_app.beat)."""
+    return executions_prune()

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from scheduler_app.api.auth import actor_name
 from scheduler_app.api.base import SchedulerApi
 from scheduler_app.api.exceptions import RunNotQueued
+from scheduler_app.api.paging import PAGE_PARAMETERS, PageSerializer, page_link_header
 from scheduler_app.api.serializers import (
     JobBodySerializer,
     StrictBooleanField,
@@ -23,7 +24,7 @@ from scheduler_app.api.serializers import (
     job_spec_fields,
 )
 from scheduler_app.models import BotType, ExecutionStatus, ScheduledJob
-from scheduler_app.selectors import JOB_ROW_FIELDS, execution_list, job_get, job_list_rows, job_next_runs
+from scheduler_app.selectors import JOB_ROW_FIELDS, execution_list, job_get, job_next_runs, job_page_rows
 from scheduler_app.services import job_create, job_delete, job_run_now, job_toggle, job_update
 
 TAGS = ["jobs"]
@@ -82,18 +83,26 @@ class JobOutputSerializer(serializers.Serializer):
 
 
 class JobListApi(SchedulerApi):
-    class FilterSerializer(serializers.Serializer):
+    """Newest first, one page at a time: ``limit`` jobs (default 100, at most 500), the next and
+    previous pages in the ``Link`` header. Without paging parameters this is the first page, so a
+    fleet of up to 100 jobs still gets all of them in one plain array, as the seed dashboard
+    expects."""
+
+    class FilterSerializer(PageSerializer):
         enabled_only = serializers.BooleanField(required=False, default=False)
         bot_type = serializers.ChoiceField(choices=BotType.choices, required=False)
 
     OutputSerializer = JobOutputSerializer
 
-    @extend_schema(tags=TAGS, parameters=[FilterSerializer], responses={200: JobOutputSerializer(many=True)})
+    @extend_schema(tags=TAGS, parameters=[
+        OpenApiParameter("enabled_only", bool), OpenApiParameter("bot_type", str, enum=BotType.values),
+        *PAGE_PARAMETERS,
+    ], responses={200: JobOutputSerializer(many=True)})
     def get(self, request):
         filters = JobListApi.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        jobs = job_list_rows(**filters.validated_data)
-        return Response(plain_list(JobListApi.OutputSerializer, jobs))
+        page = job_page_rows(**filters.validated_data)
+        return Response(plain_list(JobListApi.OutputSerializer, page.items), headers=page_link_header(request, page))
 
 
 class JobCreateApi(SchedulerApi):

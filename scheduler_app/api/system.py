@@ -1,16 +1,50 @@
 """Scheduler-wide endpoints: statistics (key required) and health (open, for probes)."""
-from drf_spectacular.utils import extend_schema
+from datetime import date, datetime
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from scheduler_app.api.base import SchedulerApi
-from scheduler_app.stats import health_overview, stats_overview
+from scheduler_app.api.paging import PAGE_PARAMETERS, PageSerializer, page_link_header
+from scheduler_app.stats import STATS_DEFAULT_DAYS, health_overview, stats_overview
 
 TAGS = ["scheduler"]
 
 
+class SinceField(serializers.Field):
+    """ISO 8601 date or date-time (naive: the server's TIME_ZONE); a ``+`` of an offset that
+    arrived unencoded in the query string (read as a space) is put back."""
+
+    default_error_messages = {"invalid": "Must be an ISO 8601 date or date-time, e.g. 2025-03-01."}
+
+    def to_internal_value(self, data):
+        text = str(data).strip()
+        if len(text) > 19 and text[-6] == " ":
+            text = f"{text[:-6]}+{text[-5:]}"
+        try:
+            value = date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
+        except ValueError:
+            self.fail("invalid")
+        if not 1970 <= value.year <= 9000:
+            raise serializers.ValidationError("Must be between the years 1970 and 9000.")
+        return value
+
+    def to_representation(self, value):
+        return value.isoformat()
+
+
 class StatsApi(SchedulerApi):
+    """Counts over a window (``since``, default the last 30 days: runs count on the day they
+    were queued, in the server's TIME_ZONE, so the window starts at midnight of ``since``'s day;
+    the answer's ``since`` says when). ``jobs`` is one page of jobs in the list's order (``limit``,
+    ``cursor``, ``Link`` header: as ``GET /jobs``). Totals cover every job."""
+
+    class FilterSerializer(PageSerializer):
+        since = SinceField(required=False)
+
     class OutputSerializer(serializers.Serializer):
         class JobStatsSerializer(serializers.Serializer):
             job_id = serializers.UUIDField()
@@ -26,6 +60,7 @@ class StatsApi(SchedulerApi):
             last_run_status = serializers.CharField(allow_null=True)
             next_run_at = serializers.DateTimeField(allow_null=True)
 
+        since = serializers.DateTimeField(help_text="start of the window the counts cover")
         total_jobs = serializers.IntegerField()
         enabled_jobs = serializers.IntegerField()
         disabled_jobs = serializers.IntegerField()
@@ -35,11 +70,18 @@ class StatsApi(SchedulerApi):
         success_rate = serializers.FloatField(allow_null=True, help_text="% of success among success+failed")
         total_messages_sent = serializers.IntegerField()
         total_profiles_visited = serializers.IntegerField()
-        jobs = JobStatsSerializer(many=True)
+        jobs = JobStatsSerializer(many=True, help_text="one page of jobs, newest first")
 
-    @extend_schema(tags=TAGS, responses={200: OutputSerializer})
+    @extend_schema(tags=TAGS, parameters=[
+        OpenApiParameter("since", OpenApiTypes.DATE,
+                         description=f"ISO date or date-time; default {STATS_DEFAULT_DAYS} days ago"),
+        *PAGE_PARAMETERS,
+    ], responses={200: OutputSerializer})
     def get(self, request):
-        return Response(StatsApi.OutputSerializer(stats_overview()).data)
+        filters = StatsApi.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        overview = stats_overview(**filters.validated_data)
+        return Response(StatsApi.OutputSerializer(overview).data, headers=page_link_header(request, overview["page"]))
 
 
 class HealthApi(SchedulerApi):

@@ -5,9 +5,15 @@ turns a second delivery of the same slot (two beats, a redelivered message, a re
 into an IntegrityError, and the job row lock makes the max_instances count and the move to
 ``running`` one step.
 
-One lock order everywhere: the job row first, then its execution rows. Claim, finish and the
-reaper all lock the job before they touch an execution, so two of them can never wait on each
-other in a cycle (PostgreSQL would abort one as a deadlock).
+One lock order everywhere: the job row first, then its execution rows, then the run counters
+(scheduler_app/services/counters.py). Claim, finish and the reaper all lock the job before they
+touch an execution, so two of them can never wait on each other in a cycle (PostgreSQL would
+abort one as a deadlock). Each of them notes on a ``Tally`` the moves it makes into final
+statuses and writes the counters last, in the same transaction.
+
+History older than EXECUTION_RETENTION_DAYS is pruned in small batches (``executions_prune``);
+the counters, and the bots' per-contact records (bots/models.py, which keep an execution's id,
+not a foreign key), are left as they are.
 """
 import logging
 import threading
@@ -18,13 +24,14 @@ from uuid import UUID
 
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, close_old_connections, connection, transaction
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils.timezone import now as utc_now
 
 from bots.runner import BotError, BotOutcome, BotRun, BotSkipped, run_bot
-from scheduler_app.models import ExecutionStatus, JobExecution, ScheduledJob, Trigger
+from scheduler_app.models import FINAL_STATUSES, ExecutionStatus, JobExecution, ScheduledJob, Trigger
 from scheduler_app.schedules import job_next_run_at
 from scheduler_app.selectors import job_interval_anchor
+from scheduler_app.services.counters import Tally
 from scheduler_app.spec import job_bot_config
 
 logger = logging.getLogger(__name__)
@@ -34,6 +41,9 @@ FINISH_ATTEMPTS = 5
 # A slot's queued row with no claim this long past its misfire_grace_time is ended missed by the
 # reaper: by then a late message would have been recorded missed by its claim anyway.
 UNCLAIMED_MARGIN_SECONDS = 60
+# The retention prune: rows per transaction, and transactions per run of the task.
+PRUNE_BATCH = 1000
+PRUNE_BATCHES_PER_RUN = 20
 
 
 def execution_dry_run(job: ScheduledJob, requested: bool | None = None) -> bool:
@@ -45,6 +55,18 @@ def execution_dry_run(job: ScheduledJob, requested: bool | None = None) -> bool:
 
 def _lease_seconds() -> int:
     return settings.SCHEDULER_LEASE_SECONDS
+
+
+def _state(execution: JobExecution) -> tuple[str, int, int]:
+    """What the counters need of an execution: (status, messages_sent, profiles_visited)."""
+    return execution.status, execution.messages_sent, execution.profiles_visited
+
+
+def _stored_state(execution_pk, *, lock: bool = False) -> tuple[str, int, int] | None:
+    rows = JobExecution.objects.filter(pk=execution_pk)
+    if lock:
+        rows = rows.select_for_update()
+    return rows.values_list("status", "messages_sent", "profiles_visited").first()
 
 
 def _lock_job(job_id: UUID | str) -> ScheduledJob | None:
@@ -84,40 +106,50 @@ def execution_claim(
     """
     now = utc_now()
     with transaction.atomic():
-        job = _lock_job(job_id)
-        if job is None:
-            logger.info("job %s no longer exists; nothing to run", job_id)
-            return None
-        # A run whose worker died must not hold a max_instances place against this one.
-        _reap_locked(job, now)
-        for attempt in range(2):
-            if execution_id is not None:
-                execution = JobExecution.objects.filter(pk=execution_id, job=job).first()
-                if execution is None or execution.status != ExecutionStatus.QUEUED:
-                    return None  # redelivered message of a run that already started
-            else:
-                execution = _slot_execution(job, scheduled_for, now)
-                if execution is None:
-                    logger.info("slot %s of job %s was already claimed", scheduled_for, job_id)
-                    return None
-                execution.dry_run = execution_dry_run(job)
-            refusal = _refusal(job, scheduled_for if execution_id is None else None, now)
-            if refusal is None:
-                execution.status, execution.started_at = ExecutionStatus.RUNNING, now
-                execution.lease_expires_at = now + timedelta(seconds=_lease_seconds())
-            else:
-                execution.status, execution.error = refusal
-                execution.finished_at = now
-            try:
-                with transaction.atomic():
-                    execution.save()
-                break
-            except IntegrityError:
-                if execution_id is not None or attempt:
-                    logger.info("slot %s of job %s was already claimed", scheduled_for, job_id)
-                    return None
-                # Beat's queued row for this slot landed between the look and the insert: take it.
-        _record_on_job(job, execution)
+        tally = Tally()
+        claimed = _claim_locked(job_id, scheduled_for, execution_id, now, tally)
+        tally.apply()
+    return claimed
+
+
+def _claim_locked(job_id, scheduled_for, execution_id, now: datetime, tally: Tally) -> JobExecution | None:
+    """``execution_claim``'s transaction, but for the counters its caller writes last."""
+    job = _lock_job(job_id)
+    if job is None:
+        logger.info("job %s no longer exists; nothing to run", job_id)
+        return None
+    # A run whose worker died must not hold a max_instances place against this one.
+    _reap_locked(job, now, tally)
+    for attempt in range(2):
+        if execution_id is not None:
+            execution = JobExecution.objects.filter(pk=execution_id, job=job).first()
+            if execution is None or execution.status != ExecutionStatus.QUEUED:
+                return None  # redelivered message of a run that already started
+        else:
+            execution = _slot_execution(job, scheduled_for, now)
+            if execution is None:
+                logger.info("slot %s of job %s was already claimed", scheduled_for, job_id)
+                return None
+            execution.dry_run = execution_dry_run(job)
+        before = None if execution._state.adding else _state(execution)
+        refusal = _refusal(job, scheduled_for if execution_id is None else None, now)
+        if refusal is None:
+            execution.status, execution.started_at = ExecutionStatus.RUNNING, now
+            execution.lease_expires_at = now + timedelta(seconds=_lease_seconds())
+        else:
+            execution.status, execution.error = refusal
+            execution.finished_at = now
+        try:
+            with transaction.atomic():
+                execution.save()
+            break
+        except IntegrityError:
+            if execution_id is not None or attempt:
+                logger.info("slot %s of job %s was already claimed", scheduled_for, job_id)
+                return None
+            # Beat's queued row for this slot landed between the look and the insert: take it.
+    tally.move(job_id=job.pk, queued_at=execution.queued_at, old=before, new=_state(execution))
+    _record_on_job(job, execution)
     return execution if refusal is None else None
 
 
@@ -176,13 +208,17 @@ def execution_finish(
         try:
             with transaction.atomic():
                 job = _lock_job(execution.job_id)
-                if job is None:
+                before = _stored_state(execution.pk) if job is not None else None
+                if before is None:
                     # Deleted while it ran: its history went with it, nothing is left to record on.
                     logger.info("job %s was deleted during execution %s (%s)", execution.job_id, execution.pk,
                                 status)
                     return execution
                 execution.save(force_update=True)
                 _record_on_job(job, execution)
+                tally = Tally()
+                tally.move(job_id=job.pk, queued_at=execution.queued_at, old=before, new=_state(execution))
+                tally.apply()
             return execution
         except JobExecution.DoesNotExist:
             return execution
@@ -193,11 +229,18 @@ def execution_finish(
                 close_old_connections()
             time.sleep(0.05 * 2**attempt)
     try:
-        JobExecution.objects.filter(pk=execution.pk).update(
-            status=status, error=error, finished_at=now, duration_seconds=execution.duration_seconds,
-            messages_sent=outcome.messages_sent, profiles_visited=outcome.profiles_visited, result=outcome.result,
-            lease_expires_at=None,
-        )
+        with transaction.atomic():  # the same lock order, without the job's bookkeeping
+            before = _stored_state(execution.pk, lock=True) if _lock_job(execution.job_id) is not None else None
+            if before is not None:
+                JobExecution.objects.filter(pk=execution.pk).update(
+                    status=status, error=error, finished_at=now, duration_seconds=execution.duration_seconds,
+                    messages_sent=outcome.messages_sent, profiles_visited=outcome.profiles_visited,
+                    result=outcome.result, lease_expires_at=None,
+                )
+                tally = Tally()
+                tally.move(job_id=execution.job_id, queued_at=execution.queued_at, old=before,
+                           new=_state(execution))
+                tally.apply()
     except DatabaseError:
         logger.exception("execution %s could not be recorded as %s; its lease will expire", execution.pk, status)
     return execution
@@ -219,14 +262,15 @@ def _lost_runs(now: datetime) -> Q:
     )
 
 
-def _reap_locked(job: ScheduledJob, now: datetime) -> int:
+def _reap_locked(job: ScheduledJob, now: datetime, tally: Tally) -> int:
     """End this job's lost runs (``_lost_runs``) failed "worker lost"; the caller holds the job
-    row lock. Returns how many were ended."""
+    row lock and applies ``tally`` before it commits. Returns how many were ended."""
     lease = timedelta(seconds=_lease_seconds())
     ended = 0
     lost = JobExecution.objects.filter(job=job).filter(_lost_runs(now))
     unclaimed_after = timedelta(seconds=job.misfire_grace_time + UNCLAIMED_MARGIN_SECONDS)
     for execution in lost:
+        before = _state(execution)
         if execution.trigger == Trigger.SCHEDULED and execution.status == ExecutionStatus.QUEUED:
             if now - execution.scheduled_for <= unclaimed_after:
                 continue  # its message may still come: a claim then runs it or records it missed
@@ -234,6 +278,7 @@ def _reap_locked(job: ScheduledJob, now: datetime) -> int:
             execution.error = (f"missed: its message never reached a worker within misfire_grace_time "
                                f"({job.misfire_grace_time}s); lost with a worker or with Redis")
             execution.save(update_fields=["status", "error", "finished_at"])
+            tally.move(job_id=job.pk, queued_at=execution.queued_at, old=before, new=_state(execution))
             _record_on_job(job, execution)
             ended += 1
             continue
@@ -246,6 +291,7 @@ def _reap_locked(job: ScheduledJob, now: datetime) -> int:
                                f"{settings.SCHEDULER_QUEUED_TIMEOUT_SECONDS}s")
         execution.status, execution.finished_at, execution.lease_expires_at = ExecutionStatus.FAILED, now, None
         execution.save(update_fields=["status", "error", "finished_at", "duration_seconds", "lease_expires_at"])
+        tally.move(job_id=job.pk, queued_at=execution.queued_at, old=before, new=_state(execution))
         _record_on_job(job, execution)
         ended += 1
     if ended:
@@ -264,7 +310,9 @@ def executions_reap(*, now: datetime | None = None) -> int:
         with transaction.atomic():
             job = _lock_job(job_id)
             if job is not None:
-                ended += _reap_locked(job, now)
+                tally = Tally()
+                ended += _reap_locked(job, now, tally)
+                tally.apply()
     return ended
 
 
@@ -353,11 +401,18 @@ def executions_record_dispatch(
             list(ScheduledJob.objects.select_for_update(of=("self",)).filter(pk__in=locked[start:start + 500])
                  .order_by("pk").values_list("pk", flat=True))
         JobExecution.objects.bulk_create(rows + missed_rows, batch_size=500, ignore_conflicts=True)
+        # Missed rows are final: count the ones that went in (a slot that had a row kept it).
+        tally = Tally()
+        for start in range(0, len(missed_rows), 500):
+            chunk = missed_rows[start:start + 500]
+            stored = set(JobExecution.objects.filter(pk__in=[row.pk for row in chunk]).values_list("pk", flat=True))
+            tally.add_rows(row for row in chunk if row.pk in stored)
         for start in range(0, len(missed_jobs), 500):
             # A run sent for the same job starts later and takes last_run_* over from this.
             ScheduledJob.objects.filter(pk__in=missed_jobs[start:start + 500]).filter(
                 Q(last_run_at__isnull=True) | Q(last_run_at__lte=now)
             ).update(last_run_at=now, last_run_status=ExecutionStatus.MISSED, last_run_error=newest_error)
+        tally.apply()
     return len(rows) + len(missed_rows)
 
 
@@ -393,3 +448,40 @@ def execution_run(
             raise
         return execution
     return execution_finish(execution=execution, status=ExecutionStatus.SUCCESS, outcome=outcome)
+
+
+def executions_prune(*, now: datetime | None = None, batch_size: int = PRUNE_BATCH,
+                     max_batches: int = PRUNE_BATCHES_PER_RUN) -> int:
+    """Delete history queued more than EXECUTION_RETENTION_DAYS ago (0 keeps everything), oldest
+    first, ``batch_size`` rows per transaction and at most ``max_batches`` transactions per call
+    (scheduler_app.tasks.prune_executions, sent by the leading beat; the next call goes on).
+
+    Kept whatever their age: queued and running rows, and each job's newest row (a row goes only
+    when a newer row of its job exists; rows tied for newest all stay). The run counters keep the
+    pruned runs' counts; the bots' per-contact records (bots/models.py) hold an execution's id,
+    not a foreign key, and stay too. Returns the number of rows deleted.
+    """
+    days = settings.EXECUTION_RETENTION_DAYS
+    if days <= 0:
+        return 0
+    cutoff = (now or utc_now()) - timedelta(days=days)
+    newer = JobExecution.objects.filter(job_id=OuterRef("job_id"), queued_at__gt=OuterRef("queued_at"))
+    candidates = (
+        JobExecution.objects.filter(queued_at__lt=cutoff, status__in=list(FINAL_STATUSES))
+        .filter(Exists(newer))
+        .order_by("queued_at")
+    )
+    deleted = 0
+    for _ in range(max_batches):
+        ids = list(candidates.values_list("pk", flat=True)[:batch_size])
+        if not ids:
+            break
+        with transaction.atomic():
+            # Rows only: nothing cascades from an execution, and the status is checked again.
+            count, _ = JobExecution.objects.filter(pk__in=ids, status__in=list(FINAL_STATUSES)).delete()
+        deleted += count
+        if len(ids) < batch_size:
+            break
+    if deleted:
+        logger.info("pruned %d execution(s) queued before %s", deleted, cutoff.isoformat())
+    return deleted

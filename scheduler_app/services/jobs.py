@@ -9,6 +9,7 @@ from config.celery import app as celery_app
 from scheduler_app.models import ExecutionStatus, JobExecution, ScheduledJob, Trigger
 from scheduler_app.schedules import job_next_run_at
 from scheduler_app.selectors import job_interval_anchor
+from scheduler_app.services.counters import counts_forgotten
 from scheduler_app.services.executions import execution_dry_run, execution_finish
 from scheduler_app.sync import RUN_JOB_TASK, BeatView, beat_view, periodic_task_delete, periodic_task_upsert
 from scheduler_app.validation import job_validate
@@ -68,7 +69,8 @@ def job_delete(*, job: ScheduledJob) -> None:
     with transaction.atomic():
         job = _locked(job)
         periodic_task_delete(job)
-        job.delete()
+        with counts_forgotten(job_id=job.pk):
+            job.delete()
 
 
 def job_run_now(*, job: ScheduledJob, dry_run: bool | None = None) -> JobExecution:

@@ -5,7 +5,7 @@ import pytest
 from django_celery_beat.models import PeriodicTask
 
 from scheduler_app.models import JobExecution, ScheduledJob
-from tests.factories import job_data, make_job
+from tests.factories import job_data, make_job, record_run
 
 pytestmark = pytest.mark.django_db
 
@@ -217,8 +217,8 @@ def test_next_runs_bad_query_is_400(client, query):
 
 def test_stats_endpoint(client):
     job = make_job()
-    JobExecution.objects.create(job=job, trigger="manual", status="success", messages_sent=4)
-    JobExecution.objects.create(job=job, trigger="manual", status="failed")
+    record_run(job, "success", messages=4)
+    record_run(job, "failed")
     stats = client.get("/scheduler/stats").json()
     assert stats["total_jobs"] == 1 and stats["total_executions"] == 2
     assert stats["success_rate"] == 50.0 and stats["total_messages_sent"] == 4
