@@ -67,7 +67,7 @@ def _frame(days: list, top_value: int) -> tuple[Chart, float, float]:
         if fraction == 0.5 and value != int(value):
             continue
         chart.y_ticks.append({"y": round(chart.baseline - value * scale, 1), "label": int(value)})
-    every = 1 if len(days) <= 10 else 2
+    every = 1 if len(days) <= 10 else max(2, -(-len(days) // 15))  # at most ~15 labels
     for i, day in enumerate(days):
         if (len(days) - 1 - i) % every == 0:
             chart.x_labels.append({"x": round(chart.plot_left + band * (i + 0.5), 1), "label": f"{day:%d/%m}"})

@@ -1,29 +1,29 @@
-"""Read queries only the dashboard needs: the filtered job table, per-day series, quota use.
+"""Read queries only the dashboard needs: the filtered, paged job table, and quota use.
 
-Totals and success rates come from ``scheduler_app.stats.stats_overview`` (shared with the
-API); what is here is grouped by calendar day, which the API does not serve. Quota use is
-the bots' own counters (``bots.selectors``).
+Totals, success rates and the per-day series come from ``scheduler_app.stats`` (shared with the
+API). Quota use is the bots' own counters (``bots.selectors``).
 """
 import uuid
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 from django.conf import settings
-from django.db.models import Count, QuerySet, Sum
-from django.db.models.functions import TruncDate
-from django.utils import timezone
 
 from bots.runner import quota_usage as bot_quota_usage
-from scheduler_app.models import ExecutionStatus, JobExecution, ScheduledJob
+from scheduler_app.models import ScheduledJob
+from scheduler_app.paging import Cursor, Page, keyset_page
 from scheduler_app.selectors import job_list
 
+DASHBOARD_PAGE = 50
 
-def job_table(*, bot_type: str | None = None, enabled: bool | None = None) -> QuerySet[ScheduledJob]:
-    """The jobs page rows: ``enabled`` None shows both, True / False only that state."""
-    jobs = job_list(bot_type=bot_type or None, enabled_only=enabled is True)
+
+def job_table(*, bot_type: str | None = None, enabled: bool | None = None, name_contains: str | None = None,
+              cursor: Cursor | None = None, limit: int = DASHBOARD_PAGE) -> Page:
+    """One page of the jobs page's rows: ``enabled`` None shows both, True / False only that
+    state; ``name_contains`` searches names (any case). Newest first, like the API's list."""
+    jobs = job_list(bot_type=bot_type or None, enabled_only=enabled is True, name_contains=name_contains)
     if enabled is False:
         jobs = jobs.filter(enabled=False)
-    return jobs
+    return keyset_page(jobs, cursor=cursor, limit=limit)
 
 
 def job_many(*, ids: list[str]) -> list[ScheduledJob]:
@@ -35,49 +35,6 @@ def job_many(*, ids: list[str]) -> list[ScheduledJob]:
         except ValueError:
             continue
     return list(ScheduledJob.objects.filter(pk__in=valid).order_by("-created_at"))
-
-
-def _days(end: date, count: int) -> list[date]:
-    return [end - timedelta(days=i) for i in range(count - 1, -1, -1)]
-
-
-def execution_daily_series(*, days: int = 14, now: datetime | None = None) -> list[dict]:
-    """One row per calendar day (settings.TIME_ZONE), oldest first, zero-filled.
-
-    Each row: ``{"day", "by_status": {status: n}, "total", "messages_sent", "profiles_visited"}``.
-    Runs count on the day they were queued, the one moment every execution has.
-    """
-    tz = ZoneInfo(settings.TIME_ZONE)
-    now = now or timezone.now()
-    today = now.astimezone(tz).date()
-    first = today - timedelta(days=days - 1)
-    since = datetime(first.year, first.month, first.day, tzinfo=tz)
-    rows = (
-        JobExecution.objects.filter(queued_at__gte=since)
-        .annotate(day=TruncDate("queued_at", tzinfo=tz))
-        .order_by()
-        .values("day", "status")
-        .annotate(n=Count("id"), messages=Sum("messages_sent"), visits=Sum("profiles_visited"))
-    )
-    series = {
-        day: {
-            "day": day,
-            "by_status": {s: 0 for s in ExecutionStatus.values},
-            "total": 0,
-            "messages_sent": 0,
-            "profiles_visited": 0,
-        }
-        for day in _days(today, days)
-    }
-    for row in rows:
-        entry = series.get(row["day"])
-        if entry is None:
-            continue
-        entry["by_status"][row["status"]] = entry["by_status"].get(row["status"], 0) + row["n"]
-        entry["total"] += row["n"]
-        entry["messages_sent"] += row["messages"] or 0
-        entry["profiles_visited"] += row["visits"] or 0
-    return list(series.values())
 
 
 def quota_usage(*, now: datetime | None = None) -> dict:

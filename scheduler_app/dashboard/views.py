@@ -6,6 +6,7 @@ Every write goes through ``scheduler_app.services`` (the API's code path); a
 ``JobValidationError`` is shown next to its fields. Each page works as plain HTML forms and
 links (POST, then redirect); htmx requests get the fragment they asked for instead.
 """
+from datetime import date, timedelta
 from functools import wraps
 
 from django.contrib import messages
@@ -24,12 +25,13 @@ from scheduler_app.dashboard.charts import grouped_chart, stacked_status_chart
 from scheduler_app.dashboard.display import schedule_preview
 from scheduler_app.dashboard.forms import JobForm
 from scheduler_app.dashboard.rows import execution_row, job_row
-from scheduler_app.dashboard.selectors import execution_daily_series, job_many, job_table, quota_usage
+from scheduler_app.dashboard.selectors import DASHBOARD_PAGE, job_many, job_table, quota_usage
 from scheduler_app.models import FINAL_STATUSES, BotType, ExecutionStatus, ScheduleType
+from scheduler_app.paging import Cursor, Page
 from scheduler_app.selectors import execution_list, job_get
 from scheduler_app.services import job_create, job_delete, job_run_now, job_toggle, job_update
 from scheduler_app.spec import known_timezones
-from scheduler_app.stats import beat_overview, stats_overview
+from scheduler_app.stats import beat_overview, execution_daily_series, stats_overview, stats_window
 from scheduler_app.validation import JobValidationError
 
 NOT_STAFF = "The dashboard is for staff accounts only, and “{username}” is not one. Log in with a staff account."
@@ -96,24 +98,46 @@ def _back(request: HttpRequest, default: str) -> HttpResponse:
 # --- Jobs page --------------------------------------------------------------------------------
 
 
+def _cursor(request: HttpRequest) -> Cursor | None:
+    """The page asked for; a cursor that is not one of ours (an edited link) means the first."""
+    try:
+        return Cursor.decode(request.GET["cursor"]) if request.GET.get("cursor") else None
+    except ValueError:
+        return None
+
+
+def _page_urls(request: HttpRequest, page: Page) -> dict[str, str | None]:
+    """Links to the next and previous pages, the page's other parameters kept."""
+    urls = {}
+    for name, cursor in (("next_url", page.next), ("prev_url", page.prev)):
+        query = request.GET.copy()
+        query["cursor"] = cursor.encode() if cursor else ""
+        urls[name] = f"{request.path}?{query.urlencode()}" if cursor else None
+    return urls
+
+
 @dashboard_staff_required
 @require_GET
 def jobs_page(request: HttpRequest) -> HttpResponse:
     bot_type = request.GET.get("bot_type") if request.GET.get("bot_type") in BotType.values else ""
     enabled_key = request.GET.get("enabled") if request.GET.get("enabled") in ENABLED_FILTERS else ""
+    search = request.GET.get("q", "").strip()[:200]
     now = timezone.now()
-    jobs = job_table(bot_type=bot_type or None, enabled=ENABLED_FILTERS.get(enabled_key))
+    page = job_table(bot_type=bot_type or None, enabled=ENABLED_FILTERS.get(enabled_key), name_contains=search,
+                     cursor=_cursor(request))
     return render(
         request,
         "dashboard/jobs.html",
         {
-            "rows": [job_row(job, now) for job in jobs],
+            "rows": [job_row(job, now) for job in page.items],
             "beat": beat_overview(),
             "bot_types": BotType.choices,
             "filter_bot_type": bot_type,
             "filter_enabled": enabled_key,
-            "filtered": bool(bot_type or enabled_key),
+            "search": search,
+            "filtered": bool(bot_type or enabled_key or search),
             "here": request.get_full_path(),
+            **_page_urls(request, page),
         },
     )
 
@@ -290,16 +314,41 @@ def job_history_rows_view(request: HttpRequest, job_id) -> HttpResponse:
 # --- Stats ------------------------------------------------------------------------------------
 
 
+STATS_MAX_DAYS = 366
+
+
+def _stats_since(request: HttpRequest) -> tuple[date, str | None]:
+    """The first day of the stats window from ``?since=YYYY-MM-DD``: the default window (the last
+    30 days) when absent or unreadable, at most STATS_MAX_DAYS long, never after today."""
+    default = stats_window()[0]
+    text = request.GET.get("since", "").strip()
+    if not text:
+        return default, None
+    try:
+        since = date.fromisoformat(text)
+    except ValueError:
+        return default, f"“{text}” is not a date (YYYY-MM-DD); showing the last 30 days."
+    today = timezone.localdate()
+    earliest = today - timedelta(days=STATS_MAX_DAYS - 1)
+    if since < earliest:
+        return earliest, f"The charts go back {STATS_MAX_DAYS} days at most; showing from {earliest:%d %b %Y}."
+    return min(since, today), None
+
+
 @dashboard_staff_required
 @require_GET
 def stats_view(request: HttpRequest) -> HttpResponse:
-    overview = stats_overview()
-    series = execution_daily_series(days=14)
+    since, warning = _stats_since(request)
+    overview = stats_overview(since=since, cursor=_cursor(request), limit=DASHBOARD_PAGE)
+    series = execution_daily_series(since=since)
     statuses = [(s, label) for s, label in ExecutionStatus.choices]
     return render(
         request,
         "dashboard/stats.html",
         {
+            "since": since,
+            "since_warning": warning,
+            **_page_urls(request, overview["page"]),
             "overview": overview,
             "series": series,
             "statuses": statuses,
