@@ -220,7 +220,7 @@ def health_overview() -> dict[str, Any]:
     beat does not (jobs can be edited but will not run), "unavailable" without a database.
     """
     try:
-        counts = ScheduledJob.objects.aggregate(total=Count("*"), enabled=Count("*", filter=Q(enabled=True)))
+        counts = ScheduledJob.objects.aggregate(total=Count("id"), enabled=Count("id", filter=Q(enabled=True)))
         database = "ok"
     except DatabaseError:
         counts, database = {"total": None, "enabled": None}, "unavailable"
