@@ -171,7 +171,7 @@ SCHEDULER_LEASE_SECONDS = env_int("SCHEDULER_LEASE_SECONDS", 30)
 SCHEDULER_REAP_EVERY_SECONDS = env_int("SCHEDULER_REAP_EVERY_SECONDS", 10)
 # A queued manual run whose message never reached a worker ends failed after this long.
 SCHEDULER_QUEUED_TIMEOUT_SECONDS = env_int("SCHEDULER_QUEUED_TIMEOUT_SECONDS", 3600)
-# History retention (DESIGN.md "Execution"): executions queued longer ago than this are pruned in
+# History retention (docs/contract.md "Execution"): executions queued longer ago than this are pruned in
 # small batches by a task the leading beat sends every EXECUTION_PRUNE_EVERY_SECONDS; 0 keeps all.
 EXECUTION_RETENTION_DAYS = env_int("EXECUTION_RETENTION_DAYS", 90)
 EXECUTION_PRUNE_EVERY_SECONDS = env_int("EXECUTION_PRUNE_EVERY_SECONDS", 60)

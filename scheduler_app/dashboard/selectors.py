@@ -1,7 +1,7 @@
 """Read queries only the dashboard needs: the filtered, paged job table, and quota use.
 
 Totals, success rates and the per-day series come from ``scheduler_app.stats`` (shared with the
-API). Quota use is the bots' own counters (``bots.selectors``).
+API). Quota use is the bots' own counters (``bots.runner.quota_usage``).
 """
 import uuid
 from datetime import datetime

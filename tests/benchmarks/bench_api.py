@@ -288,7 +288,7 @@ def load_fleet_jobs(count: int) -> None:
         ("birthday", "manual", {}, {}),
     ]
     valid = [validate_job_data({"name": "x", "bot_type": b, "schedule_type": t, "schedule_config": sc,
-                                "bot_config": bc}) for b, t, sc, bc in shapes]
+                                "bot_config": bc}).columns() for b, t, sc, bc in shapes]
     start = datetime.now(UTC) - timedelta(days=FLEET_DAYS + 10)
     with connection.cursor() as cursor:
         raw = cursor.cursor
