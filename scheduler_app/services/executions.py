@@ -275,7 +275,7 @@ def _reap_locked(job: ScheduledJob, now: datetime, tally: Tally) -> int:
             if now - execution.scheduled_for <= unclaimed_after:
                 continue  # its message may still come: a claim then runs it or records it missed
             execution.status, execution.finished_at = ExecutionStatus.MISSED, now
-            execution.error = (f"missed: its message never reached a worker within misfire_grace_time "
+            execution.error = (f"its message never reached a worker within misfire_grace_time "
                                f"({job.misfire_grace_time}s); lost with a worker or with Redis")
             execution.save(update_fields=["status", "error", "finished_at"])
             tally.move(job_id=job.pk, queued_at=execution.queued_at, old=before, new=_state(execution))
