@@ -10,7 +10,7 @@ import binascii
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -36,10 +36,12 @@ class Cursor:
             raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
             direction, moment, row_id = raw.split("|")
             created_at = datetime.fromisoformat(moment)
-            if direction not in ("n", "p") or created_at.tzinfo is None:
+            if direction not in ("n", "p") or created_at.tzinfo is None or not 1970 <= created_at.year <= 9000:
                 raise ValueError(text)
+            # In UTC here, so a cursor with an extreme offset fails now, not in the query.
+            created_at = created_at.astimezone(UTC)
             return cls(created_at=created_at, id=uuid.UUID(hex=row_id), backwards=direction == "p")
-        except (binascii.Error, UnicodeDecodeError, ValueError, TypeError) as exc:
+        except (binascii.Error, UnicodeDecodeError, ValueError, TypeError, OverflowError) as exc:
             raise ValueError(f"not a cursor: {text!r}") from exc
 
 

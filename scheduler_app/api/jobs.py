@@ -5,7 +5,6 @@ Two operations share a path in the contract (GET/POST ``/jobs``; GET/PUT/PATCH/D
 ``/jobs/{id}``), so ``JobsApi`` and ``JobApi`` only bind those operation classes to one URL.
 """
 import uuid
-from datetime import datetime
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -19,6 +18,7 @@ from scheduler_app.api.exceptions import RunNotQueued
 from scheduler_app.api.paging import PAGE_PARAMETERS, PageSerializer, page_link_header
 from scheduler_app.api.serializers import (
     JobBodySerializer,
+    QueryMomentField,
     StrictBooleanField,
     in_zone,
     job_spec_fields,
@@ -310,34 +310,12 @@ class JobHistoryApi(SchedulerApi):
         return Response(plain_list(JobHistoryApi.OutputSerializer, executions, context={"timezone": job.timezone}))
 
 
-class AfterField(serializers.Field):
-    """ISO 8601 date or date-time; naive means the job's wall clock. A ``+`` of an offset that
-    arrived unencoded in the query string (read as a space) is put back."""
-
-    default_error_messages = {"invalid": "Must be an ISO 8601 date-time, e.g. 2025-03-30T01:00:00+01:00."}
-
-    def to_internal_value(self, data):
-        text = str(data).strip()
-        if len(text) > 19 and text[-6] == " ":
-            text = f"{text[:-6]}+{text[-5:]}"
-        try:
-            value = datetime.fromisoformat(text)
-        except ValueError:
-            self.fail("invalid")
-        if not 1970 <= value.year <= 9000:
-            raise serializers.ValidationError("Must be between the years 1970 and 9000.")
-        return value
-
-    def to_representation(self, value):
-        return value.isoformat()
-
-
 class JobNextRunsApi(SchedulerApi):
     """The next fire times, in the job's timezone with their offsets (check DST here)."""
 
     class FilterSerializer(serializers.Serializer):
         count = serializers.IntegerField(min_value=1, max_value=100, required=False, default=10)
-        after = AfterField(required=False, help_text="ISO 8601; default now; naive = the job's timezone.")
+        after = QueryMomentField(required=False, help_text="ISO 8601; default now; naive = the job's timezone.")
 
     @extend_schema(
         tags=TAGS,

@@ -16,6 +16,12 @@ class CursorField(serializers.Field):
 
     default_error_messages = {"invalid": "Invalid cursor: use the one a Link header gave."}
 
+    def validate_empty_values(self, data):
+        # ``?cursor=`` (empty) is the first page, as on the dashboard: a client may fill it in blank.
+        if isinstance(data, str) and not data.strip():
+            return True, None
+        return super().validate_empty_values(data)
+
     def to_internal_value(self, data):
         try:
             return Cursor.decode(str(data))

@@ -10,7 +10,7 @@ enforces.
 not a job field at all and what no database could store.
 """
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -128,3 +128,30 @@ def in_zone(timezone_name: str) -> Callable[[datetime | None], datetime | None]:
         return None if value is None else value.astimezone(tz)
 
     return local
+
+
+class QueryMomentField(serializers.Field):
+    """An ISO 8601 date-time in a query string (``allow_date``: a plain date too), years 1970..9000.
+    A ``+`` of an offset that arrived unencoded (read as a space) is put back. What a naive value
+    means is the endpoint's to say (next-runs: the job's wall clock; stats: TIME_ZONE)."""
+
+    def __init__(self, *, allow_date: bool = False, **kwargs):
+        self.allow_date = allow_date
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        text = str(data).strip()
+        if len(text) > 19 and text[-6] == " ":
+            text = f"{text[:-6]}+{text[-5:]}"
+        try:
+            value = date.fromisoformat(text) if self.allow_date and len(text) == 10 else datetime.fromisoformat(text)
+        except ValueError:
+            example = "2025-03-01 or 2025-03-30T01:00:00+01:00" if self.allow_date else "2025-03-30T01:00:00+01:00"
+            raise serializers.ValidationError(f"Must be an ISO 8601 {'date or ' if self.allow_date else ''}"
+                                              f"date-time, e.g. {example}.") from None
+        if not 1970 <= value.year <= 9000:
+            raise serializers.ValidationError("Must be between the years 1970 and 9000.")
+        return value
+
+    def to_representation(self, value):
+        return value.isoformat()

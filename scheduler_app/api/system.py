@@ -1,5 +1,4 @@
 """Scheduler-wide endpoints: statistics (key required) and health (open, for probes)."""
-from datetime import date, datetime
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -9,31 +8,10 @@ from rest_framework.response import Response
 
 from scheduler_app.api.base import SchedulerApi
 from scheduler_app.api.paging import PAGE_PARAMETERS, PageSerializer, page_link_header
+from scheduler_app.api.serializers import QueryMomentField
 from scheduler_app.stats import STATS_DEFAULT_DAYS, health_overview, stats_overview
 
 TAGS = ["scheduler"]
-
-
-class SinceField(serializers.Field):
-    """ISO 8601 date or date-time (naive: the server's TIME_ZONE); a ``+`` of an offset that
-    arrived unencoded in the query string (read as a space) is put back."""
-
-    default_error_messages = {"invalid": "Must be an ISO 8601 date or date-time, e.g. 2025-03-01."}
-
-    def to_internal_value(self, data):
-        text = str(data).strip()
-        if len(text) > 19 and text[-6] == " ":
-            text = f"{text[:-6]}+{text[-5:]}"
-        try:
-            value = date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
-        except ValueError:
-            self.fail("invalid")
-        if not 1970 <= value.year <= 9000:
-            raise serializers.ValidationError("Must be between the years 1970 and 9000.")
-        return value
-
-    def to_representation(self, value):
-        return value.isoformat()
 
 
 class StatsApi(SchedulerApi):
@@ -43,7 +21,7 @@ class StatsApi(SchedulerApi):
     ``cursor``, ``Link`` header: as ``GET /jobs``). Totals cover every job."""
 
     class FilterSerializer(PageSerializer):
-        since = SinceField(required=False)
+        since = QueryMomentField(allow_date=True, required=False)
 
     class OutputSerializer(serializers.Serializer):
         class JobStatsSerializer(serializers.Serializer):

@@ -129,3 +129,26 @@ def test_the_paging_parameters_are_in_the_openapi_document(anon):
     assert {"limit", "cursor", "enabled_only", "bot_type"} <= set(parameters)
     assert "500" in parameters["limit"]["description"] and "100" in parameters["limit"]["description"]
     assert "Link" in operation["responses"]["200"].get("headers", {})
+
+
+@pytest.mark.parametrize(
+    "moment", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00", "1969-12-31T00:00:00+00:00"]
+)
+@pytest.mark.parametrize("path", ["/scheduler/jobs", "/scheduler/stats"])
+def test_a_cursor_with_an_extreme_time_is_a_400_naming_cursor(client, path, moment):
+    import base64
+    import uuid
+
+    raw = f"n|{moment}|{uuid.uuid4().hex}".encode()
+    cursor = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    answer = client.get(path, {"cursor": cursor})
+
+    assert answer.status_code == 400
+    assert "cursor" in answer.json()["errors"]
+
+
+def test_an_empty_cursor_is_the_first_page(client):
+    make_job(name="only")
+    answer = client.get("/scheduler/jobs?cursor=")
+    assert answer.status_code == 200 and [job["name"] for job in answer.json()] == ["only"]

@@ -98,3 +98,14 @@ def test_stats_page_pages_its_per_job_table(client_in):
     rest = client_in.get(_link(html, "next")).content.decode()
     rest_table = rest[rest.index('id="per-job-table"'):]
     assert "job 001" in rest_table and "job 000" in rest_table and "100.0%" in rest_table
+
+
+@pytest.mark.parametrize("page", ["/dashboard/", "/dashboard/stats/"])
+def test_an_edited_cursor_with_an_extreme_time_shows_the_first_page(client_in, page):
+    import base64
+    import uuid
+
+    raw = f"n|0001-01-01T00:00:00+14:00|{uuid.uuid4().hex}".encode()
+    answer = client_in.get(page, {"cursor": base64.urlsafe_b64encode(raw).decode().rstrip("=")})
+
+    assert answer.status_code == 200
