@@ -136,7 +136,9 @@ class JobUpdateApi(SchedulerApi):
         def get_fields(self):
             fields = super().get_fields()
             for field in fields.values():
-                field.required = False
+                # A field left out of an update keeps its stored value: no creation defaults here,
+                # or a client generated from the document would send them and reset the job.
+                field.required, field.default = False, serializers.empty
             return fields
 
     OutputSerializer = JobOutputSerializer
