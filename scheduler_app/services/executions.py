@@ -469,18 +469,31 @@ def executions_prune(*, now: datetime | None = None, batch_size: int = PRUNE_BAT
     candidates = (
         JobExecution.objects.filter(queued_at__lt=cutoff, status__in=list(FINAL_STATUSES))
         .filter(Exists(newer))
-        .order_by("queued_at")
+        .order_by("queued_at", "pk")
     )
     deleted = 0
+    after: tuple[datetime, UUID] | None = None
     for _ in range(max_batches):
-        ids = list(candidates.values_list("pk", flat=True)[:batch_size])
-        if not ids:
+        # Keyset: each batch goes on from the last row the previous one looked at, so rows that
+        # stay (a job's newest, rows still open) are walked past once per call, not once a batch.
+        window = candidates if after is None else candidates.filter(
+            Q(queued_at__gt=after[0]) | Q(queued_at=after[0], pk__gt=after[1])
+        )
+        batch = list(window.values_list("queued_at", "pk", "job_id")[:batch_size])
+        if not batch:
             break
+        after = batch[-1][:2]
         with transaction.atomic():
+            # The module's lock order: the jobs' rows first (sorted), then their executions; a
+            # claim, finish or job delete running meanwhile waits for this batch, never a cycle.
+            job_ids = sorted({job_id for _, _, job_id in batch})
+            list(ScheduledJob.objects.select_for_update(of=("self",)).filter(pk__in=job_ids).order_by("pk")
+                 .values_list("pk", flat=True))
             # Rows only: nothing cascades from an execution, and the status is checked again.
-            count, _ = JobExecution.objects.filter(pk__in=ids, status__in=list(FINAL_STATUSES)).delete()
+            count, _ = JobExecution.objects.filter(pk__in=[pk for _, pk, _ in batch],
+                                                   status__in=list(FINAL_STATUSES)).delete()
         deleted += count
-        if len(ids) < batch_size:
+        if len(batch) < batch_size:
             break
     if deleted:
         logger.info("pruned %d execution(s) queued before %s", deleted, cutoff.isoformat())

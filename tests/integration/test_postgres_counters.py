@@ -31,6 +31,11 @@ COUNTERS = """
     SELECT job_id, day, status, runs, messages_sent, profiles_visited FROM scheduler_app_executiondaycount
     WHERE runs <> 0 OR messages_sent <> 0 OR profiles_visited <> 0
 """
+NEWEST = """
+    SELECT id FROM scheduler_app_jobexecution e
+    WHERE queued_at = (SELECT max(queued_at) FROM scheduler_app_jobexecution WHERE job_id = e.job_id)
+"""
+FINAL = {"success", "failed", "skipped", "missed", "cancelled"}
 FLEET = """
     SELECT day, status, sum(runs), sum(messages_sent), sum(profiles_visited) FROM scheduler_app_fleetdaycount
     GROUP BY 1, 2 HAVING sum(runs) <> 0 OR sum(messages_sent) <> 0 OR sum(profiles_visited) <> 0
@@ -73,3 +78,43 @@ def test_counters_equal_a_recount_after_concurrent_runs_reaps_dispatches_and_a_d
             previous = fleet_recount.get((day, status), (0, 0, 0))
             fleet_recount[(day, status)] = (previous[0] + runs, previous[1] + messages, previous[2] + visits)
         assert fleet == fleet_recount
+
+
+def test_the_history_prune_races_runs_dispatches_and_a_delete_without_deadlock_or_a_lost_newest_row():
+    """The prune takes the job rows first, like every other writer (scheduler_app/services/executions.py):
+    racing claims, finishes, the reaper, beat's records and a job delete, nothing deadlocks, and
+    every job keeps its newest row."""
+    with postgres_server() as url:
+        env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings",
+               "SCHEDULER_LEASE_SECONDS": "2", "TIME_ZONE": "Europe/Paris", "EXECUTION_RETENTION_DAYS": "90"}
+        subprocess.run([sys.executable, "manage.py", "migrate", "--noinput"], cwd=ROOT, env=env, check=True,
+                       capture_output=True)
+        job_ids = subprocess.run([sys.executable, "-m", "tests.support.counter_race", "setup", "4"], cwd=ROOT,
+                                 env=env, check=True, capture_output=True, text=True).stdout.split()
+        start_at = str(time.time() + 5)
+        command = [sys.executable, "-m", "tests.support.counter_race"]
+        racers = [subprocess.Popen([*command, "work", str(seed), start_at, *job_ids], cwd=ROOT, env=env,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                  for seed in range(2)]
+        racers.append(subprocess.Popen([*command, "dispatch", "7", start_at, *job_ids], cwd=ROOT, env=env,
+                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+        racers.append(subprocess.Popen([*command, "reap", start_at, "14"], cwd=ROOT, env=env,
+                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+        racers.append(subprocess.Popen([*command, "prune", start_at, "10"], cwd=ROOT, env=env,
+                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+        outputs = [racer.communicate(timeout=200) for racer in racers]
+        for racer, (out, err) in zip(racers, outputs, strict=True):
+            assert racer.returncode == 0 and out.strip().startswith("ok"), err[-3000:]
+        assert int(outputs[-1][0].split()[1]) > 0  # the prune did delete while the others ran
+        # Once more after the others stopped: all that may go goes, and each job's newest stays.
+        with psycopg.connect(url.replace("postgres://", "postgresql://")) as conn:
+            newest = {row[0] for row in conn.execute(NEWEST)}
+        subprocess.run([*command, "prune", str(time.time()), "1"], cwd=ROOT, env=env, check=True,
+                       capture_output=True)
+
+        with psycopg.connect(url.replace("postgres://", "postgresql://")) as conn:
+            left = {row[0]: row[1] for row in conn.execute("SELECT id, status FROM scheduler_app_jobexecution")}
+            survivors = [row[0] for row in conn.execute("SELECT id FROM scheduler_app_scheduledjob")]
+        assert len(survivors) == len(job_ids) - 1
+        assert newest and newest <= set(left)  # no job lost its newest row
+        assert {pk for pk, status in left.items() if status in FINAL} <= newest  # the rest of the old went

@@ -6,7 +6,8 @@ once-per-slot constraint and on max_instances), ends each run success or failed 
 abandons it for the reaper, and finishes some abandoned runs late (the reaper's "worker lost"
 overwritten). ``reap START_AT SECONDS`` runs the reaper in a loop. ``dispatch SEED START_AT
 JOB_ID...`` records missed slots as beat does (some colliding with the workers' slots) and
-deletes the last job part way through. Each prints ``ok`` at the end; a deadlock or any other
+deletes the last job part way through. ``prune START_AT SECONDS`` prunes history in small
+batches in a loop, as if it were a year old. Each prints ``ok`` at the end; a deadlock or any other
 error exits non-zero.
 """
 import os
@@ -39,6 +40,22 @@ def main(argv: list[str]) -> None:
             job = job_create(data={"name": f"counted {i}", "bot_type": "birthday", "schedule_type": "interval",
                                    "schedule_config": {"minutes": 1}, "max_instances": 2})
             print(job.pk)
+        return
+    if command == "prune":
+        # Retention as if a year had passed: every finished row but each job's newest may go.
+        from django.utils.timezone import now as utc_now
+
+        from scheduler_app.services.executions import executions_prune
+
+        start_at, seconds = float(argv[1]), float(argv[2])
+        time.sleep(max(0.0, start_at - time.time()))
+        pruned = 0
+        while True:  # at least one pass, however late this process started
+            pruned += executions_prune(now=utc_now() + timedelta(days=365), batch_size=5, max_batches=50)
+            if time.time() >= start_at + seconds:
+                break
+            time.sleep(0.05)
+        print(f"ok {pruned}")
         return
     if command == "reap":
         start_at, seconds = float(argv[1]), float(argv[2])
