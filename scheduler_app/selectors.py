@@ -67,21 +67,12 @@ def job_interval_anchor(*, job: ScheduledJob) -> datetime | None:
 JOB_ROW_FIELDS = JOB_FIELDS
 
 
-def job_list_rows(*, enabled_only: bool = False, bot_type: str | None = None) -> list[dict]:
-    """``job_list`` as plain dicts (the API's list endpoint), several times cheaper per row.
-
-    Same query and order; the rows skip model instances and Django's per-value converters
-    (regex datetime parsing, JSON decoding through the field), which were most of the time of
-    listing 1,000 jobs. SQLite hands back text for datetimes and JSON, PostgreSQL hands back
-    objects; both are handled.
-    """
-    return _job_rows(job_list(enabled_only=enabled_only, bot_type=bot_type))
-
-
 def job_page_rows(*, enabled_only: bool = False, bot_type: str | None = None, cursor: Cursor | None = None,
                   limit: int = JOB_PAGE_DEFAULT) -> Page:
-    """One page of ``job_list_rows`` (scheduler_app.paging): ``limit`` jobs after or before
-    ``cursor``, read through the same fast path."""
+    """One page of ``job_list`` as plain dicts (scheduler_app.paging): ``limit`` jobs after or
+    before ``cursor``. The rows skip model instances and Django's per-value converters (regex
+    datetime parsing, JSON decoding through the field), which were most of the time of listing
+    1,000 jobs; SQLite hands back text for datetimes and JSON, PostgreSQL objects: both handled."""
     return keyset_page(job_list(enabled_only=enabled_only, bot_type=bot_type), cursor=cursor, limit=limit,
                        fetch=_job_rows)
 

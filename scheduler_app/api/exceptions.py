@@ -30,7 +30,10 @@ def error_summary(errors: dict[str, list[str]]) -> str:
     less than or equal to 23; name: ...", cut to about SUMMARY_LENGTH characters."""
     parts: list[str] = []
     for index, (path, messages) in enumerate(errors.items()):
-        part = f"{path}: {' '.join(' '.join(str(m).split()) for m in messages)}"
+        # A path can be a key the client chose (an unknown field): one line, and not too long.
+        name = " ".join(str(path).split())
+        name = name if len(name) <= 60 else name[:59] + "…"
+        part = f"{name}: {' '.join(' '.join(str(m).split()) for m in messages)}"
         line = "; ".join([*parts, part])
         if parts and len(line) > SUMMARY_LENGTH:
             rest = len(errors) - index

@@ -69,7 +69,7 @@ class JobOutputSerializer(serializers.Serializer):
         }
 
     def to_representation(self, job: ScheduledJob | dict) -> dict:
-        """Takes a job or a ``job_list_rows`` dict; its times are shown in its own time zone."""
+        """Takes a job or a ``job_page_rows`` dict; its times are shown in its own time zone."""
         data = job if isinstance(job, dict) else {name: getattr(job, name) for name in JOB_ROW_FIELDS}
         local = in_zone(data["timezone"])
         return {
@@ -85,7 +85,7 @@ class JobOutputSerializer(serializers.Serializer):
 class JobListApi(SchedulerApi):
     """Newest first, one page at a time: ``limit`` jobs (default 100, at most 500), the next and
     previous pages in the ``Link`` header. Without paging parameters this is the first page, so a
-    fleet of up to 100 jobs still gets all of them in one plain array, as the seed dashboard
+    fleet of up to 100 jobs still gets all of them in one plain array, as the upstream dashboard
     expects."""
 
     class FilterSerializer(PageSerializer):
@@ -180,14 +180,20 @@ class JobApi(JobDetailApi, JobUpdateApi, JobDeleteApi):
 
 class QueryBooleanField(serializers.BooleanField):
     """A boolean query parameter: absent is absent (not false, as DRF reads a missing HTML
-    checkbox), and present but empty (``?enabled=``) is an error, not a flip."""
+    checkbox); present but empty (``?enabled=``) or repeated is an error, not a flip."""
 
-    default_error_messages = {"blank": "must be true or false, not empty"}
+    default_error_messages = {"blank": "must be true or false, not empty", "repeated": "give it once, not repeated"}
 
     def get_value(self, dictionary):
-        return dictionary.get(self.field_name, serializers.empty)
+        values = dictionary.getlist(self.field_name) if hasattr(dictionary, "getlist") else (
+            [dictionary[self.field_name]] if self.field_name in dictionary else [])
+        if not values:
+            return serializers.empty
+        return values if len(values) > 1 else values[0]
 
     def to_internal_value(self, data):
+        if isinstance(data, list):
+            self.fail("repeated")
         if str(data).strip() == "":
             self.fail("blank")
         return super().to_internal_value(data)

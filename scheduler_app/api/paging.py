@@ -1,6 +1,6 @@
 """Paging parameters and the ``Link`` header of paged answers (``GET /jobs``, ``GET /stats``).
 
-The body stays what it was (the job list is a plain JSON array, as the seed dashboard reads it);
+The body stays what it was (the job list is a plain JSON array, as the upstream dashboard reads it);
 the next and previous pages are in the ``Link`` header (RFC 8288), ``rel="next"`` and
 ``rel="prev"``, with the query's other parameters kept.
 """

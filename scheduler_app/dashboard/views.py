@@ -121,7 +121,8 @@ def _page_urls(request: HttpRequest, page: Page) -> dict[str, str | None]:
 def jobs_page(request: HttpRequest) -> HttpResponse:
     bot_type = request.GET.get("bot_type") if request.GET.get("bot_type") in BotType.values else ""
     enabled_key = request.GET.get("enabled") if request.GET.get("enabled") in ENABLED_FILTERS else ""
-    search = request.GET.get("q", "").strip()[:200]
+    # NUL is no character a name holds, and PostgreSQL refuses it in a query parameter.
+    search = request.GET.get("q", "").replace("\x00", "").strip()[:200]
     now = timezone.now()
     page = job_table(bot_type=bot_type or None, enabled=ENABLED_FILTERS.get(enabled_key), name_contains=search,
                      cursor=_cursor(request))

@@ -117,3 +117,21 @@ def test_job_times_are_written_in_the_jobs_own_zone(client, settings):
     assert run.status_code == 202
     history = client.get(f"/scheduler/jobs/{answer['id']}/history").json()
     assert _offset(history[0]["queued_at"]) == tokyo
+
+
+@pytest.mark.parametrize("query", ["enabled=&enabled=true", "enabled=true&enabled=", "enabled=true&enabled=false"])
+def test_toggle_with_a_repeated_enabled_is_a_400(client, query):
+    job = make_job()
+
+    answer = client.post(f"/scheduler/jobs/{job.pk}/toggle?{query}")
+
+    assert answer.status_code == 400 and "enabled" in answer.json()["errors"]
+    job.refresh_from_db()
+    assert job.enabled is True
+
+
+def test_400_detail_stays_one_line_with_a_field_name_the_client_chose(client):
+    answer = client.post("/scheduler/jobs", {**job_data(), "a\nb" + "x" * 500: 1}, format="json")
+
+    assert answer.status_code == 400
+    assert "\n" not in answer.json()["detail"] and len(answer.json()["detail"]) < 400

@@ -109,3 +109,4 @@ def test_an_edited_cursor_with_an_extreme_time_shows_the_first_page(client_in, p
     answer = client_in.get(page, {"cursor": base64.urlsafe_b64encode(raw).decode().rstrip("=")})
 
     assert answer.status_code == 200
+
