@@ -62,19 +62,23 @@ def setup_django(database_url: str) -> None:
     call_command("migrate", verbosity=0)
 
 
+# (bot_type, schedule_type, schedule_config, bot_config): one job of every schedule type.
+JOB_SHAPES = [
+    ("birthday", "daily", {"hour": 8, "minute": 0}, {"dry_run": True, "process_late": True, "max_days_late": 5}),
+    ("visitor", "weekly", {"day_of_week": "mon,wed,fri", "hour": 14, "minute": 30}, {"limit": 40}),
+    ("birthday", "interval", {"hours": 2}, {}),
+    ("visitor", "cron", {"cron_expression": "0 8-18 * * 1-5"}, {"keywords": "python", "location": "Paris"}),
+    ("birthday", "manual", {}, {}),
+]
+
+
 def make_jobs(count: int) -> list:
     """``count`` valid jobs of every schedule type, bulk-inserted (beat rows are not needed to
     read them)."""
     from scheduler_app.models import ScheduledJob
     from scheduler_app.validation import validate_job_data
 
-    shapes = [
-        ("birthday", "daily", {"hour": 8, "minute": 0}, {"dry_run": True, "process_late": True, "max_days_late": 5}),
-        ("visitor", "weekly", {"day_of_week": "mon,wed,fri", "hour": 14, "minute": 30}, {"limit": 40}),
-        ("birthday", "interval", {"hours": 2}, {}),
-        ("visitor", "cron", {"cron_expression": "0 8-18 * * 1-5"}, {"keywords": "python", "location": "Paris"}),
-        ("birthday", "manual", {}, {}),
-    ]
+    shapes = JOB_SHAPES
     start = datetime.now(UTC) - timedelta(days=30)
     jobs = []
     for i in range(count):
@@ -280,13 +284,7 @@ def load_fleet_jobs(count: int) -> None:
 
     from scheduler_app.validation import validate_job_data
 
-    shapes = [
-        ("birthday", "daily", {"hour": 8, "minute": 0}, {"dry_run": True, "process_late": True, "max_days_late": 5}),
-        ("visitor", "weekly", {"day_of_week": "mon,wed,fri", "hour": 14, "minute": 30}, {"limit": 40}),
-        ("birthday", "interval", {"hours": 2}, {}),
-        ("visitor", "cron", {"cron_expression": "0 8-18 * * 1-5"}, {"keywords": "python", "location": "Paris"}),
-        ("birthday", "manual", {}, {}),
-    ]
+    shapes = JOB_SHAPES
     valid = [validate_job_data({"name": "x", "bot_type": b, "schedule_type": t, "schedule_config": sc,
                                 "bot_config": bc}).columns() for b, t, sc, bc in shapes]
     start = datetime.now(UTC) - timedelta(days=FLEET_DAYS + 10)

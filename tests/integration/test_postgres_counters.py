@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -42,16 +43,22 @@ FLEET = """
 """
 
 
-def test_counters_equal_a_recount_after_concurrent_runs_reaps_dispatches_and_a_delete():
+@contextmanager
+def _race_database():
+    """A migrated PostgreSQL with 4 jobs: (url, env, job ids, the racers' common start, the
+    command that starts a racer, tests/support/counter_race.py)."""
     with postgres_server() as url:
         env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings",
-               "SCHEDULER_LEASE_SECONDS": "2", "TIME_ZONE": "Europe/Paris"}
+               "SCHEDULER_LEASE_SECONDS": "2", "TIME_ZONE": "Europe/Paris", "EXECUTION_RETENTION_DAYS": "90"}
         subprocess.run([sys.executable, "manage.py", "migrate", "--noinput"], cwd=ROOT, env=env, check=True,
                        capture_output=True)
         job_ids = subprocess.run([sys.executable, "-m", "tests.support.counter_race", "setup", "4"], cwd=ROOT,
                                  env=env, check=True, capture_output=True, text=True).stdout.split()
-        start_at = str(time.time() + 5)
-        command = [sys.executable, "-m", "tests.support.counter_race"]
+        yield url, env, job_ids, str(time.time() + 5), [sys.executable, "-m", "tests.support.counter_race"]
+
+
+def test_counters_equal_a_recount_after_concurrent_runs_reaps_dispatches_and_a_delete():
+    with _race_database() as (url, env, job_ids, start_at, command):
         racers = [subprocess.Popen([*command, "work", str(seed), start_at, *job_ids], cwd=ROOT, env=env,
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                   for seed in range(WORKERS)]
@@ -84,15 +91,7 @@ def test_the_history_prune_races_runs_dispatches_and_a_delete_without_deadlock_o
     """The prune takes the job rows first, like every other writer (scheduler_app/services/executions.py):
     racing claims, finishes, the reaper, beat's records and a job delete, nothing deadlocks, and
     every job keeps its newest row."""
-    with postgres_server() as url:
-        env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings",
-               "SCHEDULER_LEASE_SECONDS": "2", "TIME_ZONE": "Europe/Paris", "EXECUTION_RETENTION_DAYS": "90"}
-        subprocess.run([sys.executable, "manage.py", "migrate", "--noinput"], cwd=ROOT, env=env, check=True,
-                       capture_output=True)
-        job_ids = subprocess.run([sys.executable, "-m", "tests.support.counter_race", "setup", "4"], cwd=ROOT,
-                                 env=env, check=True, capture_output=True, text=True).stdout.split()
-        start_at = str(time.time() + 5)
-        command = [sys.executable, "-m", "tests.support.counter_race"]
+    with _race_database() as (url, env, job_ids, start_at, command):
         racers = [subprocess.Popen([*command, "work", str(seed), start_at, *job_ids], cwd=ROOT, env=env,
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                   for seed in range(2)]
