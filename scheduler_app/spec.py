@@ -347,8 +347,7 @@ def field_facts(info) -> FieldFacts:
 
 def field_default(name: str) -> Any:
     """A writable field's default as the spec states it (None when it has none)."""
-    info = JobFields.model_fields[name]
-    return info.get_default(call_default_factory=True) if not info.is_required() else None
+    return field_facts(JobFields.model_fields[name]).default
 
 
 @dataclass(frozen=True)

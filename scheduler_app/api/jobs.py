@@ -185,8 +185,7 @@ class QueryBooleanField(serializers.BooleanField):
     default_error_messages = {"blank": "must be true or false, not empty", "repeated": "give it once, not repeated"}
 
     def get_value(self, dictionary):
-        values = dictionary.getlist(self.field_name) if hasattr(dictionary, "getlist") else (
-            [dictionary[self.field_name]] if self.field_name in dictionary else [])
+        values = dictionary.getlist(self.field_name)  # the query string: a QueryDict
         if not values:
             return serializers.empty
         return values if len(values) > 1 else values[0]

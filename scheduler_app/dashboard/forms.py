@@ -76,9 +76,9 @@ class FormField:
 INPUT_KINDS = {"bool": "checkbox", "int": "number"}
 
 
-def _kind(info) -> str:
-    """The input kind for a model field: checkbox, number or text."""
-    return INPUT_KINDS.get(field_facts(info).kind, "text")
+def _kind(facts) -> str:
+    """The input kind for a field's ``FieldFacts``: checkbox, number or text."""
+    return INPUT_KINDS.get(facts.kind, "text")
 
 
 def _coerce(kind: str, raw: str) -> Any:
@@ -105,7 +105,7 @@ def config_from_post(
     config: dict[str, Any] = {}
     for name, info in model.model_fields.items():
         key = f"{prefix}.{name}"
-        kind = _kind(info)
+        kind = _kind(field_facts(info))
         if kind == "checkbox":
             if key in present or key in post:
                 config[name] = key in post
@@ -126,7 +126,7 @@ def config_fields(
     for name, info in model.model_fields.items():
         key = f"{prefix}.{name}"
         facts = field_facts(info)
-        kind = INPUT_KINDS.get(facts.kind, "text")
+        kind = _kind(facts)
         default = facts.default
         label, help_text = LABELS.get(key, (name.replace("_", " ").capitalize(), ""))
         value = values.get(name, default)
@@ -148,8 +148,9 @@ def config_fields(
 
 
 TOP_LEVEL_FIELDS = tuple(name for name in WRITABLE_FIELDS if name not in ("schedule_config", "bot_config"))
-TOP_LEVEL_NUMBERS = tuple(name for name in TOP_LEVEL_FIELDS if _kind(JobFields.model_fields[name]) == "number")
-TOP_LEVEL_CHECKBOXES = tuple(name for name in TOP_LEVEL_FIELDS if _kind(JobFields.model_fields[name]) == "checkbox")
+_TOP_LEVEL_KINDS = {name: _kind(field_facts(JobFields.model_fields[name])) for name in TOP_LEVEL_FIELDS}
+TOP_LEVEL_NUMBERS = tuple(name for name, kind in _TOP_LEVEL_KINDS.items() if kind == "number")
+TOP_LEVEL_CHECKBOXES = tuple(name for name, kind in _TOP_LEVEL_KINDS.items() if kind == "checkbox")
 
 
 @dataclass
@@ -241,7 +242,7 @@ class JobForm:
         config = {}
         for name, info in model.model_fields.items():
             if name in self.schedule_values and str(self.schedule_values[name]).strip() != "":
-                kind = _kind(info)
+                kind = _kind(field_facts(info))
                 raw = self.schedule_values[name]
                 config[name] = _coerce(kind, raw) if isinstance(raw, str) else raw
         return config
