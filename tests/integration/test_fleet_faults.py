@@ -440,26 +440,35 @@ def test_redis_sigkill_for_20s_every_slot_runs_or_is_missed(fleet):
     assert totals["coalesced"] >= 8, totals
 
 
-def test_beat_down_past_grace_records_missed_coalesced_and_runs(fleet):
-    """The only beat SIGKILLed for 30 s (grace 10 s, slots every 2 s), then started again: slots
-    older than grace are `missed` naming misfire_grace_time; of the rest, coalesce on -> one run for
-    the latest and the others "coalesced into" it; coalesce off -> one run each."""
+def beat_down_for_30s(fleet: Fleet, documents: list[dict], *, running_before: float, running_after: float,
+                      beat_env: dict | None = None) -> tuple[list, float, float, float]:
+    """One worker and one beat; the jobs created, then after ``running_before`` s the only beat
+    SIGKILLed for 30 s and started again, and ``running_after`` s more. Returns (job ids, creation
+    time, kill time, restart time)."""
     fleet.start_worker("w1")
-    fleet.start_beat("beat-a")
+    fleet.start_beat("beat-a", env=beat_env)
     started(fleet, "w1", "beat-a")
-    documents = [interval_job(f"no-coalesce-{i}", 2, coalesce=False, max_instances=10, misfire_grace_time=10)
-                 for i in range(5)]
-    documents += [interval_job(f"coalesce-{i}", 2, coalesce=True, max_instances=10, misfire_grace_time=10)
-                  for i in range(5)]
     t_start = time.time()
     ids = fleet.create_jobs(documents)
-    time.sleep(8)
+    time.sleep(running_before)
     t_kill = time.time()
     fleet.kill("beat-a", signal.SIGKILL)
     sleep_until(t_kill + 30)
     t_restart = time.time()
     fleet.restart("beat-a")
-    sleep_until(t_restart + 20)
+    sleep_until(t_restart + running_after)
+    return ids, t_start, t_kill, t_restart
+
+
+def test_beat_down_past_grace_records_missed_coalesced_and_runs(fleet):
+    """The only beat SIGKILLed for 30 s (grace 10 s, slots every 2 s), then started again: slots
+    older than grace are `missed` naming misfire_grace_time; of the rest, coalesce on -> one run for
+    the latest and the others "coalesced into" it; coalesce off -> one run each."""
+    documents = [interval_job(f"no-coalesce-{i}", 2, coalesce=False, max_instances=10, misfire_grace_time=10)
+                 for i in range(5)]
+    documents += [interval_job(f"coalesce-{i}", 2, coalesce=True, max_instances=10, misfire_grace_time=10)
+                  for i in range(5)]
+    ids, t_start, t_kill, t_restart = beat_down_for_30s(fleet, documents, running_before=8, running_after=20)
     window_end = t_restart + 16
     report = fleet.settle(window_start=t_start, window_end=window_end, job_ids=ids, timeout=30)
     assert_invariant(report, min_slots=150)
@@ -488,20 +497,10 @@ def test_beat_down_beyond_the_catch_up_cap_records_one_summary_row(fleet):
     (~15 slots at 2 s, grace 1 h): the 5 newest slots are handled one by one (coalesce off: all
     run; on: one run, four coalesced), the older ones are one summary `missed` row that says how
     many slots it stands for, and no slot is left without either."""
-    fleet.start_worker("w1")
-    fleet.start_beat("beat-a", env={"SCHEDULER_CATCHUP_CAP": "5"})
-    started(fleet, "w1", "beat-a")
     documents = [interval_job(f"no-coalesce-{i}", 2, coalesce=False, max_instances=10) for i in range(3)]
     documents += [interval_job(f"coalesce-{i}", 2, coalesce=True, max_instances=10) for i in range(3)]
-    t_start = time.time()
-    ids = fleet.create_jobs(documents)
-    time.sleep(6)
-    t_kill = time.time()
-    fleet.kill("beat-a", signal.SIGKILL)
-    sleep_until(t_kill + 30)
-    t_restart = time.time()
-    fleet.restart("beat-a")
-    sleep_until(t_restart + 14)
+    ids, t_start, t_kill, t_restart = beat_down_for_30s(fleet, documents, running_before=6, running_after=14,
+                                                        beat_env={"SCHEDULER_CATCHUP_CAP": "5"})
     report = fleet.settle(window_start=t_start, window_end=t_restart + 10, job_ids=ids, timeout=30)
     assert_invariant(report, min_slots=100)
     assert report.summarized >= 6 * 8, report.summary()
