@@ -54,9 +54,9 @@ def job_spec_fields(*, for_input: bool) -> dict[str, serializers.Field]:
         if facts.nullable:
             options["allow_null"] = True
         if for_input:
-            # The server fills timezone in; everything else the spec has a default for is optional.
-            options["required"] = facts.required and name != "timezone"
-            if not options["required"] and name != "timezone":
+            options["required"] = facts.required
+            # timezone's default is the server's TIME_ZONE, filled in at write time: not a constant.
+            if not facts.required and name != "timezone":
                 options["default"] = facts.default
         if name == "schedule_config":
             field = ScheduleConfigField(**options)
