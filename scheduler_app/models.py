@@ -76,6 +76,9 @@ class ScheduledJob(models.Model):
     last_run_status = models.CharField(max_length=16, choices=ExecutionStatus.choices, null=True, blank=True)
     last_run_error = models.TextField(null=True, blank=True)
     next_run_at = models.DateTimeField(null=True, blank=True)
+    # The slot (or, for a manual run, the start) of the newest successful run: the dead-man's
+    # switch (scheduler_app/notify/watch.py) measures silence from it.
+    last_success_at = models.DateTimeField(null=True, blank=True, editable=False)
     # The django-celery-beat row that makes beat fire this job; written only by scheduler_app.sync.
     periodic_task = models.OneToOneField(
         "django_celery_beat.PeriodicTask",
@@ -222,3 +225,13 @@ class BeatChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.id} {self.job_id}"
+
+
+# Notification rows live with their code (scheduler_app/notify/models.py); importing them here
+# registers them with this app.
+from scheduler_app.notify.models import (  # noqa: E402, F401
+    Incident,
+    NotificationChannel,
+    NotificationDelivery,
+    NotificationRule,
+)
