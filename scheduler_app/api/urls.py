@@ -21,7 +21,7 @@ from scheduler_app.api.jobs import (
     JobsApi,
     JobToggleApi,
 )
-from scheduler_app.api.system import HealthApi, StatsApi
+from scheduler_app.api.system import HealthApi, MetricsApi, StatsApi
 
 app_name = "scheduler_api"
 
@@ -46,6 +46,7 @@ ROUTES = [
     ("jobs/<str:job_id>/next-runs", JobNextRunsApi, "job-next-runs"),
     ("stats", StatsApi, "stats"),
     ("health", HealthApi, "health"),
+    ("metrics", MetricsApi, "metrics"),
 ]
 
 urlpatterns = [
