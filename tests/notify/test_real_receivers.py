@@ -6,6 +6,7 @@ import hmac
 import json
 import logging
 import time
+from datetime import timedelta
 import urllib.error
 import urllib.request
 
@@ -208,3 +209,16 @@ def test_telegram_error_naming_the_url_hides_the_token(settings):
     channel = NotificationChannel.objects.get(pk=delivery.channel_id)
     assert delivery.status == "failed"
     assert TOKEN not in json.dumps([delivery.error, delivery.attempt_log, channel.disabled_reason])
+
+
+def test_an_attempt_claims_the_row_so_a_held_or_finished_delivery_is_not_sent_again():
+    with WebhookReceiver(SECRET) as receiver:
+        delivery = webhook_delivery(receiver)
+        held = utc_now() + timedelta(seconds=60)
+        NotificationDelivery.objects.filter(pk=delivery.pk).update(status="sending", lease_expires_at=held)
+        assert delivery_attempt(delivery_id=delivery.pk) is None  # another worker holds the lease
+        assert receiver.requests == []
+        NotificationDelivery.objects.filter(pk=delivery.pk).update(status="queued", lease_expires_at=None)
+        assert attempt_until_final(delivery).status == "delivered"
+        delivery_attempt(delivery_id=delivery.pk)  # a redelivered message for a delivered row
+    assert len(receiver.requests) == 1
