@@ -1,0 +1,255 @@
+"""Channel and rule writes: the whole row as it would be stored is validated first (pydantic,
+strict, unknown keys refused; scheduler_app/notify/configs.py says what each kind and rule
+accepts), so a bad field raises ``JobValidationError({path: [messages]})`` and nothing is written.
+
+A channel's secret is write-only: left out of a change it stays as stored, ``""`` clears it
+(refused where the kind needs one). A webhook created without one gets a generated signing
+secret, which the caller can show once (``channel.secret`` right after the create).
+"""
+import secrets
+import uuid
+from typing import Annotated, Any, Literal
+
+from django.db import transaction
+from django.utils.timezone import now as utc_now
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from scheduler_app.models import BotType, ScheduledJob
+from scheduler_app.notify.configs import (
+    CHANNEL_CONFIGS,
+    MIN_FAILURES_MAX,
+    REALERT_MIN_SECONDS,
+    RULE_EVENTS,
+    SECRET_NAMES,
+    SECRET_REQUIRED,
+)
+from scheduler_app.notify.models import ChannelKind, NotificationChannel, NotificationRule
+from scheduler_app.validation import MAX_INT, JobValidationError, merge_patch, unstorable_values
+
+SECRET_MAX_LENGTH = 4096
+ONE_SCOPE = "give job_id or bot_type, not both (a rule covers one job, one bot type, or every job)"
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be blank")
+    return value
+
+
+class ChannelFields(BaseModel):
+    """A channel's writable fields; ``config`` is checked against its kind's model afterwards."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    kind: Literal[tuple(ChannelKind.values)] = Field(description="Immutable after create.")
+    config: dict[str, Any] = Field(default_factory=dict)
+    secret: Annotated[str, Field(max_length=SECRET_MAX_LENGTH)] | None = None
+    enabled: bool = True
+
+    _name = field_validator("name")(_not_blank)
+
+
+class RuleFields(BaseModel):
+    """A rule's writable fields. Scope: ``job_id``, or ``bot_type``, or neither (every job)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    channel_id: uuid.UUID
+    events: list[Literal[RULE_EVENTS]] = Field(min_length=1)
+    job_id: uuid.UUID | None = None
+    bot_type: Literal[tuple(BotType.values)] | None = None
+    min_consecutive_failures: Annotated[int, Field(ge=1, le=MIN_FAILURES_MAX)] = 1
+    realert_every: Annotated[int, Field(ge=REALERT_MIN_SECONDS, le=MAX_INT)] | None = None
+    enabled: bool = True
+
+    @field_validator("channel_id", "job_id", mode="before")
+    @classmethod
+    def _uuid_text(cls, value: Any) -> Any:
+        # Strict mode takes only UUID objects; a JSON body carries ids as strings.
+        if isinstance(value, str):
+            try:
+                return uuid.UUID(value)
+            except ValueError:
+                raise ValueError("must be a UUID") from None
+        return value
+
+    @field_validator("events")
+    @classmethod
+    def _once_each(cls, events: list[str]) -> list[str]:
+        return list(dict.fromkeys(events))
+
+    @model_validator(mode="after")
+    def _one_scope(self) -> "RuleFields":
+        if self.job_id is not None and self.bot_type is not None:
+            raise ValueError(ONE_SCOPE)
+        return self
+
+
+CHANNEL_WRITABLE = tuple(ChannelFields.model_fields)
+RULE_WRITABLE = tuple(RuleFields.model_fields)
+
+
+def _collect(exc: ValidationError, errors: dict[str, list[str]], prefix: str = "") -> None:
+    """pydantic's errors as ``{dotted.path: [messages]}`` (``events.1``, ``config.url``); the
+    whole-rule scope check is named on both of its fields."""
+    for err in exc.errors():
+        message = err["msg"].removeprefix("Value error, ")
+        if message == ONE_SCOPE:
+            for name in ("job_id", "bot_type"):
+                errors.setdefault(name, []).append(message)
+            continue
+        path = ".".join(str(part) for part in err["loc"])
+        key = f"{prefix}.{path}" if prefix and path else (prefix or path or "non_field_errors")
+        errors.setdefault(key, []).append(message)
+
+
+def _raise_if(errors: dict[str, list[str]]) -> None:
+    if errors:
+        raise JobValidationError(errors)
+
+
+# --- channels -------------------------------------------------------------------------------
+
+
+def _channel_validated(data: dict[str, Any], *, secret_required: bool) -> tuple[ChannelFields, dict[str, Any]]:
+    """The channel fields and its stored config (defaults filled in), or JobValidationError."""
+    if not isinstance(data, dict):
+        raise JobValidationError({"non_field_errors": ["Expected a JSON object of channel fields."]})
+    errors = unstorable_values(data)
+    try:
+        fields = ChannelFields.model_validate(data)
+    except ValidationError as exc:
+        _collect(exc, errors)
+        fields = None
+    kind = data.get("kind")
+    model = CHANNEL_CONFIGS.get(kind) if isinstance(kind, str) else None
+    config = data.get("config", {})
+    stored: dict[str, Any] | None = None
+    if model is not None and isinstance(config, dict):
+        try:
+            stored = model.model_validate(config).model_dump(mode="json")
+        except ValidationError as exc:
+            _collect(exc, errors, prefix="config")
+    if model is not None and kind in SECRET_REQUIRED and secret_required and not data.get("secret"):
+        errors.setdefault("secret", []).append(f"a {kind} channel needs its {SECRET_NAMES[kind]}")
+    _raise_if(errors)
+    return fields, stored
+
+
+def channel_create(*, data: dict[str, Any], created_by: str = "system") -> NotificationChannel:
+    """A new channel. A webhook given no secret gets a generated one (``channel.secret``)."""
+    fields, config = _channel_validated(data, secret_required=True)
+    secret = fields.secret or ""
+    if not secret and fields.kind == ChannelKind.WEBHOOK:
+        secret = secrets.token_urlsafe(32)
+    now = utc_now()
+    with transaction.atomic():
+        return NotificationChannel.objects.create(
+            name=fields.name, kind=fields.kind, config=config, secret=secret, enabled=fields.enabled,
+            created_at=now, updated_at=now, created_by=created_by,
+        )
+
+
+def channel_update(*, channel: NotificationChannel, changes: dict[str, Any], partial: bool = True
+                   ) -> NotificationChannel:
+    """Change the fields given. ``partial`` (PATCH): a given ``config`` is merged into the stored
+    one (JSON merge patch, ``null`` removes a key); otherwise (PUT) it replaces it. ``secret``
+    left out keeps the stored one; ``""`` or ``null`` clears it. Enabling clears
+    ``disabled_reason`` (the reason a failed delivery disabled it)."""
+    if not isinstance(changes, dict):
+        raise JobValidationError({"non_field_errors": ["Expected a JSON object of channel fields."]})
+    with transaction.atomic():
+        channel = NotificationChannel.objects.select_for_update().get(pk=channel.pk)
+        unknown = sorted(set(changes) - set(CHANNEL_WRITABLE), key=str)
+        _raise_if({str(name): ["Unknown field."] for name in unknown})
+        if "kind" in changes and changes["kind"] != channel.kind:
+            raise JobValidationError({"kind": ["cannot be changed after the channel is created"]})
+        merged = {"name": channel.name, "kind": channel.kind, "config": channel.config, "enabled": channel.enabled,
+                  **changes}
+        if partial and isinstance(changes.get("config"), dict):
+            merged["config"] = merge_patch(channel.config, changes["config"])
+        if "secret" not in changes:
+            merged["secret"] = channel.secret or None
+        fields, config = _channel_validated(merged, secret_required=True)
+        channel.name, channel.config = fields.name, config
+        if "secret" in changes:
+            channel.secret = fields.secret or ""
+        if fields.enabled and not channel.enabled:
+            channel.disabled_reason = None
+        channel.enabled = fields.enabled
+        channel.updated_at = utc_now()
+        channel.save()
+        return channel
+
+
+def channel_delete(*, channel: NotificationChannel) -> None:
+    """The channel, its rules and its deliveries (the foreign keys cascade)."""
+    with transaction.atomic():
+        NotificationChannel.objects.filter(pk=channel.pk).delete()
+
+
+# --- rules ----------------------------------------------------------------------------------
+
+
+def _rule_validated(data: dict[str, Any]) -> RuleFields:
+    if not isinstance(data, dict):
+        raise JobValidationError({"non_field_errors": ["Expected a JSON object of rule fields."]})
+    errors = unstorable_values(data)
+    try:
+        fields = RuleFields.model_validate(data)
+    except ValidationError as exc:
+        _collect(exc, errors)
+        fields = None
+    if fields is not None:
+        if not NotificationChannel.objects.filter(pk=fields.channel_id).exists():
+            errors.setdefault("channel_id", []).append("no notification channel has this id")
+        if fields.job_id is not None and not ScheduledJob.objects.filter(pk=fields.job_id).exists():
+            errors.setdefault("job_id", []).append("no job has this id")
+    _raise_if(errors)
+    return fields
+
+
+def _rule_columns(fields: RuleFields) -> dict[str, Any]:
+    return {
+        "channel_id": fields.channel_id, "events": list(fields.events), "job_id": fields.job_id,
+        "bot_type": fields.bot_type, "min_consecutive_failures": fields.min_consecutive_failures,
+        "realert_every_seconds": fields.realert_every, "enabled": fields.enabled,
+    }
+
+
+def rule_create(*, data: dict[str, Any]) -> NotificationRule:
+    fields = _rule_validated(data)
+    now = utc_now()
+    with transaction.atomic():
+        return NotificationRule.objects.create(**_rule_columns(fields), created_at=now, updated_at=now)
+
+
+def rule_current(rule: NotificationRule) -> dict[str, Any]:
+    """A stored rule as its writable fields (what a change is merged into)."""
+    return {
+        "channel_id": str(rule.channel_id), "events": list(rule.events),
+        "job_id": str(rule.job_id) if rule.job_id else None, "bot_type": rule.bot_type,
+        "min_consecutive_failures": rule.min_consecutive_failures, "realert_every": rule.realert_every_seconds,
+        "enabled": rule.enabled,
+    }
+
+
+def rule_update(*, rule: NotificationRule, changes: dict[str, Any]) -> NotificationRule:
+    """Change the fields given; the rule as it would be stored is validated whole (so moving a
+    rule from one bot type to one job means sending ``bot_type: null`` with the ``job_id``)."""
+    if not isinstance(changes, dict):
+        raise JobValidationError({"non_field_errors": ["Expected a JSON object of rule fields."]})
+    with transaction.atomic():
+        rule = NotificationRule.objects.select_for_update().get(pk=rule.pk)
+        unknown = sorted(set(changes) - set(RULE_WRITABLE), key=str)
+        _raise_if({str(name): ["Unknown field."] for name in unknown})
+        fields = _rule_validated({**rule_current(rule), **changes})
+        for name, value in _rule_columns(fields).items():
+            setattr(rule, name, value)
+        rule.updated_at = utc_now()
+        rule.save()
+        return rule
+
+
+def rule_delete(*, rule: NotificationRule) -> None:
+    with transaction.atomic():
+        NotificationRule.objects.filter(pk=rule.pk).delete()
