@@ -120,6 +120,8 @@ def test_an_empty_secret_clears_it_unless_the_kind_needs_one(client):
     assert NotificationChannel.objects.get(pk=hook["id"]).secret == ""
 
     chat = create_channel(client, telegram())
+    renamed = client.patch(f"{CHANNELS}/{chat['id']}", {"name": "kept token"}, format="json")
+    assert renamed.status_code == 200, renamed.content  # the stored token still counts
     refused = client.patch(f"{CHANNELS}/{chat['id']}", {"secret": ""}, format="json")
     assert refused.status_code == 400 and "secret" in refused.json()["errors"]
     assert NotificationChannel.objects.get(pk=chat["id"]).secret == TOKEN

@@ -170,9 +170,7 @@ def channel_update(*, channel: NotificationChannel, changes: dict[str, Any], par
         if "secret" not in changes:
             merged["secret"] = channel.secret or None
         fields, config = _channel_validated(merged, secret_required=True)
-        channel.name, channel.config = fields.name, config
-        if "secret" in changes:
-            channel.secret = fields.secret or ""
+        channel.name, channel.config, channel.secret = fields.name, config, fields.secret or ""
         if fields.enabled and not channel.enabled:
             channel.disabled_reason = None
         channel.enabled = fields.enabled
