@@ -266,6 +266,7 @@ class RuleBodySerializer(BodySerializer):
     events = serializers.ListField(child=serializers.ChoiceField(choices=list(RULE_EVENTS)), min_length=1)
     job_id = serializers.UUIDField(required=False, allow_null=True, default=None,
                                    help_text="Only this job. Give job_id or bot_type or neither (every job).")
+    # BotType.values, as the job's own bot_type field has them: one BotTypeEnum in the document.
     bot_type = serializers.ChoiceField(choices=BotType.values, required=False, allow_null=True, default=None,
                                        help_text="Only jobs of this bot type.")
     min_consecutive_failures = serializers.IntegerField(

@@ -110,7 +110,7 @@ def _raise_if(errors: dict[str, list[str]]) -> None:
 # --- channels -------------------------------------------------------------------------------
 
 
-def _channel_validated(data: dict[str, Any], *, secret_required: bool) -> tuple[ChannelFields, dict[str, Any]]:
+def _channel_validated(data: dict[str, Any]) -> tuple[ChannelFields, dict[str, Any]]:
     """The channel fields and its stored config (defaults filled in), or JobValidationError."""
     if not isinstance(data, dict):
         raise JobValidationError({"non_field_errors": ["Expected a JSON object of channel fields."]})
@@ -129,7 +129,7 @@ def _channel_validated(data: dict[str, Any], *, secret_required: bool) -> tuple[
             stored = model.model_validate(config).model_dump(mode="json")
         except ValidationError as exc:
             _collect(exc, errors, prefix="config")
-    if model is not None and kind in SECRET_REQUIRED and secret_required and not data.get("secret"):
+    if model is not None and kind in SECRET_REQUIRED and not data.get("secret"):
         errors.setdefault("secret", []).append(f"a {kind} channel needs its {SECRET_NAMES[kind]}")
     _raise_if(errors)
     return fields, stored
@@ -137,7 +137,7 @@ def _channel_validated(data: dict[str, Any], *, secret_required: bool) -> tuple[
 
 def channel_create(*, data: dict[str, Any], created_by: str = "system") -> NotificationChannel:
     """A new channel. A webhook given no secret gets a generated one (``channel.secret``)."""
-    fields, config = _channel_validated(data, secret_required=True)
+    fields, config = _channel_validated(data)
     secret = fields.secret or ""
     if not secret and fields.kind == ChannelKind.WEBHOOK:
         secret = secrets.token_urlsafe(32)
@@ -169,11 +169,11 @@ def channel_update(*, channel: NotificationChannel, changes: dict[str, Any], par
             merged["config"] = merge_patch(channel.config, changes["config"])
         if "secret" not in changes:
             merged["secret"] = channel.secret or None
-        fields, config = _channel_validated(merged, secret_required=True)
+        fields, config = _channel_validated(merged)
         channel.name, channel.config, channel.secret = fields.name, config, fields.secret or ""
-        if fields.enabled and not channel.enabled:
-            channel.disabled_reason = None
         channel.enabled = fields.enabled
+        if fields.enabled:
+            channel.disabled_reason = None
         channel.updated_at = utc_now()
         channel.save()
         return channel
@@ -221,7 +221,7 @@ def rule_create(*, data: dict[str, Any]) -> NotificationRule:
         return NotificationRule.objects.create(**_rule_columns(fields), created_at=now, updated_at=now)
 
 
-def rule_current(rule: NotificationRule) -> dict[str, Any]:
+def _rule_current(rule: NotificationRule) -> dict[str, Any]:
     """A stored rule as its writable fields (what a change is merged into)."""
     return {
         "channel_id": str(rule.channel_id), "events": list(rule.events),
@@ -240,7 +240,7 @@ def rule_update(*, rule: NotificationRule, changes: dict[str, Any]) -> Notificat
         rule = NotificationRule.objects.select_for_update().get(pk=rule.pk)
         unknown = sorted(set(changes) - set(RULE_WRITABLE), key=str)
         _raise_if({str(name): ["Unknown field."] for name in unknown})
-        fields = _rule_validated({**rule_current(rule), **changes})
+        fields = _rule_validated({**_rule_current(rule), **changes})
         for name, value in _rule_columns(fields).items():
             setattr(rule, name, value)
         rule.updated_at = utc_now()
