@@ -34,13 +34,13 @@ def events():
 def test_silent_waits_for_the_next_slot_plus_grace_after_the_last_success():
     job = make_job(**EVERY_MINUTE)
     made = rule(["silent", "recovered"])
-    start = utc_now() - timedelta(minutes=10)
-    backdate(job, created_at=start)
-    NotificationRule.objects.filter(pk=made.pk).update(created_at=start)
-    last = record_run(job, "success", at=utc_now() - timedelta(seconds=20))
+    NotificationRule.objects.filter(pk=made.pk).update(created_at=utc_now() - timedelta(minutes=10))
+    first_slot = job.next_run_at  # on the job's own lattice (anchor + k x 60 s)
+    record_run(job, "success", at=first_slot)
     job.refresh_from_db()
-    deadline = watch.silent_deadline(job, since=job.last_success_at)
-    assert deadline > last.scheduled_for + timedelta(seconds=30)  # the next slot, plus the grace
+    deadline = job.silent_after
+    # the next slot plus the grace (record_run moves its slot by a few microseconds)
+    assert abs(deadline - (first_slot + timedelta(seconds=60 + 30))) < timedelta(milliseconds=1)
     assert watch.silent_check(now=deadline - timedelta(seconds=1)) == 0
     assert watch.silent_check(now=deadline + timedelta(seconds=1)) == 1
     assert watch.silent_check(now=deadline + timedelta(seconds=30)) == 0  # once per incident
@@ -65,6 +65,21 @@ def test_a_running_run_postpones_silent():
 
     execution_claim(job_id=job.pk, scheduled_for=utc_now().replace(microsecond=0))
     assert watch.silent_check(now=utc_now() + timedelta(minutes=3)) == 0
+
+
+def test_a_schedule_change_measures_silence_from_the_change():
+    from scheduler_app.services import job_update
+
+    job = make_job(**EVERY_MINUTE)
+    rule(["silent"])
+    record_run(job, "success")
+    job.refresh_from_db()
+    assert job.silent_after is not None
+    job = job_update(job=job, changes={"schedule_config": {"minutes": 30}})
+    assert ScheduledJob.objects.get(pk=job.pk).silent_after is None
+    assert watch.silent_check(now=utc_now() + timedelta(minutes=5)) == 0  # the old deadline is gone
+    job.refresh_from_db()
+    assert job.silent_after > utc_now() + timedelta(minutes=29)
 
 
 def test_disabled_and_manual_jobs_are_never_silent():
