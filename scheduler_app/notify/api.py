@@ -24,12 +24,12 @@ from scheduler_app.notify.configs import (
     MIN_FAILURES_MAX,
     REALERT_MIN_SECONDS,
     RULE_EVENTS,
+    SECRET_MAX_LENGTH,
     secret_hint,
 )
 from scheduler_app.notify.models import ChannelKind, DeliveryStatus, Event
 from scheduler_app.notify.selectors import channel_get, channel_list, delivery_list, rule_get, rule_list
 from scheduler_app.notify.services.channels import (
-    SECRET_MAX_LENGTH,
     channel_create,
     channel_delete,
     channel_update,

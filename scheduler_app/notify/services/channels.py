@@ -7,99 +7,22 @@ A channel's secret is write-only: left out of a change it stays as stored, ``""`
 secret, which the caller can show once (``channel.secret`` right after the create).
 """
 import secrets
-import uuid
-from typing import Annotated, Any, Literal
+from typing import Any
 
 from django.db import transaction
 from django.utils.timezone import now as utc_now
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from scheduler_app.models import BotType, ScheduledJob
+from scheduler_app.models import ScheduledJob
 from scheduler_app.notify.configs import (
-    CHANNEL_CONFIGS,
-    MIN_FAILURES_MAX,
-    REALERT_MIN_SECONDS,
-    RULE_EVENTS,
-    SECRET_NAMES,
-    SECRET_REQUIRED,
+    CHANNEL_WRITABLE,
+    RULE_WRITABLE,
+    ChannelFields,
+    RuleFields,
+    channel_fields,
+    rule_fields,
 )
 from scheduler_app.notify.models import ChannelKind, NotificationChannel, NotificationRule
-from scheduler_app.validation import MAX_INT, JobValidationError, merge_patch, unstorable_values
-
-SECRET_MAX_LENGTH = 4096
-ONE_SCOPE = "give job_id or bot_type, not both (a rule covers one job, one bot type, or every job)"
-
-
-def _not_blank(value: str) -> str:
-    if not value.strip():
-        raise ValueError("must not be blank")
-    return value
-
-
-class ChannelFields(BaseModel):
-    """A channel's writable fields; ``config`` is checked against its kind's model afterwards."""
-
-    model_config = ConfigDict(extra="forbid", strict=True)
-    name: Annotated[str, Field(min_length=1, max_length=200)]
-    kind: Literal[tuple(ChannelKind.values)] = Field(description="Immutable after create.")
-    config: dict[str, Any] = Field(default_factory=dict)
-    secret: Annotated[str, Field(max_length=SECRET_MAX_LENGTH)] | None = None
-    enabled: bool = True
-
-    _name = field_validator("name")(_not_blank)
-
-
-class RuleFields(BaseModel):
-    """A rule's writable fields. Scope: ``job_id``, or ``bot_type``, or neither (every job)."""
-
-    model_config = ConfigDict(extra="forbid", strict=True)
-    channel_id: uuid.UUID
-    events: list[Literal[RULE_EVENTS]] = Field(min_length=1)
-    job_id: uuid.UUID | None = None
-    bot_type: Literal[tuple(BotType.values)] | None = None
-    min_consecutive_failures: Annotated[int, Field(ge=1, le=MIN_FAILURES_MAX)] = 1
-    realert_every: Annotated[int, Field(ge=REALERT_MIN_SECONDS, le=MAX_INT)] | None = None
-    enabled: bool = True
-
-    @field_validator("channel_id", "job_id", mode="before")
-    @classmethod
-    def _uuid_text(cls, value: Any) -> Any:
-        # Strict mode takes only UUID objects; a JSON body carries ids as strings.
-        if isinstance(value, str):
-            try:
-                return uuid.UUID(value)
-            except ValueError:
-                raise ValueError("must be a UUID") from None
-        return value
-
-    @field_validator("events")
-    @classmethod
-    def _once_each(cls, events: list[str]) -> list[str]:
-        return list(dict.fromkeys(events))
-
-    @model_validator(mode="after")
-    def _one_scope(self) -> "RuleFields":
-        if self.job_id is not None and self.bot_type is not None:
-            raise ValueError(ONE_SCOPE)
-        return self
-
-
-CHANNEL_WRITABLE = tuple(ChannelFields.model_fields)
-RULE_WRITABLE = tuple(RuleFields.model_fields)
-
-
-def _collect(exc: ValidationError, errors: dict[str, list[str]], prefix: str = "") -> None:
-    """pydantic's errors as ``{dotted.path: [messages]}`` (``events.1``, ``config.url``); the
-    whole-rule scope check is named on both of its fields."""
-    for err in exc.errors():
-        message = err["msg"].removeprefix("Value error, ")
-        if message == ONE_SCOPE:
-            for name in ("job_id", "bot_type"):
-                errors.setdefault(name, []).append(message)
-            continue
-        path = ".".join(str(part) for part in err["loc"])
-        key = f"{prefix}.{path}" if prefix and path else (prefix or path or "non_field_errors")
-        errors.setdefault(key, []).append(message)
+from scheduler_app.validation import JobValidationError, merge_patch
 
 
 def _raise_if(errors: dict[str, list[str]]) -> None:
@@ -111,28 +34,9 @@ def _raise_if(errors: dict[str, list[str]]) -> None:
 
 
 def _channel_validated(data: dict[str, Any]) -> tuple[ChannelFields, dict[str, Any]]:
-    """The channel fields and its stored config (defaults filled in), or JobValidationError."""
-    if not isinstance(data, dict):
-        raise JobValidationError({"non_field_errors": ["Expected a JSON object of channel fields."]})
-    errors = unstorable_values(data)
-    try:
-        fields = ChannelFields.model_validate(data)
-    except ValidationError as exc:
-        _collect(exc, errors)
-        fields = None
-    kind = data.get("kind")
-    model = CHANNEL_CONFIGS.get(kind) if isinstance(kind, str) else None
-    config = data.get("config", {})
-    stored: dict[str, Any] | None = None
-    if model is not None and isinstance(config, dict):
-        try:
-            stored = model.model_validate(config).model_dump(mode="json")
-        except ValidationError as exc:
-            _collect(exc, errors, prefix="config")
-    if model is not None and kind in SECRET_REQUIRED and not data.get("secret"):
-        errors.setdefault("secret", []).append(f"a {kind} channel needs its {SECRET_NAMES[kind]}")
+    fields, config, errors = channel_fields(data)
     _raise_if(errors)
-    return fields, stored
+    return fields, config
 
 
 def channel_create(*, data: dict[str, Any], created_by: str = "system") -> NotificationChannel:
@@ -189,14 +93,7 @@ def channel_delete(*, channel: NotificationChannel) -> None:
 
 
 def _rule_validated(data: dict[str, Any]) -> RuleFields:
-    if not isinstance(data, dict):
-        raise JobValidationError({"non_field_errors": ["Expected a JSON object of rule fields."]})
-    errors = unstorable_values(data)
-    try:
-        fields = RuleFields.model_validate(data)
-    except ValidationError as exc:
-        _collect(exc, errors)
-        fields = None
+    fields, errors = rule_fields(data)
     if fields is not None:
         if not NotificationChannel.objects.filter(pk=fields.channel_id).exists():
             errors.setdefault("channel_id", []).append("no notification channel has this id")
