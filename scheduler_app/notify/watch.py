@@ -24,11 +24,11 @@ from django.utils.timezone import now as utc_now
 
 from scheduler_app.beat_status import beat_status_read
 from scheduler_app.models import ExecutionStatus, ScheduledJob, ScheduleType
-from scheduler_app.notify.models import Event, IncidentKind
+from scheduler_app.notify.models import Event, IncidentKind, IncidentState
 from scheduler_app.notify.selectors import rules_for_event
 from scheduler_app.notify.services.deliveries import deliveries_queue, deliveries_reap
 from scheduler_app.notify.services.incidents import incident_clear, incident_locked, incident_raise
-from scheduler_app.schedules import job_next_run_at
+from scheduler_app.schedules import silent_deadline
 from scheduler_app.selectors import job_interval_anchor
 
 logger = logging.getLogger(__name__)
@@ -48,7 +48,7 @@ def no_leader_check(*, now: datetime | None = None) -> int:
             incident = incident_locked(rule=rule, job=None, kind=IncidentKind.NO_LEADER)
             alert = None
             if leading:
-                if incident.state != "ok" or incident.suspect_since is not None:
+                if incident.state != IncidentState.OK or incident.suspect_since is not None:
                     alert = incident_clear(incident=incident, rule=rule, now=now, reason="a beat leads again")
             elif incident.suspect_since is None:
                 incident.suspect_since = now
@@ -72,41 +72,49 @@ def _covered_jobs(rule) -> Q:
     return Q()
 
 
-def silent_deadline(job, *, since: datetime) -> datetime | None:
-    """When ``job`` counts as silent if nothing succeeded after ``since``: its first slot after
-    ``since`` plus its misfire_grace_time; None when it has no next slot."""
-    slot = job_next_run_at(job, after=since, anchor=job_interval_anchor(job=job))
-    return None if slot is None else slot + timedelta(seconds=job.misfire_grace_time)
+def _fill_silent_after(jobs, now: datetime) -> None:
+    """Compute the deadline of jobs that have none yet (new or rescheduled: measured from the
+    change; upgraded databases: from the last success or the last change)."""
+    for job in jobs:
+        since = max(filter(None, (job.last_success_at, job.updated_at, job.created_at)))
+        ScheduledJob.objects.filter(pk=job.pk, silent_after__isnull=True).update(
+            silent_after=silent_deadline(job, since=since, anchor=job_interval_anchor(job=job)))
 
 
-def silent_check(*, now: datetime | None = None) -> int:
-    """Raise ``silent`` for every covered job past its deadline. Returns alerts queued."""
+def silent_check(*, now: datetime | None = None, batch: int = 5000) -> int:
+    """Raise ``silent`` for every covered job past its deadline. Reads only the jobs whose
+    ``silent_after`` has passed (an index) or is still to be computed, so a round costs what is
+    due, not the fleet's size. Returns alerts queued."""
     rules = rules_for_event(event=Event.SILENT)
     if not rules:
         return 0
     now = now or utc_now()
     queued = 0
     for rule in rules:
-        jobs = (ScheduledJob.objects.filter(_covered_jobs(rule), enabled=True)
-                .exclude(schedule_type=ScheduleType.MANUAL).select_related("periodic_task"))
-        for job in jobs.iterator(chunk_size=2000):
-            since = max(filter(None, (job.last_success_at, job.created_at, rule.created_at)))
-            deadline = silent_deadline(job, since=since)
-            if deadline is None or deadline > now:
+        covered = (ScheduledJob.objects.filter(_covered_jobs(rule), enabled=True)
+                   .exclude(schedule_type=ScheduleType.MANUAL).select_related("periodic_task"))
+        _fill_silent_after(covered.filter(silent_after__isnull=True)[:batch], now)
+        for job in covered.filter(silent_after__lte=now).order_by("silent_after")[:batch]:
+            # A rule made after the job went quiet measures from its own creation.
+            deadline = max(job.silent_after, silent_deadline(job, since=rule.created_at,
+                                                             anchor=job_interval_anchor(job=job)) or job.silent_after)
+            if deadline > now:
                 continue
             with transaction.atomic():
                 locked = ScheduledJob.objects.select_for_update(of=("self",)).filter(pk=job.pk).first()
-                if locked is None or (locked.last_success_at or since) > since:
-                    continue  # deleted, or a success landed meanwhile
+                if locked is None or locked.silent_after is None or locked.silent_after > now:
+                    continue  # deleted, rescheduled, or a success landed meanwhile
                 if locked.executions.filter(status=ExecutionStatus.RUNNING).exists():
                     continue  # a run is under way: its outcome will tell
                 incident = incident_locked(rule=rule, job=locked, kind=IncidentKind.SILENT)
-                if incident.state == "failing" and not rule.realert_every_seconds:
+                if incident.state == IncidentState.FAILING and not rule.realert_every_seconds:
                     continue
+                since = locked.last_success_at
                 alert = incident_raise(
                     incident=incident, rule=rule, event=Event.SILENT, now=now, opens_at=1,
-                    reason=f"no successful run since {since.isoformat()}; one was due by {deadline.isoformat()} "
-                           f"(next slot after it + misfire_grace_time {job.misfire_grace_time}s)")
+                    reason=(f"no successful run since {since.isoformat()}" if since else "no successful run yet")
+                    + f"; one was due by {deadline.isoformat()} (a slot + misfire_grace_time "
+                      f"{locked.misfire_grace_time}s)")
                 if alert is not None:
                     queued += len(deliveries_queue(alerts=[alert], now=now))
     return queued

@@ -33,7 +33,7 @@ from scheduler_app.models import FINAL_STATUSES, ExecutionStatus, JobExecution, 
 from scheduler_app.notify.models import Event
 from scheduler_app.notify.selectors import rules_for_event
 from scheduler_app.notify.services.incidents import incidents_on_final
-from scheduler_app.schedules import job_next_run_at
+from scheduler_app.schedules import job_next_run_at, silent_deadline
 from scheduler_app.selectors import job_interval_anchor
 from scheduler_app.services.counters import Tally
 from scheduler_app.spec import job_bot_config
@@ -187,7 +187,8 @@ def _record_on_job(job: ScheduledJob, execution: JobExecution) -> None:
         # The dead-man's switch counts silence from the newest successful slot (notify/watch.py).
         success_at = execution.scheduled_for or execution.started_at or at
         ScheduledJob.objects.filter(pk=job.pk).filter(
-            Q(last_success_at__isnull=True) | Q(last_success_at__lt=success_at)).update(last_success_at=success_at)
+            Q(last_success_at__isnull=True) | Q(last_success_at__lt=success_at)
+        ).update(last_success_at=success_at, silent_after=silent_deadline(job, since=success_at, anchor=anchor))
     if execution.status in FINAL_STATUSES:
         incidents_on_final(job=job, execution=execution)
 
