@@ -6,9 +6,9 @@ import hmac
 import json
 import logging
 import time
-from datetime import timedelta
 import urllib.error
 import urllib.request
+from datetime import timedelta
 
 import pytest
 from django.utils.timezone import now as utc_now

@@ -183,7 +183,8 @@ class Command(BaseCommand):
         self.stdout.write(f"  Logs:      {var / 'logs'}")
         if console_email:
             self.stdout.write(f"  Email:     notifications by email are printed to {var / 'logs' / 'worker.log'} "
-                              "(console backend); set EMAIL_HOST (and EMAIL_PORT, EMAIL_HOST_USER, ...) to send them")
+                              f"(test sends: {var / 'logs' / 'web.log'}) (console backend); "
+                              "set EMAIL_HOST (and EMAIL_PORT, EMAIL_HOST_USER, ...) to send them")
         self.stdout.write("Press ctrl-C to stop everything.\n")
 
 
