@@ -59,7 +59,9 @@ def standing_pauses(*, job_ids, now: datetime | None = None) -> dict[str, list[J
 
 
 def job_standing_pauses(*, job) -> list[JobPause]:
-    return standing_pauses(job_ids=[job.pk]).get(str(job.pk), [])
+    """``job``: a job or its id."""
+    job_id = getattr(job, "pk", job)
+    return standing_pauses(job_ids=[job_id]).get(str(job_id), [])
 
 
 def blackout_list() -> QuerySet[Blackout]:
