@@ -16,7 +16,7 @@ from scheduler_app.api.auth import actor_name
 from scheduler_app.api.base import SchedulerApi
 from scheduler_app.api.jobs import JobOutputSerializer, get_job_or_404, plain_list, strict_body
 from scheduler_app.api.serializers import StrictBooleanField
-from scheduler_app.brakes.models import BlackoutScope
+from scheduler_app.brakes.models import Blackout, BlackoutScope
 from scheduler_app.brakes.selectors import blackout_get, blackout_list
 from scheduler_app.brakes.services import (
     NOTE_MAX,
@@ -147,14 +147,17 @@ class BlackoutSerializer(serializers.Serializer):
                                     help_text="ISO country code: its public holidays are blacked out too.")
     scope = serializers.ChoiceField(choices=BlackoutScope.choices, required=False)
     bot_type = serializers.ChoiceField(choices=list(BotType.values), required=False, allow_blank=True)
-    jobs = serializers.ListField(child=serializers.UUIDField(), required=False)
+    jobs = serializers.ListField(child=serializers.UUIDField(), required=False,
+                                 help_text="Job ids, with scope jobs.")
     created_at = serializers.DateTimeField(read_only=True)
     created_by = serializers.CharField(read_only=True)
 
     def to_representation(self, blackout):
-        data = super().to_representation(blackout)
-        data["jobs"] = [str(job.pk) for job in blackout.jobs.all()]
-        return data
+        if isinstance(blackout, Blackout):
+            values = {name: getattr(blackout, name) for name in self.fields if name != "jobs"}
+            values["jobs"] = [job.pk for job in blackout.jobs.all()]
+            blackout = values
+        return super().to_representation(blackout)
 
 
 def _blackout_body(data, *, partial: bool) -> dict:

@@ -155,6 +155,7 @@ BLACKOUT_FIELDS = ("name", "start_date", "start_time", "end_date", "end_time", "
 def _checked_blackout(values: dict) -> dict:
     """Validate a whole blackout (after merging a change into the stored values)."""
     errors: dict[str, list[str]] = {}
+    values["yearly"] = bool(values.get("yearly"))
     name = values.get("name")
     if not isinstance(name, str) or not name.strip() or len(name) > 200:
         errors["name"] = ["1..200 characters"]
