@@ -17,6 +17,11 @@ outages:
   ahead (scheduler_app.envelopes); at the slot, all due messages go out in one pipelined round
   trip. A slot's cursor moves only after Redis took its message; a refused or failed push is
   retried a second later.
+- **Jitter.** A job with jitter_seconds is due at each slot's fire time (scheduler_app/jitter.py),
+  not at the slot; its message still names the slot. A slot whose fire time has not come is
+  left after the cursor, so catch-up never sends it early; grace counts from the fire time.
+  Pauses and blackouts are not beat's business: it sends those slots and the claim records
+  them skipped (scheduler_app/brakes).
 - **Catch-up.** Whatever lies between the cursor and now (a restart, an outage, a hand-over) goes
   through scheduler_app.catchup: runs to send, and ``missed`` rows with their reasons.
 - **A row for every slot.** After the pushes, each slot sent gets a ``queued`` row (the worker's

@@ -9,7 +9,7 @@ next claim. Lifted and expired pauses are kept while a slot they covered could s
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, Max, Q, QuerySet
 from django.utils.timezone import now as utc_now
 
 from scheduler_app.brakes.models import USER_CAUSE, Blackout, BlackoutScope, JobPause, PauseKind
@@ -47,11 +47,15 @@ def _checked_pause(*, until: datetime | None, note: str | None, now: datetime) -
 
 
 def _prune_ended(job_ids: list, now: datetime) -> None:
-    """Drop pauses that ended long enough ago that no slot they covered can still be claimed."""
-    jobs = ScheduledJob.objects.filter(pk__in=job_ids).values_list("pk", "misfire_grace_time", "jitter_seconds")
-    for job_id, grace, jitter in jobs:
-        before = now - timedelta(seconds=grace + jitter) - KEEP_MARGIN
-        JobPause.objects.filter(job_id=job_id).filter(Q(lifted_at__lt=before) | Q(until__lt=before)).delete()
+    """Drop pauses of these jobs that ended long enough ago that no slot they covered can still
+    be claimed. Two statements whatever the number of jobs (the holiday button pauses them all):
+    the bound is the largest grace + jitter among them, which keeps some rows a little longer."""
+    longest = ScheduledJob.objects.filter(pk__in=job_ids).aggregate(
+        longest=Max(F("misfire_grace_time") + F("jitter_seconds")))["longest"]
+    if longest is None:
+        return
+    before = now - timedelta(seconds=longest) - KEEP_MARGIN
+    JobPause.objects.filter(job_id__in=job_ids).filter(Q(lifted_at__lt=before) | Q(until__lt=before)).delete()
 
 
 def _pause_many(job_ids: list, *, kind: str, cause: str, until, note: str, actor: str, now: datetime) -> int:
