@@ -74,6 +74,10 @@ def _pause_many(job_ids: list, *, kind: str, cause: str, until, note: str, actor
 
 
 def _lift_many(job_ids: list, *, causes: Q, actor: str, now: datetime) -> int:
+    """Lift the standing pauses of ``causes``; the dead-man's switch (notify/watch.py, which
+    leaves paused jobs alone) counts silence from now again, as after a schedule change."""
+    ScheduledJob.objects.filter(pk__in=JobPause.objects.filter(job_id__in=job_ids, lifted_at__isnull=True)
+                                .filter(causes).values("job_id")).update(silent_after=None, updated_at=now)
     lifted = JobPause.objects.filter(job_id__in=job_ids, lifted_at__isnull=True).filter(causes).filter(
         Q(until__isnull=True) | Q(until__gt=now)
     ).update(lifted_at=now, lifted_by=actor)

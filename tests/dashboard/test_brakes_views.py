@@ -2,7 +2,6 @@
 import pytest
 
 from scheduler_app.brakes.models import JobPause
-from scheduler_app.models import ScheduledJob
 from tests.factories import make_job
 
 pytestmark = pytest.mark.django_db
