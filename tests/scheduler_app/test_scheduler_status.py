@@ -14,9 +14,7 @@ import json
 import os
 import subprocess
 import sys
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -25,6 +23,8 @@ from django.core.management import call_command
 from config.celery import app as celery_app
 from scheduler_app import beat_status
 from scheduler_app.stack import ProcessGroup, free_port, start_redis
+from tests.support.celery_broker import celery_send_to
+from tests.support.receivers import PingReceiver
 
 ROOT = Path(__file__).resolve().parents[2]
 LEADER = {"leader": {"id": "beat-1", "host": "node-1", "pid": 7}, "since": "2026-12-04T10:00:00+00:00",
@@ -41,15 +41,6 @@ def run_status(*args: str) -> tuple[int, dict, str]:
     return code, json.loads(out.getvalue()), err.getvalue()
 
 
-def _celery_to(url: str) -> None:
-    """This process's Celery app sends to ``url`` (the beat's envelope factory uses it)."""
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-    celery_app.conf.broker_url = url
-
-
 @pytest.fixture
 def redis_server(settings, tmp_path):
     """A real Redis server; settings, the status client and Celery pointed at it."""
@@ -60,10 +51,10 @@ def redis_server(settings, tmp_path):
         start_redis(group, url=url, data_dir=tmp_path / "redis", log=tmp_path / "redis.log")
         settings.REDIS_URL = url
         beat_status._client.cache_clear()
-        _celery_to(url)
+        celery_send_to(url)
         yield url
     finally:
-        _celery_to(previous_broker)
+        celery_send_to(previous_broker)
         beat_status._client.cache_clear()
         group.stop()
 
@@ -140,39 +131,6 @@ def test_a_real_leading_beat_on_real_redis_exits_0(transactional_db, redis_serve
         scheduler.close()
 
 
-class PingReceiver:
-    """A Healthchecks stand-in on 127.0.0.1: answers every GET with 200 "OK", keeps the times."""
-
-    def __init__(self):
-        self.pings: list[tuple[float, str, str]] = []  # (monotonic time, path, User-Agent)
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802  (http.server's name)
-                receiver.pings.append((time.monotonic(), self.path, self.headers.get("User-Agent", "")))
-                self.send_response(200)
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"OK")
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}{path}"
-
-    def __enter__(self) -> "PingReceiver":
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 def tick_for(seconds: float, *schedulers) -> None:
     """Tick every scheduler, as their beat loops would, for ``seconds`` of wall time."""
     deadline = time.monotonic() + seconds
@@ -195,7 +153,7 @@ def test_the_leading_beat_pings_every_period_and_a_standby_never(transactional_d
     settings.BEAT_LEADER_TTL_SECONDS = 30  # the leader keeps its key while only the standby ticks
     settings.HEALTHCHECKS_PING_EVERY_SECONDS = 1
     with PingReceiver() as receiver:
-        settings.HEALTHCHECKS_PING_URL = receiver.url("/ping/3f1c-uuid")
+        settings.HEALTHCHECKS_PING_URL = receiver.url + "/ping/3f1c-uuid"
         leader, standby = FleetScheduler(app=celery_app, lazy=True), FleetScheduler(app=celery_app, lazy=True)
         try:
             tick_until_leading(leader)
