@@ -178,3 +178,35 @@ def test_two_beats_agree_on_the_jittered_due_time_and_it_is_the_fire_time(settin
     assert slot.timestamp() <= due < slot.timestamp() + 121
     plain_slot, plain_due = _beat_due(rows[plain.pk])
     assert plain_due == plain_slot.timestamp()  # jitter 0: due on the slot, as before
+
+
+class _Factory:
+    def build(self, task, kwargs):
+        return kwargs["scheduled_for"].encode()
+
+
+def test_catch_up_sends_no_jittered_slot_before_its_fire_time(settings):
+    settings.BOT_WORKING_HOURS = ""
+    from scheduler_app.beat import Entry
+    from scheduler_app.jitter import jitter_offset
+    from scheduler_app.schedules import SlotSchedule
+
+    anchor = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+    last = anchor + timedelta(seconds=300)
+    # A job id whose newest slot fires late enough to fall after "now" below.
+    job_id = next(f"job-{n}" for n in range(1000)
+                  if jitter_offset(job_id=f"job-{n}", slot=last, jitter=50, next_slot=last + timedelta(seconds=60)) > 5)
+    beat = FleetScheduler.__new__(FleetScheduler)
+    beat._crontabs = {}
+    beat._reset_state()
+    beat._factory = _Factory()
+    sent = []
+    beat._publish = lambda payloads, **_: sent.extend(payloads) or len(payloads)
+    entry = Entry(job_id, 1, SlotSchedule(every=60, anchor=anchor), anchor, 3600, False)
+    entry.jitter, entry.timezone = 50, "UTC"
+    beat._schedule(entry)
+    now = last + timedelta(seconds=2)  # the 5th slot is due nominally, but its fire time has not come
+    ((_, newest, slots, missed),) = beat._push_group([entry], now)
+    assert slots == [anchor + timedelta(seconds=60 * k) for k in range(1, 5)] and not missed
+    assert newest == anchor + timedelta(seconds=240)  # the cursor stops before the 5th slot
+    assert [payload.decode() for payload in sent] == [slot.isoformat() for slot in slots]
