@@ -150,3 +150,13 @@ def test_jitter_is_clipped_to_the_working_hours_end(settings):
     night = paris(2026, 5, 4, 22, 0)
     assert fire_time(job_id="x", slot=night, jitter=600, next_slot=night + timedelta(days=1),
                      timezone="Europe/Paris") <= night + timedelta(seconds=600)
+
+
+def test_catch_up_measures_grace_from_the_fire_time():
+    from scheduler_app.catchup import plan_slots
+
+    slot = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+    now = slot + timedelta(seconds=100)
+    assert plan_slots([slot], now=now, grace_seconds=60, coalesce=True).missed  # 100 s late from the slot
+    on_time = plan_slots([slot], now=now, grace_seconds=60, coalesce=True, offsets=[50])  # 50 s from its fire
+    assert on_time.send == [slot] and not on_time.missed
