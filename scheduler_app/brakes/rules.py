@@ -14,6 +14,9 @@ import holidays
 
 from scheduler_app.brakes.models import Blackout, JobPause, PauseKind
 
+# How the reason of a braked slot's skipped row begins (pause_reason, blackout_reason).
+BRAKED_PREFIXES = ("paused by ", "blackout ")
+
 
 def pause_covers(pause: JobPause, slot: datetime) -> bool:
     """A pause covers every slot whose nominal time comes before the pause ended (its ``until``

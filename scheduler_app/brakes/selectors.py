@@ -6,7 +6,8 @@ from django.db.models import Q, QuerySet
 from django.utils.timezone import now as utc_now
 
 from scheduler_app.brakes.models import Blackout, BlackoutScope, JobPause
-from scheduler_app.brakes.rules import slot_brake
+from scheduler_app.brakes.rules import BRAKED_PREFIXES, slot_brake
+from scheduler_app.models import ExecutionStatus, JobExecution
 
 
 def pauses_covering(*, job, slot: datetime) -> list[JobPause]:
@@ -62,6 +63,14 @@ def job_standing_pauses(*, job) -> list[JobPause]:
     """``job``: a job or its id."""
     job_id = getattr(job, "pk", job)
     return standing_pauses(job_ids=[job_id]).get(str(job_id), [])
+
+
+def job_newest_slot_braked(*, job) -> bool:
+    """Whether the job's newest row is a slot skipped by a pause or blackout: its silence is the
+    brake's doing (the dead-man's switch, notify/watch.py, leaves it alone)."""
+    newest = (JobExecution.objects.filter(job_id=job.pk).order_by("-queued_at")
+              .values_list("status", "error").first())
+    return bool(newest and newest[0] == ExecutionStatus.SKIPPED and (newest[1] or "").startswith(BRAKED_PREFIXES))
 
 
 def blackout_list() -> QuerySet[Blackout]:

@@ -133,3 +133,17 @@ def test_a_paused_job_is_not_silent_and_resume_restarts_the_count():
     assert job.silent_after is None  # counted again from the resume
     assert watch.silent_check(now=utc_now() + timedelta(seconds=10)) == 0
     assert watch.silent_check(now=utc_now() + timedelta(minutes=5)) == 1
+
+
+def test_a_job_whose_newest_slot_was_blacked_out_is_not_silent():
+    from scheduler_app.brakes.services import blackout_create
+    from scheduler_app.services import execution_claim
+
+    job = make_job(**EVERY_MINUTE)
+    made = rule(["silent"])
+    NotificationRule.objects.filter(pk=made.pk).update(created_at=utc_now() - timedelta(minutes=10))
+    today = utc_now().date()
+    blackout_create(data={"name": "quiet", "start_date": today - timedelta(days=1),
+                          "end_date": today + timedelta(days=2)})
+    assert execution_claim(job_id=job.pk, scheduled_for=job.next_run_at - timedelta(minutes=1)) is None
+    assert watch.silent_check(now=utc_now() + timedelta(minutes=5)) == 0
