@@ -265,6 +265,26 @@ LOGGING = {
 # --- Bots -----------------------------------------------------------------------------------
 # Everything the birthday and visitor bots read (bots/). Pauses, quotas and limits are here so
 # operators tune them without a deploy; tests set the pauses to zero.
+# Notifications (docs/notifications.md).
+SCHEDULER_PUBLIC_URL = os.environ.get("SCHEDULER_PUBLIC_URL", "http://127.0.0.1:8000")  # links in alerts
+NOTIFY_HTTP_TIMEOUT_SECONDS = float(os.environ.get("NOTIFY_HTTP_TIMEOUT_SECONDS") or 10)
+NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 5)
+NOTIFY_RETRY_BASE_SECONDS = float(os.environ.get("NOTIFY_RETRY_BASE_SECONDS") or 22)  # x3 per attempt, +-20 %
+NOTIFY_LEASE_SECONDS = env_int("NOTIFY_LEASE_SECONDS", 60)  # an attempt's lease; > the HTTP timeout
+NOTIFY_REAP_SLACK_SECONDS = env_int("NOTIFY_REAP_SLACK_SECONDS", 15)
+NOTIFY_WATCHDOG = env_bool("NOTIFY_WATCHDOG", True)
+NOTIFY_WATCH_EVERY_SECONDS = float(os.environ.get("NOTIFY_WATCH_EVERY_SECONDS") or 10)
+NOTIFY_NO_LEADER_AFTER_SECONDS = env_int("NOTIFY_NO_LEADER_AFTER_SECONDS", 60)
+TELEGRAM_API_URL = os.environ.get("TELEGRAM_API_URL", "https://api.telegram.org")
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "bot-scheduler@localhost")
+
 LINKEDIN_BASE_URL = os.environ.get("LINKEDIN_BASE_URL", "https://www.linkedin.com").rstrip("/")
 # Playwright storage-state file carrying the session (li_at cookie); `manage.py linkedin_login` writes it.
 LINKEDIN_STORAGE_STATE = Path(os.environ.get("LINKEDIN_STORAGE_STATE", VAR_DIR / "linkedin-state.json"))

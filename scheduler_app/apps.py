@@ -8,3 +8,4 @@ class SchedulerAppConfig(AppConfig):
 
     def ready(self):
         from scheduler_app import checks  # noqa: F401  (registers the system checks)
+        from scheduler_app.notify import signals  # noqa: F401  (starts the watchdog in workers)

@@ -14,6 +14,9 @@ many slots and which span it stands for. A pure function: scheduler_app.beat act
 from dataclasses import dataclass, field
 from datetime import datetime
 
+# The start of the reason a coalesced slot's missed row carries (notifications do not count it).
+COALESCED_PREFIX = "coalesced into"
+
 
 @dataclass
 class SlotPlan:
@@ -51,7 +54,7 @@ def plan_slots(
             on_time.append(slot)
     if coalesce and len(on_time) > 1:
         latest = on_time[-1]
-        plan.missed.extend((slot, f"coalesced into {latest.isoformat()}") for slot in on_time[:-1])
+        plan.missed.extend((slot, f"{COALESCED_PREFIX} {latest.isoformat()}") for slot in on_time[:-1])
         plan.send.append(latest)
     else:
         plan.send.extend(on_time)

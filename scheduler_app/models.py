@@ -79,6 +79,10 @@ class ScheduledJob(models.Model):
     # The slot (or, for a manual run, the start) of the newest successful run: the dead-man's
     # switch (scheduler_app/notify/watch.py) measures silence from it.
     last_success_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # When this job counts as silent if nothing succeeds before: the first slot after the last
+    # success (or after the schedule was last changed) plus misfire_grace_time. Null means "to
+    # be computed" (a schedule change clears it); the watchdog reads the due ones by this index.
+    silent_after = models.DateTimeField(null=True, blank=True, editable=False)
     # The django-celery-beat row that makes beat fire this job; written only by scheduler_app.sync.
     periodic_task = models.OneToOneField(
         "django_celery_beat.PeriodicTask",
@@ -96,6 +100,7 @@ class ScheduledJob(models.Model):
             # Keyset paging of the job list (scheduler_app.selectors.job_page): its exact order.
             models.Index(fields=["-created_at", "-id"], name="job_page_order"),
             models.Index(fields=["bot_type", "enabled"], name="job_bot_type_enabled"),
+            models.Index(fields=["silent_after"], name="job_silent_after"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(max_instances__gte=1), name="job_max_instances_gte_1"),

@@ -96,6 +96,14 @@ def job_next_run_at(job, *, after: datetime, anchor: datetime | None = None) -> 
     return times[0] if times else None
 
 
+def silent_deadline(job, *, since: datetime, anchor: datetime | None = None) -> datetime | None:
+    """When ``job`` counts as silent (the dead-man's switch, scheduler_app/notify/watch.py) if
+    nothing succeeds after ``since``: its first slot after ``since`` plus its misfire_grace_time.
+    None when no slot comes (disabled or manual)."""
+    slot = job_next_run_at(job, after=since, anchor=anchor)
+    return None if slot is None else slot + timedelta(seconds=job.misfire_grace_time)
+
+
 def interval_slot_after(anchor: datetime, every: int, moment: datetime) -> datetime:
     """The first slot anchor + k x every (k >= 1) strictly after ``moment``, in UTC.
 

@@ -4,6 +4,7 @@ import logging
 from celery import shared_task
 from django.utils.dateparse import parse_datetime
 
+from scheduler_app.notify.services.deliveries import delivery_run
 from scheduler_app.services.executions import execution_run, executions_prune, executions_reap
 
 logger = logging.getLogger(__name__)
@@ -36,3 +37,10 @@ def prune_executions() -> int:
     """Delete history older than EXECUTION_RETENTION_DAYS, a few small batches per run; the
     leading beat sends this every EXECUTION_PRUNE_EVERY_SECONDS (scheduler_app.beat)."""
     return executions_prune()
+
+
+@shared_task(name="scheduler_app.tasks.notify_deliver", ignore_result=True)
+def notify_deliver(delivery_id: str) -> None:
+    """One attempt of a notification delivery, and the message for the next one if it must be
+    retried (scheduler_app/notify/services/deliveries.py)."""
+    delivery_run(delivery_id=delivery_id)

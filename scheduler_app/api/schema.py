@@ -34,7 +34,9 @@ def model_schema(model: type[BaseModel], title: str) -> dict[str, Any]:
     return schema
 
 
-def _any_of(registry: dict[str, type[BaseModel]], type_field: str, kind: str) -> dict[str, Any]:
+def configs_any_of(registry: dict[str, type[BaseModel]], type_field: str, kind: str) -> dict[str, Any]:
+    """A config field's schema: one variant per type, read off the models that validate it (the job's
+    configs here, a notification channel's in scheduler_app/notify/api.py)."""
     return {
         "anyOf": [model_schema(model, f"{kind} for {type_field}={name}") for name, model in registry.items()],
         "description": (
@@ -44,8 +46,8 @@ def _any_of(registry: dict[str, type[BaseModel]], type_field: str, kind: str) ->
     }
 
 
-SCHEDULE_CONFIG_SCHEMA = _any_of(SCHEDULE_CONFIGS, "schedule_type", "schedule_config")
-BOT_CONFIG_SCHEMA = _any_of(BOT_CONFIGS, "bot_type", "bot_config")
+SCHEDULE_CONFIG_SCHEMA = configs_any_of(SCHEDULE_CONFIGS, "schedule_type", "schedule_config")
+BOT_CONFIG_SCHEMA = configs_any_of(BOT_CONFIGS, "bot_type", "bot_config")
 
 
 class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):

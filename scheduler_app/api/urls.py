@@ -22,6 +22,7 @@ from scheduler_app.api.jobs import (
     JobToggleApi,
 )
 from scheduler_app.api.system import HealthApi, StatsApi
+from scheduler_app.notify.api import ChannelApi, ChannelsApi, ChannelTestApi, DeliveryListApi, RuleApi, RulesApi
 
 app_name = "scheduler_api"
 
@@ -44,6 +45,12 @@ ROUTES = [
     ("jobs/<str:job_id>/run", JobRunApi, "job-run"),
     ("jobs/<str:job_id>/history", JobHistoryApi, "job-history"),
     ("jobs/<str:job_id>/next-runs", JobNextRunsApi, "job-next-runs"),
+    ("notification-channels", ChannelsApi, "notification-channels"),
+    ("notification-channels/<str:channel_id>", ChannelApi, "notification-channel"),
+    ("notification-channels/<str:channel_id>/test", ChannelTestApi, "notification-channel-test"),
+    ("notification-rules", RulesApi, "notification-rules"),
+    ("notification-rules/<str:rule_id>", RuleApi, "notification-rule"),
+    ("notification-deliveries", DeliveryListApi, "notification-deliveries"),
     ("stats", StatsApi, "stats"),
     ("health", HealthApi, "health"),
 ]

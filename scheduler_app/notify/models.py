@@ -90,6 +90,7 @@ class IncidentKind(models.TextChoices):
     FAILING = "failing", "Runs failing"
     SILENT = "silent", "No success"
     NO_LEADER = "no_leader", "No beat leads"
+    ATTENTION = "attention", "The account needs attention"
 
 
 class IncidentState(models.TextChoices):

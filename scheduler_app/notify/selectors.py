@@ -49,3 +49,26 @@ def delivery_list(*, job_id=None, status: str | None = None, channel_id=None,
     if channel_id is not None:
         deliveries = deliveries.filter(channel_id=channel_id)
     return deliveries[:limit]
+
+
+def channel_list() -> QuerySet[NotificationChannel]:
+    return NotificationChannel.objects.order_by("name", "id")
+
+
+def channel_get(*, channel_id) -> NotificationChannel | None:
+    return NotificationChannel.objects.filter(pk=channel_id).first()
+
+
+def rule_list(*, channel_id=None, job_id=None) -> QuerySet[NotificationRule]:
+    """Rules oldest first; ``job_id`` keeps the rules scoped to that one job (``rules_for_job``
+    answers which rules cover a job)."""
+    rules = NotificationRule.objects.select_related("channel").order_by("created_at", "id")
+    if channel_id is not None:
+        rules = rules.filter(channel_id=channel_id)
+    if job_id is not None:
+        rules = rules.filter(job_id=job_id)
+    return rules
+
+
+def rule_get(*, rule_id) -> NotificationRule | None:
+    return NotificationRule.objects.select_related("channel").filter(pk=rule_id).first()

@@ -28,8 +28,12 @@ from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils.timezone import now as utc_now
 
 from bots.runner import BotError, BotOutcome, BotRun, BotSkipped, run_bot
+from scheduler_app.catchup import COALESCED_PREFIX
 from scheduler_app.models import FINAL_STATUSES, ExecutionStatus, JobExecution, ScheduledJob, Trigger
-from scheduler_app.schedules import job_next_run_at
+from scheduler_app.notify.models import Event
+from scheduler_app.notify.selectors import rules_for_event
+from scheduler_app.notify.services.incidents import incidents_on_final
+from scheduler_app.schedules import job_next_run_at, silent_deadline
 from scheduler_app.selectors import job_interval_anchor
 from scheduler_app.services.counters import Tally
 from scheduler_app.spec import job_bot_config
@@ -163,7 +167,8 @@ def _slot_execution(job: ScheduledJob, scheduled_for: datetime, now: datetime) -
 
 
 def _record_on_job(job: ScheduledJob, execution: JobExecution) -> None:
-    """Mirror the newest execution on the job (last_run_*), and move next_run_at on.
+    """Mirror the newest execution on the job (last_run_*), and move next_run_at on; for a final
+    run, flip the job's notification incidents in the same transaction (notify/services/incidents.py).
 
     Skipped runs are left out of last_run_*: the run that caused the skip is the news. The
     conditional update keeps an older run that ends late from overwriting a newer one.
@@ -178,6 +183,14 @@ def _record_on_job(job: ScheduledJob, execution: JobExecution) -> None:
     ScheduledJob.objects.filter(pk=job.pk).filter(Q(last_run_at__isnull=True) | Q(last_run_at__lte=at)).update(
         **updates
     )
+    if execution.status == ExecutionStatus.SUCCESS:
+        # The dead-man's switch counts silence from the newest successful slot (notify/watch.py).
+        success_at = execution.scheduled_for or execution.started_at or at
+        ScheduledJob.objects.filter(pk=job.pk).filter(
+            Q(last_success_at__isnull=True) | Q(last_success_at__lt=success_at)
+        ).update(last_success_at=success_at, silent_after=silent_deadline(job, since=success_at, anchor=anchor))
+    if execution.status in FINAL_STATUSES:
+        incidents_on_final(job=job, execution=execution)
 
 
 def execution_finish(
@@ -403,17 +416,34 @@ def executions_record_dispatch(
         JobExecution.objects.bulk_create(rows + missed_rows, batch_size=500, ignore_conflicts=True)
         # Missed rows are final: count the ones that went in (a slot that had a row kept it).
         tally = Tally()
+        missed_stored = []
         for start in range(0, len(missed_rows), 500):
             chunk = missed_rows[start:start + 500]
             stored = set(JobExecution.objects.filter(pk__in=[row.pk for row in chunk]).values_list("pk", flat=True))
-            tally.add_rows(row for row in chunk if row.pk in stored)
+            missed_stored.extend(row for row in chunk if row.pk in stored)
+        tally.add_rows(missed_stored)
         for start in range(0, len(missed_jobs), 500):
             # A run sent for the same job starts later and takes last_run_* over from this.
             ScheduledJob.objects.filter(pk__in=missed_jobs[start:start + 500]).filter(
                 Q(last_run_at__isnull=True) | Q(last_run_at__lte=now)
             ).update(last_run_at=now, last_run_status=ExecutionStatus.MISSED, last_run_error=newest_error)
         tally.apply()
+        _missed_incidents(missed_stored)
     return len(rows) + len(missed_rows)
+
+
+def _missed_incidents(rows: list[JobExecution]) -> None:
+    """Beat's missed rows count as failures for the rules subscribed to ``missed``, in slot
+    order; a slot coalesced into a later run is not a failure (that run is its outcome). Nothing
+    is read when no rule subscribes (one small query; beat's hot path stays as it was)."""
+    rows = [row for row in rows if not (row.error or "").startswith(COALESCED_PREFIX)]
+    if not rows or not rules_for_event(event=Event.MISSED):
+        return
+    jobs = {str(job.pk): job for job in ScheduledJob.objects.filter(pk__in={row.job_id for row in rows})}
+    for row in sorted(rows, key=lambda row: row.scheduled_for):
+        job = jobs.get(str(row.job_id))
+        if job is not None:  # locked above, in this transaction
+            incidents_on_final(job=job, execution=row)
 
 
 def execution_run(

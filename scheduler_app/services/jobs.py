@@ -31,7 +31,11 @@ def _save_and_sync(job: ScheduledJob, *, before: BeatView | None) -> ScheduledJo
     job.save()
     periodic_task_upsert(job, before=before)
     job.next_run_at = job_next_run_at(job, after=now, anchor=job_interval_anchor(job=job))
-    ScheduledJob.objects.filter(pk=job.pk).update(next_run_at=job.next_run_at)
+    updates = {"next_run_at": job.next_run_at}
+    if before is None or beat_view(job) != before:
+        # A new schedule: the dead-man's switch measures silence from now (notify/watch.py).
+        job.silent_after = updates["silent_after"] = None
+    ScheduledJob.objects.filter(pk=job.pk).update(**updates)
     return job
 
 

@@ -22,7 +22,8 @@ def test_up_starts_everything_and_ctrl_c_stops_everything(tmp_path):
     port = free_port()
     env = {**os.environ, "VAR_DIR": str(tmp_path / "var"), "REDIS_URL": redis_url, "DJANGO_SETTINGS_MODULE":
            "config.settings", "SCHEDULER_API_KEY": "", "ADMIN_PASSWORD": ""}
-    env.pop("DATABASE_URL", None)
+    for name in ("DATABASE_URL", "EMAIL_BACKEND", "EMAIL_HOST"):
+        env.pop(name, None)
     log = open(tmp_path / "up.log", "w+")
     sandbox_port = free_port()
     env.pop("LINKEDIN_BASE_URL", None)
@@ -36,6 +37,8 @@ def test_up_starts_everything_and_ctrl_c_stops_everything(tmp_path):
         assert f"http://127.0.0.1:{port}/admin/" in banner
         assert "X-API-Key: " in banner and "log in as admin / " in banner
         assert f"Sandbox:   http://127.0.0.1:{sandbox_port}/" in banner
+        # No SMTP server configured: email notifications go to the worker's log, and it says so.
+        assert "(console backend)" in banner
         assert redis_ping(redis_url)
         # The API docs load Swagger UI from this server (issue 15), with every asset answering.
         with urlopen(f"http://127.0.0.1:{port}/scheduler/docs", timeout=10) as response:

@@ -110,7 +110,8 @@ def test_no_module_outside_the_spec_parses_a_config_dict():
     offenders = {}
     for package in ("scheduler_app", "bots"):
         for name, path in _sources(package):
-            if name in SPEC_MODULES or name == "bots/configs.py":
+            # The bots own their configs; notification channels have their own spec module.
+            if name in SPEC_MODULES or name in ("bots/configs.py", "scheduler_app/notify/configs.py"):
                 continue
             lines = _config_reads(ast.parse(path.read_text()))
             if lines:

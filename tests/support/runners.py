@@ -69,3 +69,23 @@ def sleepy(run: BotRun) -> BotOutcome:
     _record_run(run)
     time.sleep(float(os.environ.get("TEST_RUNNER_SLEEP_SECONDS", "20")))
     return succeed(run)
+
+
+# --- Runners for the notification tests (tests/notify/test_real_fleet.py) -----------------------
+
+
+def fail_while_flagged(run: BotRun) -> BotOutcome:
+    """Fails while the file TEST_RUNNER_FAIL_FILE exists, succeeds once it is removed: a test
+    turns a failing job into a recovering one without restarting the worker."""
+    import os
+
+    path = os.environ.get("TEST_RUNNER_FAIL_FILE")
+    if path and os.path.exists(path):
+        raise BotError("the test runner failed on purpose")
+    return succeed(run)
+
+
+def skip(run: BotRun) -> BotOutcome:
+    from bots.runner import BotSkipped
+
+    raise BotSkipped("outside working hours (the test runner skips every run)")

@@ -27,6 +27,7 @@ from scheduler_app.services.api_keys import api_key_ensure_bootstrap
 from scheduler_app.stack import ProcessGroup, beat_command, redis_ping, start_redis, wait_until, worker_command
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+CONSOLE_EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 
 
 def _remembered_secret(path: Path, given: str | None) -> str:
@@ -81,7 +82,12 @@ class Command(BaseCommand):
             "DJANGO_SETTINGS_MODULE": "config.settings",
             "PYTHONUNBUFFERED": "1",
             "CACHE_URL": os.environ.get("CACHE_URL") or _same_redis_db(settings.REDIS_URL, 1),
+            # Links in notifications point at this server unless told otherwise.
+            "SCHEDULER_PUBLIC_URL": os.environ.get("SCHEDULER_PUBLIC_URL") or f"http://127.0.0.1:{port}",
         }
+        if not (os.environ.get("EMAIL_BACKEND") or os.environ.get("EMAIL_HOST")):
+            # No SMTP server configured: email notifications are written to the worker's log.
+            env["EMAIL_BACKEND"] = CONSOLE_EMAIL_BACKEND
         try:
             self._ensure_redis(group, var)
             if linkedin == "sandbox":
@@ -102,7 +108,8 @@ class Command(BaseCommand):
                 log=var / "logs" / "web.log",
                 cwd=str(settings.BASE_DIR),
             )
-            self._announce(port, password, api_key, var, env["LINKEDIN_BASE_URL"] if linkedin == "sandbox" else None)
+            self._announce(port, password, api_key, var, env["LINKEDIN_BASE_URL"] if linkedin == "sandbox" else None,
+                           console_email=env.get("EMAIL_BACKEND") == CONSOLE_EMAIL_BACKEND)
             while not stopping:
                 exited = group.first_exited()
                 if exited:
@@ -157,7 +164,8 @@ class Command(BaseCommand):
                    what="the sandbox site")
         return bots_env
 
-    def _announce(self, port: int, password: str | None, api_key: str, var: Path, sandbox: str | None) -> None:
+    def _announce(self, port: int, password: str | None, api_key: str, var: Path, sandbox: str | None, *,
+                  console_email: bool) -> None:
         base = f"http://127.0.0.1:{port}"
         wait_until(lambda: _answers(base + "/admin/login/"), timeout=60, what="the web server")
         user = os.environ.get("ADMIN_USER", "admin")
@@ -173,6 +181,10 @@ class Command(BaseCommand):
             session = settings.LINKEDIN_STORAGE_STATE
             self.stdout.write(f"  LinkedIn:  {settings.LINKEDIN_BASE_URL}   (session: {session})")
         self.stdout.write(f"  Logs:      {var / 'logs'}")
+        if console_email:
+            self.stdout.write(f"  Email:     notifications by email are printed to {var / 'logs' / 'worker.log'} "
+                              f"(test sends: {var / 'logs' / 'web.log'}) (console backend); "
+                              "set EMAIL_HOST (and EMAIL_PORT, EMAIL_HOST_USER, ...) to send them")
         self.stdout.write("Press ctrl-C to stop everything.\n")
 
 

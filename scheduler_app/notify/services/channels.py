@@ -1,0 +1,150 @@
+"""Channel and rule writes: the whole row as it would be stored is validated first (pydantic,
+strict, unknown keys refused; scheduler_app/notify/configs.py says what each kind and rule
+accepts), so a bad field raises ``JobValidationError({path: [messages]})`` and nothing is written.
+
+A channel's secret is write-only: left out of a change it stays as stored, ``""`` clears it
+(refused where the kind needs one). A webhook created without one gets a generated signing
+secret, which the caller can show once (``channel.secret`` right after the create).
+"""
+import secrets
+from typing import Any
+
+from django.db import transaction
+from django.utils.timezone import now as utc_now
+
+from scheduler_app.models import ScheduledJob
+from scheduler_app.notify.configs import (
+    CHANNEL_WRITABLE,
+    RULE_WRITABLE,
+    ChannelFields,
+    RuleFields,
+    channel_fields,
+    rule_fields,
+)
+from scheduler_app.notify.models import ChannelKind, NotificationChannel, NotificationRule
+from scheduler_app.validation import JobValidationError, merge_patch
+
+
+def _raise_if(errors: dict[str, list[str]]) -> None:
+    if errors:
+        raise JobValidationError(errors)
+
+
+# --- channels -------------------------------------------------------------------------------
+
+
+def _channel_validated(data: dict[str, Any]) -> tuple[ChannelFields, dict[str, Any]]:
+    fields, config, errors = channel_fields(data)
+    _raise_if(errors)
+    return fields, config
+
+
+def channel_create(*, data: dict[str, Any], created_by: str = "system") -> NotificationChannel:
+    """A new channel. A webhook given no secret gets a generated one (``channel.secret``)."""
+    fields, config = _channel_validated(data)
+    secret = fields.secret or ""
+    if not secret and fields.kind == ChannelKind.WEBHOOK:
+        secret = secrets.token_urlsafe(32)
+    now = utc_now()
+    with transaction.atomic():
+        return NotificationChannel.objects.create(
+            name=fields.name, kind=fields.kind, config=config, secret=secret, enabled=fields.enabled,
+            created_at=now, updated_at=now, created_by=created_by,
+        )
+
+
+def channel_update(*, channel: NotificationChannel, changes: dict[str, Any], partial: bool = True
+                   ) -> NotificationChannel:
+    """Change the fields given. ``partial`` (PATCH): a given ``config`` is merged into the stored
+    one (JSON merge patch, ``null`` removes a key); otherwise (PUT) it replaces it. ``secret``
+    left out keeps the stored one; ``""`` or ``null`` clears it. Enabling clears
+    ``disabled_reason`` (the reason a failed delivery disabled it)."""
+    if not isinstance(changes, dict):
+        raise JobValidationError({"non_field_errors": ["Expected a JSON object of channel fields."]})
+    with transaction.atomic():
+        channel = NotificationChannel.objects.select_for_update().get(pk=channel.pk)
+        unknown = sorted(set(changes) - set(CHANNEL_WRITABLE), key=str)
+        _raise_if({str(name): ["Unknown field."] for name in unknown})
+        if "kind" in changes and changes["kind"] != channel.kind:
+            raise JobValidationError({"kind": ["cannot be changed after the channel is created"]})
+        merged = {"name": channel.name, "kind": channel.kind, "config": channel.config, "enabled": channel.enabled,
+                  **changes}
+        if partial and isinstance(changes.get("config"), dict):
+            merged["config"] = merge_patch(channel.config, changes["config"])
+        if "secret" not in changes:
+            merged["secret"] = channel.secret or None
+        fields, config = _channel_validated(merged)
+        channel.name, channel.config, channel.secret = fields.name, config, fields.secret or ""
+        channel.enabled = fields.enabled
+        if fields.enabled:
+            channel.disabled_reason = None
+        channel.updated_at = utc_now()
+        channel.save()
+        return channel
+
+
+def channel_delete(*, channel: NotificationChannel) -> None:
+    """The channel, its rules and its deliveries (the foreign keys cascade)."""
+    with transaction.atomic():
+        NotificationChannel.objects.filter(pk=channel.pk).delete()
+
+
+# --- rules ----------------------------------------------------------------------------------
+
+
+def _rule_validated(data: dict[str, Any]) -> RuleFields:
+    fields, errors = rule_fields(data)
+    if fields is not None:
+        if not NotificationChannel.objects.filter(pk=fields.channel_id).exists():
+            errors.setdefault("channel_id", []).append("no notification channel has this id")
+        if fields.job_id is not None and not ScheduledJob.objects.filter(pk=fields.job_id).exists():
+            errors.setdefault("job_id", []).append("no job has this id")
+    _raise_if(errors)
+    return fields
+
+
+def _rule_columns(fields: RuleFields) -> dict[str, Any]:
+    return {
+        "channel_id": fields.channel_id, "events": list(fields.events), "job_id": fields.job_id,
+        "bot_type": fields.bot_type, "min_consecutive_failures": fields.min_consecutive_failures,
+        "realert_every_seconds": fields.realert_every, "enabled": fields.enabled,
+    }
+
+
+def rule_create(*, data: dict[str, Any]) -> NotificationRule:
+    fields = _rule_validated(data)
+    now = utc_now()
+    with transaction.atomic():
+        return NotificationRule.objects.create(**_rule_columns(fields), created_at=now, updated_at=now)
+
+
+def _rule_current(rule: NotificationRule) -> dict[str, Any]:
+    """A stored rule as its writable fields (what a change is merged into)."""
+    return {
+        "channel_id": str(rule.channel_id), "events": list(rule.events),
+        "job_id": str(rule.job_id) if rule.job_id else None, "bot_type": rule.bot_type,
+        "min_consecutive_failures": rule.min_consecutive_failures, "realert_every": rule.realert_every_seconds,
+        "enabled": rule.enabled,
+    }
+
+
+def rule_update(*, rule: NotificationRule, changes: dict[str, Any]) -> NotificationRule:
+    """Change the fields given; the rule as it would be stored is validated whole (so moving a
+    rule from one bot type to one job means sending ``bot_type: null`` with the ``job_id``)."""
+    if not isinstance(changes, dict):
+        raise JobValidationError({"non_field_errors": ["Expected a JSON object of rule fields."]})
+    with transaction.atomic():
+        rule = NotificationRule.objects.select_for_update().get(pk=rule.pk)
+        unknown = sorted(set(changes) - set(RULE_WRITABLE), key=str)
+        _raise_if({str(name): ["Unknown field."] for name in unknown})
+        fields = _rule_validated({**_rule_current(rule), **changes})
+        for name, value in _rule_columns(fields).items():
+            setattr(rule, name, value)
+        rule.updated_at = utc_now()
+        rule.save()
+        return rule
+
+
+def rule_delete(*, rule: NotificationRule) -> None:
+    with transaction.atomic():
+        NotificationRule.objects.filter(pk=rule.pk).delete()
