@@ -171,6 +171,9 @@ def test_the_form_keeps_what_was_typed_but_never_echoes_the_secret(client_in):
 def test_the_kind_switch_swaps_the_config_inputs(client_in):
     html = client_in.get(reverse("dashboard:channel_fields"), {"kind": "email"}).content.decode()
     assert 'name="config.to"' in html and 'name="config.url"' not in html
+    assert "SMTP password" in html  # the secret input is named for the kind too
+    form = client_in.get(NEW_CHANNEL).content.decode()
+    assert 'hx-params="not csrfmiddlewaretoken,secret"' in form  # a typed secret never goes into a GET URL
     html = client_in.post(NEW_CHANNEL, {"name": "x", "kind": "telegram", "_refresh": "1"}).content.decode()
     assert 'name="config.chat_id"' in html
     assert NotificationChannel.objects.count() == 0
