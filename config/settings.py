@@ -176,6 +176,14 @@ SCHEDULER_QUEUED_TIMEOUT_SECONDS = env_int("SCHEDULER_QUEUED_TIMEOUT_SECONDS", 3
 # small batches by a task the leading beat sends every EXECUTION_PRUNE_EVERY_SECONDS; 0 keeps all.
 EXECUTION_RETENTION_DAYS = env_int("EXECUTION_RETENTION_DAYS", 90)
 EXECUTION_PRUNE_EVERY_SECONDS = env_int("EXECUTION_PRUNE_EVERY_SECONDS", 60)
+# Dead-man's switch for the whole scheduler (docs/metrics.md): when set, the leading beat GETs
+# this Healthchecks-compatible URL every HEALTHCHECKS_PING_EVERY_SECONDS, so an outside service
+# notices when no beat leads (or the host is gone). Empty: no ping.
+HEALTHCHECKS_PING_URL = os.environ.get("HEALTHCHECKS_PING_URL", "")
+HEALTHCHECKS_PING_EVERY_SECONDS = env_int("HEALTHCHECKS_PING_EVERY_SECONDS", 60)
+# /scheduler/metrics writes per-job series (runs by status, last success) while the fleet has at
+# most this many jobs; past it only the fleet-wide series (scheduler_app/notify/metrics.py).
+SCHEDULER_METRICS_JOB_SERIES_MAX = env_int("SCHEDULER_METRICS_JOB_SERIES_MAX", 1000)
 DJANGO_CELERY_BEAT_TZ_AWARE = True
 
 # Django's default cache: Redis when CACHE_URL is set (docker-compose, `manage.py up`), else

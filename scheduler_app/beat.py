@@ -27,7 +27,8 @@ outages:
   SCHEDULER_REAP_EVERY_SECONDS and the history prune (scheduler_app.tasks.prune_executions) every
   EXECUTION_PRUNE_EVERY_SECONDS when EXECUTION_RETENTION_DAYS is set, prunes the change feed,
   and writes its status (who leads, since when, dispatch lag) for ``/scheduler/health`` every
-  second.
+  second. With HEALTHCHECKS_PING_URL set it pings that URL every HEALTHCHECKS_PING_EVERY_SECONDS
+  (scheduler_app/notify/ping.py), in a thread of its own.
 
 What is still possible, and caught by the (job, scheduled_for) constraint: a leader that dies
 between a push and its cursor write leaves those slots to be sent again by the next leader; the
@@ -49,6 +50,7 @@ from scheduler_app.beat_status import beat_status_write
 from scheduler_app.catchup import plan_slots
 from scheduler_app.envelopes import EnvelopeFactory
 from scheduler_app.leader import Leadership, NotLeader
+from scheduler_app.notify.ping import healthchecks_ping_start
 from scheduler_app.schedules import SlotSchedule
 from scheduler_app.selectors import beat_changes_after, beat_changes_last_id, beat_entry_rows
 from scheduler_app.services.executions import executions_record_dispatch
@@ -109,6 +111,8 @@ class FleetScheduler(beat.Scheduler):
         self._redis = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=5)
         self._reset_state()
         self._next_elect = self._next_status = self._next_reap = self._next_history_prune = 0.0
+        self._next_ping = 0.0
+        self._ping_thread = None
         self._next_prune = time.monotonic() + PRUNE_EVERY_SECONDS
         self._next_poll = 0.0
         self._last_error_log: dict[str, float] = {}
@@ -503,6 +507,11 @@ class FleetScheduler(beat.Scheduler):
         if now >= self._next_status:
             self._next_status = now + STATUS_EVERY_SECONDS
             beat_status_write(self.status())
+        if settings.HEALTHCHECKS_PING_URL and now >= self._next_ping:
+            self._next_ping = now + settings.HEALTHCHECKS_PING_EVERY_SECONDS
+            # One ping at a time: a monitor slower than the period gets no pile of threads.
+            if self._ping_thread is None or not self._ping_thread.is_alive():
+                self._ping_thread = healthchecks_ping_start(url=settings.HEALTHCHECKS_PING_URL)
 
     def status(self) -> dict:
         """Who leads, since when, and how far behind dispatch is (the oldest due slot not sent)."""

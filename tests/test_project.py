@@ -45,6 +45,14 @@ def test_compose_file_parses_and_names_existing_commands():
     assert env["DATABASE_URL"].startswith("postgres://")
 
 
+def test_compose_health_checks_name_an_existing_command():
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    for name in ("worker", "beat"):
+        test = services[name]["healthcheck"]["test"]
+        assert test[:3] == ["CMD", "python", "manage.py"], (name, test)
+        assert test[3] in get_commands(), (name, test)
+
+
 def test_celery_and_wsgi_entry_points_import():
     import config.celery
     import config.wsgi

@@ -1,4 +1,5 @@
-"""Who may call the API: an ``X-API-Key`` header, or a staff session (the dashboard).
+"""Who may call the API: an ``X-API-Key`` header (or the same key as ``Authorization: Bearer
+<key>``, which Prometheus and most monitoring tools send), or a staff session (the dashboard).
 
 The key authenticator comes first so an anonymous request gets 401 with a
 ``WWW-Authenticate`` header (DRF answers 403 when the first authenticator has no challenge).
@@ -86,9 +87,21 @@ def bad_key_record(ident: str) -> None:
         cache.delete(_fail_key(ident))
 
 
+def _presented_key(request) -> str | None:
+    """The key the request carries: ``X-API-Key`` first, else a Bearer token. Another
+    Authorization scheme is no key (session auth may still apply)."""
+    key = request.META.get("HTTP_X_API_KEY")
+    if key is not None:
+        return key
+    scheme, _, token = request.META.get("HTTP_AUTHORIZATION", "").strip().partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return token.strip()  # an empty token is a wrong key, counted like any other
+
+
 class ApiKeyAuthentication(BaseAuthentication):
     def authenticate(self, request):
-        key = request.META.get("HTTP_X_API_KEY")
+        key = _presented_key(request)
         if key is None:
             return None  # no key: let session auth try, else 401 from the permission check
         if api_key_is_environment_key(key):
@@ -103,7 +116,7 @@ class ApiKeyAuthentication(BaseAuthentication):
         return ApiKeyPrincipal(username=api_key.name), api_key
 
     def authenticate_header(self, request) -> str:
-        return f'APIKey realm="scheduler", header="{API_KEY_HEADER}"'
+        return f'APIKey realm="scheduler", header="{API_KEY_HEADER}", Bearer realm="scheduler"'
 
 
 class HasApiKeyOrStaffSession(BasePermission):

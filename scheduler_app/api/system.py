@@ -1,14 +1,18 @@
-"""Scheduler-wide endpoints: statistics (key required) and health (open, for probes)."""
+"""Scheduler-wide endpoints: statistics and metrics (key required) and health (open, for probes)."""
 
+from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from prometheus_client import CONTENT_TYPE_LATEST
 from rest_framework import serializers
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from scheduler_app.api.base import SchedulerApi
 from scheduler_app.api.paging import PAGE_PARAMETERS, PageSerializer, page_link_header
 from scheduler_app.api.serializers import QueryMomentField
+from scheduler_app.notify.metrics import metrics_render
 from scheduler_app.stats import STATS_DEFAULT_DAYS, health_overview, stats_overview
 
 TAGS = ["scheduler"]
@@ -96,3 +100,26 @@ class HealthApi(SchedulerApi):
     @extend_schema(tags=TAGS, responses={200: OutputSerializer}, auth=[])
     def get(self, request):
         return Response(HealthApi.OutputSerializer(health_overview()).data)
+
+
+class FirstRendererNegotiation(BaseContentNegotiation):
+    """Whatever the Accept header (Prometheus asks for OpenMetrics first): errors are JSON like
+    every endpoint's, and the answer itself is the Prometheus text the view returns."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+class MetricsApi(SchedulerApi):
+    """The scheduler in the Prometheus text format (docs/metrics.md), read from the database and
+    Redis at each scrape. The key goes in ``X-API-Key`` or in ``Authorization: Bearer <key>``."""
+
+    content_negotiation_class = FirstRendererNegotiation
+
+    @extend_schema(tags=TAGS, responses={(200, "text/plain"): OpenApiResponse(
+        OpenApiTypes.STR, description=f"Prometheus text format ({CONTENT_TYPE_LATEST})")})
+    def get(self, request):
+        return HttpResponse(metrics_render(), content_type=CONTENT_TYPE_LATEST)

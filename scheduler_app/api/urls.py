@@ -21,7 +21,7 @@ from scheduler_app.api.jobs import (
     JobsApi,
     JobToggleApi,
 )
-from scheduler_app.api.system import HealthApi, StatsApi
+from scheduler_app.api.system import HealthApi, MetricsApi, StatsApi
 from scheduler_app.notify.api import ChannelApi, ChannelsApi, ChannelTestApi, DeliveryListApi, RuleApi, RulesApi
 
 app_name = "scheduler_api"
@@ -53,6 +53,7 @@ ROUTES = [
     ("notification-deliveries", DeliveryListApi, "notification-deliveries"),
     ("stats", StatsApi, "stats"),
     ("health", HealthApi, "health"),
+    ("metrics", MetricsApi, "metrics"),
 ]
 
 urlpatterns = [

@@ -5,6 +5,7 @@ Client adds reference cycles of its own to every response, which a server does n
 
     .venv/bin/python tests/benchmarks/bench_api.py [--jobs N] [--executions N] [--requests N]
     .venv/bin/python tests/benchmarks/bench_api.py --fleet [--requests N]
+    .venv/bin/python tests/benchmarks/bench_api.py --fleet --metrics [--jobs N] [--executions N] [--repeat N]
 
 Default mode: its own SQLite database in a temporary directory (migrations applied), 1,000 jobs
 and 1,000,000 executions of one of them. ``--fleet``: a throwaway PostgreSQL server
@@ -12,7 +13,10 @@ and 1,000,000 executions of one of them. ``--fleet``: a throwaway PostgreSQL ser
 (generate_series, indexes built after the load), the run counters recounted from them, then
 every read endpoint of the read side: job pages (first, deep, filtered), history pages,
 ``/stats`` (first and a deep page), the dashboard's jobs (plain and searched), stats and history
-pages. Neither mode touches var/. The last line of output is one JSON object, in milliseconds.
+pages, and ``/metrics`` (Prometheus text). ``--metrics`` times ``/metrics`` alone (after the same
+load), plus a few scrapes with per-job series forced on for the whole fleet
+(SCHEDULER_METRICS_JOB_SERIES_MAX raised to the job count), to show what they would cost.
+Neither mode touches var/. The last line of output is one JSON object, in milliseconds.
 """
 import argparse
 import gc
@@ -35,6 +39,8 @@ TARGET_LIST_P99_MS = 50.0
 TARGET_HISTORY_P99_MS = 20.0
 TARGET_FLEET_API_P99_MS = 50.0
 TARGET_FLEET_DASHBOARD_P99_MS = 150.0
+TARGET_METRICS_P99_MS = 500.0
+METRICS_JOB_SERIES_SCRAPES = 3
 FLEET_JOBS = 100_000
 FLEET_EXECUTIONS = 10_000_000
 FLEET_HEAVY_JOB_EXECUTIONS = 1_000_000  # one job with a long history; the rest share what is left
@@ -183,7 +189,8 @@ def measure(client: WsgiClient, url: str, requests: int, warmup: int = 20,
 
 
 def figures_of(wall: list[float], cpu: list[float]) -> dict[str, float]:
-    return {"p50_ms": round(percentile(wall, 0.50), 2), "p99_ms": round(percentile(wall, 0.99), 2),
+    return {"p50_ms": round(percentile(wall, 0.50), 2), "p95_ms": round(percentile(wall, 0.95), 2),
+            "p99_ms": round(percentile(wall, 0.99), 2), "max_ms": round(max(wall), 2),
             "cpu_p50_ms": round(percentile(cpu, 0.50), 2), "cpu_p99_ms": round(percentile(cpu, 0.99), 2)}
 
 
@@ -191,6 +198,39 @@ def array_of(length: int):
     def check(body, headers):
         assert len(json.loads(body)) == length, len(json.loads(body))
     return check
+
+
+def prometheus_text(body, headers):
+    """A scrape that prometheus_client parses, with the database up."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    names = {sample.name: sample.value for family in text_string_to_metric_families(body.decode())
+             for sample in family.samples}
+    assert names["scheduler_database_up"] == 1, names
+
+
+def metrics_with_job_series(client: WsgiClient, jobs: int) -> dict:
+    """A few scrapes with every job's series on (not the default past
+    SCHEDULER_METRICS_JOB_SERIES_MAX): wall ms, CPU ms, bytes and sample lines."""
+    from django.conf import settings
+
+    previous = settings.SCHEDULER_METRICS_JOB_SERIES_MAX
+    settings.SCHEDULER_METRICS_JOB_SERIES_MAX = jobs
+    try:
+        wall, cpu, size, lines = [], [], 0, 0
+        for _ in range(METRICS_JOB_SERIES_SCRAPES):
+            started, cpu_started = time.perf_counter(), time.process_time()
+            status, body, _ = client.get("/scheduler/metrics")
+            wall.append((time.perf_counter() - started) * 1000)
+            cpu.append((time.process_time() - cpu_started) * 1000)
+            assert status.startswith("200"), status
+            size, lines = len(body), sum(1 for line in body.splitlines() if not line.startswith(b"#"))
+    finally:
+        settings.SCHEDULER_METRICS_JOB_SERIES_MAX = previous
+    figures = {**figures_of(wall, cpu), "bytes": size, "samples": lines, "scrapes": len(wall)}
+    print(f"metrics with per-job series for {jobs} jobs: p50 {figures['p50_ms']} ms (CPU {figures['cpu_p50_ms']} "
+          f"ms), {size:,} bytes, {lines:,} samples")
+    return figures
 
 
 def next_link(client: WsgiClient, url: str, hops: int) -> str:
@@ -212,7 +252,8 @@ def run_endpoints(endpoints: list[tuple[str, WsgiClient, str, object, int]]) -> 
 def print_run(label: str, run: dict[str, dict], targets: dict[str, float]) -> None:
     for name, figures in run.items():
         target = targets.get(name)
-        print(f"[{label}] {name}: p50 {figures['p50_ms']} ms, p99 {figures['p99_ms']} ms"
+        print(f"[{label}] {name}: p50 {figures['p50_ms']} ms, p95 {figures['p95_ms']} ms, p99 {figures['p99_ms']} ms, "
+              f"max {figures['max_ms']} ms"
               f"{f' (target < {target})' if target else ''}; CPU p50 {figures['cpu_p50_ms']} / "
               f"p99 {figures['cpu_p99_ms']} ms")
 
@@ -425,11 +466,22 @@ def fleet_mode(args) -> dict:
             ("dashboard_jobs_search", dashboard, "/dashboard/?q=Job+00019", html, dash),  # the oldest: a full scan
             ("dashboard_stats", dashboard, "/dashboard/stats/", html, dash),
             ("dashboard_history_1m_job", dashboard, f"/dashboard/jobs/{heavy}/history/", html, dash),
+            ("metrics", api, "/scheduler/metrics", prometheus_text, max(50, n // 3)),
         ]
+        if args.metrics:
+            endpoints = [endpoint for endpoint in endpoints if endpoint[0] == "metrics"]
         targets = {name: (TARGET_FLEET_DASHBOARD_P99_MS if name.startswith("dashboard") else TARGET_FLEET_API_P99_MS)
                    for name, *_ in endpoints}
-        figures = measure_runs(endpoints, targets, {"mode": "fleet", "database": "postgresql", "jobs": args.jobs,
-                                                    "executions": executions})
+        targets["metrics"] = TARGET_METRICS_P99_MS
+        about = {"mode": "fleet", "database": "postgresql", "jobs": args.jobs, "executions": executions,
+                 "setup_seconds": {"jobs": round(t_jobs - t0, 1), "history": round(t_history - t_jobs, 1),
+                                   "counters": round(t_counts - t_history, 1)}}
+        figures = measure_runs(endpoints, targets, about)
+        # --repeat: the same timed runs again on the same database (the load is the slow part).
+        figures["repeats"] = [figures["endpoints"]] + [
+            measure_runs(endpoints, targets, about)["endpoints"] for _ in range(args.repeat - 1)]
+        if args.metrics:
+            figures["metrics_with_job_series"] = metrics_with_job_series(api, args.jobs)
         connection.close()
         return figures
 
@@ -441,6 +493,10 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=None)
     parser.add_argument("--executions", type=int, default=None)
     parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="fleet mode: repeat the timed runs this many times on the same load")
+    parser.add_argument("--metrics", action="store_true",
+                        help="fleet mode: time /scheduler/metrics only (and once with per-job series on)")
     args = parser.parse_args()
     if args.fleet:
         args.jobs = args.jobs or FLEET_JOBS

@@ -20,17 +20,9 @@ from scheduler_app.services.executions import execution_run
 from scheduler_app.stack import ProcessGroup, beat_command, free_port, start_redis, wait_until, worker_command
 from tests.bots.helpers import sent_to
 from tests.factories import make_job
+from tests.support.celery_broker import celery_send_to
 
 pytestmark = [pytest.mark.browser]
-
-
-def _reconnect(url: str) -> None:
-    """Send this process's Celery messages to ``url`` (drop cached connections first)."""
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-    celery_app.conf.broker_url = url
 
 
 @pytest.mark.django_db
@@ -133,7 +125,7 @@ def test_scheduled_job_on_worker_and_beat_runs_the_bot_against_the_sandbox(sandb
     previous_broker = celery_app.conf.broker_url
     try:
         start_redis(group, url=url, data_dir=tmp_path / "redis", log=tmp_path / "redis.log")
-        _reconnect(url)
+        celery_send_to(url)
         group.start("worker", worker_command(concurrency=1), env=env, log=tmp_path / "worker.log", cwd=str(root))
         group.start("beat", beat_command(), env=env, log=tmp_path / "beat.log", cwd=str(root))
         job = make_job(
@@ -149,7 +141,7 @@ def test_scheduled_job_on_worker_and_beat_runs_the_bot_against_the_sandbox(sandb
         wait_until(finished, timeout=150, interval=1, what="a scheduled bot run to finish")
     finally:
         group.stop()
-        _reconnect(previous_broker)
+        celery_send_to(previous_broker)
         for name in ("worker", "beat"):
             log = tmp_path / f"{name}.log"
             if log.exists():

@@ -12,6 +12,7 @@ from django.db import connection
 
 from config.celery import app as celery_app
 from scheduler_app.stack import ProcessGroup, beat_command, free_port, start_redis, worker_command
+from tests.support.celery_broker import celery_send_to
 
 TEST_RUNNERS = {"birthday": "tests.support.runners.succeed", "visitor": "tests.support.runners.succeed"}
 
@@ -31,18 +32,9 @@ def redis_url(tmp_path):
 def point_celery_at(redis_url):
     """Make this process's Celery app send to the test Redis."""
     previous = celery_app.conf.broker_url
-    _reconnect(redis_url)
+    celery_send_to(redis_url)
     yield redis_url
-    _reconnect(previous)
-
-
-def _reconnect(url):
-    """Drop the cached connection and producer pools so the next send uses ``url``."""
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-    celery_app.conf.broker_url = url
+    celery_send_to(previous)
 
 
 @pytest.fixture

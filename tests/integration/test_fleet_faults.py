@@ -190,6 +190,7 @@ def check_catch_up(fleet: Fleet, job: dict, slots: list[datetime], decided_at: f
 
 # --- the tests ------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_two_beats_over_a_thousand_slots_run_each_slot_once(fleet):
     """Two beats (the second started 20 s later, as after a failover) over 40 interval jobs at 2 and
     3 s and 10 every-minute cron jobs in four zones, ~70 s: >= 1,000 slots, each exactly one row and
@@ -365,6 +366,7 @@ def test_whole_worker_sigkill_mid_run_then_restart_ends_worker_lost(fleet):
     print(f"next slot {following['slot']} started {following['t'] - t_kill:.2f}s after the kill")
 
 
+@pytest.mark.slow
 def test_redis_sigkill_for_20s_every_slot_runs_or_is_missed(fleet):
     """Redis SIGKILLed for 20 s across a minute boundary, restarted on its port from its AOF: every
     slot of the outage has a row; within grace it ran (coalesce off) or ran/was coalesced (on);
@@ -460,6 +462,7 @@ def beat_down_for_30s(fleet: Fleet, documents: list[dict], *, running_before: fl
     return ids, t_start, t_kill, t_restart
 
 
+@pytest.mark.slow
 def test_beat_down_past_grace_records_missed_coalesced_and_runs(fleet):
     """The only beat SIGKILLed for 30 s (grace 10 s, slots every 2 s), then started again: slots
     older than grace are `missed` naming misfire_grace_time; of the rest, coalesce on -> one run for
@@ -492,6 +495,7 @@ def test_beat_down_past_grace_records_missed_coalesced_and_runs(fleet):
     print(f"beat down {t_restart - t_kill:.1f}s: {totals}; {json.dumps(report.summary()['by_reason'])}")
 
 
+@pytest.mark.slow
 def test_beat_down_beyond_the_catch_up_cap_records_one_summary_row(fleet):
     """With the per-job catch-up cap at 5 (SCHEDULER_CATCHUP_CAP), the only beat down for 30 s
     (~15 slots at 2 s, grace 1 h): the 5 newest slots are handled one by one (coalesce off: all

@@ -7,6 +7,7 @@
   twice) and rejected requests with why. Without a secret it only records (ntfy, Telegram).
   Scriptable: ``answers`` (status codes, or (status, headers), answered in turn, then 200) and
   ``delays`` (seconds to hold each request open before answering, in turn).
+- ``PingReceiver``: a Healthchecks stand-in that answers every GET and keeps the pings.
 - ``SmtpReceiver``: an aiosmtpd server collecting the messages it receives.
 """
 import hashlib
@@ -47,7 +48,52 @@ def verify(secret: str, headers: dict, body: bytes, *, now: float | None = None)
     return None
 
 
-class WebhookReceiver:
+class LoopbackServer:
+    """An HTTP server on 127.0.0.1 and a free port, serving ``handler`` in a thread while the
+    ``with`` block runs."""
+
+    def __init__(self, handler: type[BaseHTTPRequestHandler]):
+        self.port = free_port()
+        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), handler)
+        self.server.daemon_threads = True
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class PingReceiver(LoopbackServer):
+    """A Healthchecks stand-in: answers every GET with 200 "OK" and keeps (monotonic time, path,
+    User-Agent) of each ping."""
+
+    def __init__(self):
+        self.pings: list[tuple[float, str, str]] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802  (http.server's name)
+                receiver.pings.append((time.monotonic(), self.path, self.headers.get("User-Agent", "")))
+                self.send_response(200)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"OK")
+
+            def log_message(self, *args):
+                pass
+
+        super().__init__(Handler)
+
+
+class WebhookReceiver(LoopbackServer):
     def __init__(self, secret: str | None = None, *, answers: list | None = None, delays: list | None = None):
         self.secret = secret
         self.answers = list(answers or [])
@@ -57,22 +103,7 @@ class WebhookReceiver:
         self.accepted: list[Request] = []  # first accepted request of each delivery id
         self.rejected: list[tuple[str, Request]] = []
         self._lock = threading.Lock()
-        self.port = free_port()
-        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), self._handler())
-        self.server.daemon_threads = True
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def __enter__(self) -> "WebhookReceiver":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(self._handler())
 
     def events(self) -> list[str]:
         """The event of each distinct accepted delivery, in order."""
