@@ -1,4 +1,4 @@
-"""Admin for jobs and executions.
+"""Admin for jobs and executions (notifications: scheduler_app/notify/admin.py, imported here).
 
 Saving or deleting a job here goes through the same services as the API, so the admin can
 neither store an invalid job nor leave beat's row out of step. Executions are history:
@@ -10,6 +10,7 @@ from django_celery_beat import admin as beat_admin  # noqa: F401  (registers its
 from django_celery_beat.models import PeriodicTask
 
 from scheduler_app.models import JobExecution, ScheduledJob
+from scheduler_app.notify import admin as notify_admin  # noqa: F401  (registers the notification models)
 from scheduler_app.services import job_create, job_delete, job_update
 from scheduler_app.spec import WRITABLE_FIELDS
 from scheduler_app.validation import JobValidationError, job_validate
