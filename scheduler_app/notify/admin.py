@@ -12,6 +12,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 
+from scheduler_app.admin_readonly import ReadOnlyAdmin
 from scheduler_app.models import BotType
 from scheduler_app.notify.configs import RULE_EVENTS, secret_hint
 from scheduler_app.notify.models import Event, Incident, NotificationChannel, NotificationDelivery, NotificationRule
@@ -235,17 +236,6 @@ class NotificationRuleAdmin(ServiceAdmin):
 
 
 # --- history: read-only ---------------------------------------------------------------------
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Incident)
