@@ -1,4 +1,4 @@
-"""Admin for jobs and executions.
+"""Admin for jobs and executions (notifications: scheduler_app/notify/admin.py, imported here).
 
 Saving or deleting a job here goes through the same services as the API, so the admin can
 neither store an invalid job nor leave beat's row out of step. Executions are history:
@@ -9,7 +9,9 @@ from django.contrib import admin
 from django_celery_beat import admin as beat_admin  # noqa: F401  (registers its models first)
 from django_celery_beat.models import PeriodicTask
 
+from scheduler_app.admin_readonly import ReadOnlyAdmin
 from scheduler_app.models import JobExecution, ScheduledJob
+from scheduler_app.notify import admin as notify_admin  # noqa: F401  (registers the notification models)
 from scheduler_app.services import job_create, job_delete, job_update
 from scheduler_app.spec import WRITABLE_FIELDS
 from scheduler_app.validation import JobValidationError, job_validate
@@ -113,7 +115,7 @@ class ScheduledJobAdmin(admin.ModelAdmin):
 
 
 @admin.register(JobExecution)
-class JobExecutionAdmin(admin.ModelAdmin):
+class JobExecutionAdmin(ReadOnlyAdmin):
     list_display = ("job", "trigger", "scheduled_for", "queued_at", "status", "duration_seconds",
                     "messages_sent", "profiles_visited")
     list_filter = ("status", "trigger")
@@ -121,12 +123,3 @@ class JobExecutionAdmin(admin.ModelAdmin):
     search_fields = ("job__name", "error")
     date_hierarchy = None
     ordering = ("-queued_at",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

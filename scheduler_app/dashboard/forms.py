@@ -50,6 +50,16 @@ LABELS = {
     "bot_config.limit": ("Profiles to visit", "1–500 per run"),
     "bot_config.keywords": ("Search keywords", "optional"),
     "bot_config.location": ("Location", "optional"),
+    "config.url": ("URL", "http:// or https:// only; redirects are not followed"),
+    "config.to": ("To", "one or more addresses, comma-separated"),
+    "config.smtp_host": ("SMTP host", "optional: the server's EMAIL_HOST otherwise"),
+    "config.smtp_port": ("SMTP port", "optional"),
+    "config.smtp_username": ("SMTP username", "optional"),
+    "config.smtp_use_tls": ("SMTP STARTTLS", ""),
+    "config.smtp_use_ssl": ("SMTP over SSL", ""),
+    "config.from_email": ("From", "optional: the server's DEFAULT_FROM_EMAIL otherwise"),
+    "config.priority": ("Priority", "ntfy's message priority"),
+    "config.chat_id": ("Chat id", "a number (-100… for groups) or @channel_name"),
 }
 
 
@@ -59,7 +69,7 @@ class FormField:
 
     name: str
     label: str
-    kind: str  # "number" | "checkbox" | "text"
+    kind: str  # "number" | "checkbox" | "text" | "select" | "list" (comma-separated text)
     value: Any
     help: str = ""
     errors: list[str] = field(default_factory=list)
@@ -67,17 +77,19 @@ class FormField:
     min: int | None = None
     max: int | None = None
     maxlength: int | None = None
+    choices: tuple = ()
 
     @property
     def id(self) -> str:
         return "id_" + self.name.replace(".", "_")
 
 
-INPUT_KINDS = {"bool": "checkbox", "int": "number"}
+# "object" is a list of strings (a channel's email addresses): one text input, comma-separated.
+INPUT_KINDS = {"bool": "checkbox", "int": "number", "choice": "select", "object": "list"}
 
 
 def _kind(facts) -> str:
-    """The input kind for a field's ``FieldFacts``: checkbox, number or text."""
+    """The input kind for a field's ``FieldFacts``: checkbox, number, select, list or text."""
     return INPUT_KINDS.get(facts.kind, "text")
 
 
@@ -89,7 +101,19 @@ def _coerce(kind: str, raw: str) -> Any:
             return int(raw)
         except ValueError:
             return raw
+    if kind == "list":
+        return [item.strip() for item in raw.split(",") if item.strip()]
     return raw
+
+
+def field_errors(errors: dict[str, list[str]], name: str) -> list[str]:
+    """The messages for input ``name``: its own path and any path below it (``config.to.1`` for
+    the second address of ``config.to``), the latter prefixed with what it points at."""
+    found = list(errors.get(name, []))
+    for path, messages in errors.items():
+        if path.startswith(name + "."):
+            found.extend(f"{path[len(name) + 1:]}: {message}" for message in messages)
+    return found
 
 
 def config_from_post(
@@ -130,6 +154,8 @@ def config_fields(
         default = facts.default
         label, help_text = LABELS.get(key, (name.replace("_", " ").capitalize(), ""))
         value = values.get(name, default)
+        if kind == "list" and isinstance(value, list | tuple):
+            value = ", ".join(str(item) for item in value)
         fields.append(
             FormField(
                 name=key,
@@ -137,11 +163,12 @@ def config_fields(
                 kind=kind,
                 value=bool(value) if kind == "checkbox" else ("" if value is None else value),
                 help=help_text,
-                errors=errors.get(key, []),
+                errors=field_errors(errors, key),
                 required=facts.required,
                 min=facts.minimum,
                 max=facts.maximum,
                 maxlength=facts.max_length,
+                choices=facts.choices,
             )
         )
     return fields

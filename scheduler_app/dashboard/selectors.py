@@ -1,4 +1,5 @@
-"""Read queries only the dashboard needs: the filtered, paged job table, and quota use.
+"""Read queries only the dashboard needs: the filtered, paged job table, quota use, and the
+Notifications page's lists (channels, rules, open incidents, recent deliveries) and a job's.
 
 Totals, success rates and the per-day series come from ``scheduler_app.stats`` (shared with the
 API). Quota use is the bots' own counters (``bots.runner.quota_usage``).
@@ -10,6 +11,8 @@ from django.conf import settings
 
 from bots.runner import quota_usage as bot_quota_usage
 from scheduler_app.models import ScheduledJob
+from scheduler_app.notify.models import Incident, NotificationChannel, NotificationDelivery, NotificationRule
+from scheduler_app.notify.selectors import incidents_open, rules_for_job
 from scheduler_app.paging import Cursor, Page, keyset_page
 from scheduler_app.selectors import job_list
 
@@ -67,3 +70,37 @@ def quota_usage(*, now: datetime | None = None) -> dict:
             }
         )
     return {"quotas": quotas, "day_start": used["day_start"], "week_start": used["week_start"]}
+
+
+# --- Notifications page ----------------------------------------------------------------------
+
+NOTIFY_PAGE = 100
+
+
+def notify_channels(*, limit: int = NOTIFY_PAGE) -> list[NotificationChannel]:
+    """The Notifications page's channels, by name (a handful in practice; capped all the same)."""
+    return list(NotificationChannel.objects.order_by("name", "id")[:limit])
+
+
+def notify_rules(*, limit: int = NOTIFY_PAGE) -> list[NotificationRule]:
+    """The Notifications page's rules with their channel and job, oldest first."""
+    return list(NotificationRule.objects.select_related("channel", "job").order_by("created_at", "id")[:limit])
+
+
+def notify_incidents(*, job: ScheduledJob | None = None, limit: int = NOTIFY_PAGE) -> list[Incident]:
+    """Open incidents, newest first, with their job and rule's channel; ``job``: that job's only."""
+    incidents = incidents_open()
+    if job is not None:
+        incidents = incidents.filter(job=job)
+    return list(incidents[:limit])
+
+
+def notify_deliveries(*, limit: int = NOTIFY_PAGE) -> list[NotificationDelivery]:
+    """The newest deliveries with their channel and job in the same query (the table names both)."""
+    return list(NotificationDelivery.objects.select_related("channel", "job").order_by("-created_at")[:limit])
+
+
+def job_notifications(*, job: ScheduledJob) -> dict:
+    """A job's history page box: every rule that covers it (disabled ones too, marked as such)
+    and its open incidents."""
+    return {"rules": rules_for_job(job=job, active_only=False), "incidents": notify_incidents(job=job)}

@@ -2,7 +2,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from scheduler_app.dashboard import views
+from scheduler_app.dashboard import notify_views, views
 
 app_name = "dashboard"
 
@@ -24,4 +24,16 @@ urlpatterns = [
     path("jobs/<uuid:job_id>/history/", views.job_history_view, name="job_history"),
     path("jobs/<uuid:job_id>/history/rows/", views.job_history_rows_view, name="job_history_rows"),
     path("stats/", views.stats_view, name="stats"),
+    path("notifications/", notify_views.notifications_page, name="notifications"),
+    path("notifications/channels/new/", notify_views.channel_create_view, name="channel_create"),
+    path("notifications/channels/fields/", notify_views.channel_fields_view, name="channel_fields"),
+    path("notifications/channels/<uuid:channel_id>/edit/", notify_views.channel_edit_view, name="channel_edit"),
+    path("notifications/channels/<uuid:channel_id>/delete/", notify_views.channel_delete_view,
+         name="channel_delete"),
+    path("notifications/channels/<uuid:channel_id>/enable/", notify_views.channel_enable_view,
+         name="channel_enable"),
+    path("notifications/channels/<uuid:channel_id>/test/", notify_views.channel_test_view, name="channel_test"),
+    path("notifications/rules/new/", notify_views.rule_create_view, name="rule_create"),
+    path("notifications/rules/<uuid:rule_id>/edit/", notify_views.rule_edit_view, name="rule_edit"),
+    path("notifications/rules/<uuid:rule_id>/delete/", notify_views.rule_delete_view, name="rule_delete"),
 ]

@@ -29,7 +29,7 @@ from scheduler_app.dashboard.charts import grouped_chart, stacked_status_chart
 from scheduler_app.dashboard.display import schedule_preview
 from scheduler_app.dashboard.forms import JobForm
 from scheduler_app.dashboard.rows import execution_row, job_row
-from scheduler_app.dashboard.selectors import DASHBOARD_PAGE, job_many, job_table, quota_usage
+from scheduler_app.dashboard.selectors import DASHBOARD_PAGE, job_many, job_notifications, job_table, quota_usage
 from scheduler_app.models import FINAL_STATUSES, BotType, ExecutionStatus, ScheduleType
 from scheduler_app.paging import Cursor, Page
 from scheduler_app.selectors import execution_list, job_get, job_list
@@ -370,6 +370,7 @@ def job_history_view(request: HttpRequest, job_id) -> HttpResponse:
     job = _job_or_404(job_id)
     context = _history_context(job)
     context["row"] = job_row(job, timezone.now())
+    context["notify"] = job_notifications(job=job)
     return render(request, "dashboard/history.html", context)
 
 

@@ -41,7 +41,7 @@ def _channel_validated(data: dict[str, Any]) -> tuple[ChannelFields, dict[str, A
 
 def channel_create(*, data: dict[str, Any], created_by: str = "system") -> NotificationChannel:
     """A new channel. A webhook given no secret gets a generated one (``channel.secret``)."""
-    fields, config = _channel_validated(data)
+    fields, config = channel_validate(data=data)
     secret = fields.secret or ""
     if not secret and fields.kind == ChannelKind.WEBHOOK:
         secret = secrets.token_urlsafe(32)
@@ -53,27 +53,42 @@ def channel_create(*, data: dict[str, Any], created_by: str = "system") -> Notif
         )
 
 
+def _channel_merged(channel: NotificationChannel, changes: dict[str, Any], *, partial: bool) -> dict[str, Any]:
+    """``changes`` applied to the stored channel: the whole channel as it would be stored."""
+    if not isinstance(changes, dict):
+        raise JobValidationError({"non_field_errors": ["Expected a JSON object of channel fields."]})
+    unknown = sorted(set(changes) - set(CHANNEL_WRITABLE), key=str)
+    _raise_if({str(name): ["Unknown field."] for name in unknown})
+    if "kind" in changes and changes["kind"] != channel.kind:
+        raise JobValidationError({"kind": ["cannot be changed after the channel is created"]})
+    merged = {"name": channel.name, "kind": channel.kind, "config": channel.config, "enabled": channel.enabled,
+              **changes}
+    if partial and isinstance(changes.get("config"), dict):
+        merged["config"] = merge_patch(channel.config, changes["config"])
+    if "secret" not in changes:
+        merged["secret"] = channel.secret or None
+    return merged
+
+
+def channel_validate(*, data: dict[str, Any], channel: NotificationChannel | None = None,
+                     partial: bool = True) -> tuple[ChannelFields, dict[str, Any]]:
+    """``data`` checked as a new channel, or as a change of ``channel`` (merged as
+    ``channel_update`` merges it), without writing: its fields and its config as stored. Raises
+    ``JobValidationError``. The one check for the API, the dashboard and the admin alike."""
+    if channel is None:
+        return _channel_validated(data)
+    return _channel_validated(_channel_merged(channel, data, partial=partial))
+
+
 def channel_update(*, channel: NotificationChannel, changes: dict[str, Any], partial: bool = True
                    ) -> NotificationChannel:
     """Change the fields given. ``partial`` (PATCH): a given ``config`` is merged into the stored
     one (JSON merge patch, ``null`` removes a key); otherwise (PUT) it replaces it. ``secret``
     left out keeps the stored one; ``""`` or ``null`` clears it. Enabling clears
     ``disabled_reason`` (the reason a failed delivery disabled it)."""
-    if not isinstance(changes, dict):
-        raise JobValidationError({"non_field_errors": ["Expected a JSON object of channel fields."]})
     with transaction.atomic():
         channel = NotificationChannel.objects.select_for_update().get(pk=channel.pk)
-        unknown = sorted(set(changes) - set(CHANNEL_WRITABLE), key=str)
-        _raise_if({str(name): ["Unknown field."] for name in unknown})
-        if "kind" in changes and changes["kind"] != channel.kind:
-            raise JobValidationError({"kind": ["cannot be changed after the channel is created"]})
-        merged = {"name": channel.name, "kind": channel.kind, "config": channel.config, "enabled": channel.enabled,
-                  **changes}
-        if partial and isinstance(changes.get("config"), dict):
-            merged["config"] = merge_patch(channel.config, changes["config"])
-        if "secret" not in changes:
-            merged["secret"] = channel.secret or None
-        fields, config = _channel_validated(merged)
+        fields, config = channel_validate(data=changes, channel=channel, partial=partial)
         channel.name, channel.config, channel.secret = fields.name, config, fields.secret or ""
         channel.enabled = fields.enabled
         if fields.enabled:
@@ -112,7 +127,7 @@ def _rule_columns(fields: RuleFields) -> dict[str, Any]:
 
 
 def rule_create(*, data: dict[str, Any]) -> NotificationRule:
-    fields = _rule_validated(data)
+    fields = rule_validate(data=data)
     now = utc_now()
     with transaction.atomic():
         return NotificationRule.objects.create(**_rule_columns(fields), created_at=now, updated_at=now)
@@ -128,16 +143,24 @@ def _rule_current(rule: NotificationRule) -> dict[str, Any]:
     }
 
 
+def rule_validate(*, data: dict[str, Any], rule: NotificationRule | None = None) -> RuleFields:
+    """``data`` checked as a new rule, or as a change of ``rule`` (validated whole), without
+    writing. Raises ``JobValidationError``; the one check for the API, the dashboard and the admin."""
+    if rule is None:
+        return _rule_validated(data)
+    if not isinstance(data, dict):
+        raise JobValidationError({"non_field_errors": ["Expected a JSON object of rule fields."]})
+    unknown = sorted(set(data) - set(RULE_WRITABLE), key=str)
+    _raise_if({str(name): ["Unknown field."] for name in unknown})
+    return _rule_validated({**_rule_current(rule), **data})
+
+
 def rule_update(*, rule: NotificationRule, changes: dict[str, Any]) -> NotificationRule:
     """Change the fields given; the rule as it would be stored is validated whole (so moving a
     rule from one bot type to one job means sending ``bot_type: null`` with the ``job_id``)."""
-    if not isinstance(changes, dict):
-        raise JobValidationError({"non_field_errors": ["Expected a JSON object of rule fields."]})
     with transaction.atomic():
         rule = NotificationRule.objects.select_for_update().get(pk=rule.pk)
-        unknown = sorted(set(changes) - set(RULE_WRITABLE), key=str)
-        _raise_if({str(name): ["Unknown field."] for name in unknown})
-        fields = _rule_validated({**_rule_current(rule), **changes})
+        fields = rule_validate(data=changes, rule=rule)
         for name, value in _rule_columns(fields).items():
             setattr(rule, name, value)
         rule.updated_at = utc_now()
