@@ -5,7 +5,7 @@ account restricted. Pauses are settings so tests run them at zero.
 """
 import random
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from datetime import time as clock
 from zoneinfo import ZoneInfo
 
@@ -42,3 +42,27 @@ def human_pause(*, deadline: float | None = None) -> None:
         seconds = min(seconds, max(deadline - time.monotonic(), 0))
     if seconds > 0:
         time.sleep(seconds)
+
+
+def working_hours_end(*, timezone: str, moment: datetime) -> datetime | None:
+    """The end of the BOT_WORKING_HOURS window that contains ``moment`` (in ``timezone``), as an
+    instant; None with no window set or when ``moment`` is outside it. The fleet beat clips a
+    jittered fire time to it (scheduler_app/jitter.py), so jitter never pushes a run out of hours."""
+    spec = settings.BOT_WORKING_HOURS.strip()
+    if not spec:
+        return None
+    start, end = _parse_window(spec)
+    tz = ZoneInfo(timezone)
+    local = moment.astimezone(tz)
+    wall = local.time()
+    if start <= end:
+        if not start <= wall < end:
+            return None
+        day = local.date()
+    elif wall >= start:  # a window spanning midnight, in its evening part: it ends tomorrow
+        day = local.date() + timedelta(days=1)
+    elif wall < end:
+        day = local.date()
+    else:
+        return None
+    return datetime.combine(day, end).replace(tzinfo=tz)

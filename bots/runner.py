@@ -19,7 +19,8 @@ from django.utils.module_loading import import_string
 
 from bots.configs import BOT_CONFIGS, BotConfig
 
-__all__ = ["BOT_CONFIGS", "BotConfig", "BotError", "BotOutcome", "BotRun", "BotSkipped", "quota_usage", "run_bot"]
+__all__ = ["BOT_CONFIGS", "BotConfig", "BotError", "BotOutcome", "BotRun", "BotSkipped", "quota_usage", "run_bot",
+           "working_hours_end"]
 
 
 class BotError(Exception):
@@ -74,6 +75,14 @@ def runner_for(bot_type: str) -> Runner:
 
 def run_bot(run: BotRun) -> BotOutcome:
     return runner_for(run.bot_type)(run)
+
+
+def working_hours_end(*, timezone: str, moment):
+    """The end of the working-hours window holding ``moment`` (bots/pacing.py), or None: the
+    scheduler clips a jittered fire time to it (scheduler_app/jitter.py)."""
+    from bots.pacing import working_hours_end as window_end
+
+    return window_end(timezone=timezone, moment=moment)
 
 
 def quota_usage(now=None) -> dict:

@@ -253,6 +253,9 @@ SPECTACULAR_SETTINGS = {
         "ExecutionStatusEnum": "scheduler_app.models.ExecutionStatus.choices",
         "HealthStatusEnum": ["ok", "degraded", "unavailable"],
         "DatabaseStateEnum": ["ok", "unavailable"],
+        "PauseKindEnum": "scheduler_app.brakes.models.PauseKind.choices",
+        "ChannelKindEnum": "scheduler_app.notify.models.ChannelKind.choices",
+        "BlackoutScopeEnum": "scheduler_app.brakes.models.BlackoutScope.choices",
     },
 }
 # API limits: request bodies (413 above), and wrong API keys per client address and web process

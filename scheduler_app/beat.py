@@ -17,6 +17,11 @@ outages:
   ahead (scheduler_app.envelopes); at the slot, all due messages go out in one pipelined round
   trip. A slot's cursor moves only after Redis took its message; a refused or failed push is
   retried a second later.
+- **Jitter.** A job with jitter_seconds is due at each slot's fire time (scheduler_app/jitter.py),
+  not at the slot; its message still names the slot. A slot whose fire time has not come is
+  left after the cursor, so catch-up never sends it early; grace counts from the fire time.
+  Pauses and blackouts are not beat's business: it sends those slots and the claim records
+  them skipped (scheduler_app/brakes).
 - **Catch-up.** Whatever lies between the cursor and now (a restart, an outage, a hand-over) goes
   through scheduler_app.catchup: runs to send, and ``missed`` rows with their reasons.
 - **A row for every slot.** After the pushes, each slot sent gets a ``queued`` row (the worker's
@@ -49,6 +54,7 @@ from kombu.exceptions import OperationalError as KombuOperationalError
 from scheduler_app.beat_status import beat_status_write
 from scheduler_app.catchup import plan_slots
 from scheduler_app.envelopes import EnvelopeFactory
+from scheduler_app.jitter import fire_time
 from scheduler_app.leader import Leadership, NotLeader
 from scheduler_app.notify.ping import healthchecks_ping_start
 from scheduler_app.schedules import SlotSchedule
@@ -77,7 +83,7 @@ class Entry:
     """One job as the leader holds it: small, because the leader holds the whole fleet."""
 
     __slots__ = ("job_id", "task_id", "schedule", "cursor", "grace", "coalesce", "slot", "due", "envelope",
-                 "following")
+                 "following", "jitter", "timezone")
 
     def __init__(self, job_id: str, task_id: int, schedule: SlotSchedule, cursor: datetime, grace: int,
                  coalesce: bool):
@@ -87,13 +93,23 @@ class Entry:
         self.due = 0.0  # when to look at this entry again (the slot, or a retry time)
         self.envelope: bytes | None = None  # the prebuilt message for ``slot``
         self.following: datetime | None = None  # the slot after ``slot``, known once prebuilt
+        self.jitter = 0  # jitter_seconds: 0 fires on the slot (scheduler_app/jitter.py)
+        self.timezone = "UTC"  # the job's zone, for the working-hours clip of a jittered fire time
+
+    def fire_offset(self, slot: datetime, following: datetime | None = None) -> float:
+        """Seconds after ``slot`` it fires (0 without jitter), clipped before the next slot."""
+        if not self.jitter:
+            return 0.0
+        following = following or self.schedule.next_after(slot)
+        return (fire_time(job_id=self.job_id, slot=slot, jitter=self.jitter, next_slot=following,
+                          timezone=self.timezone) - slot).total_seconds()
 
 
 def row_slot_schedule(row) -> SlotSchedule:
     """The slots of one ``beat_entry_rows`` row (scheduler_app.selectors): its crontab evaluated in
     its zone, or its interval from its anchor."""
     (_task_id, _job_id, minute, hour, dom, month, dow, timezone, every, period, start_time, _last_run_at,
-     date_changed, _grace, _coalesce) = row
+     date_changed, _grace, _coalesce, *_job) = row
     if minute is not None:
         return SlotSchedule(expression=f"{minute} {hour} {dom} {month} {dow}", timezone=str(timezone))
     return SlotSchedule(every=int(every * PERIOD_SECONDS[period]), anchor=start_time or date_changed)
@@ -231,7 +247,7 @@ class FleetScheduler(beat.Scheduler):
 
     def _entry(self, row) -> Entry:
         (task_id, job_id, _minute, _hour, _dom, _month, _dow, _timezone, _every, _period, start_time, last_run_at,
-         date_changed, grace, coalesce) = row
+         date_changed, grace, coalesce, jitter, job_timezone) = row
         schedule = row_slot_schedule(row)
         if schedule.every is None:
             schedule = self._crontabs.setdefault(schedule, schedule)  # the fleet shares a few crontabs
@@ -239,7 +255,10 @@ class FleetScheduler(beat.Scheduler):
         # previous schedule landed after the change reset it.
         known = [moment for moment in (last_run_at, start_time) if moment is not None]
         cursor = max(known) if known else date_changed
-        return Entry(str(job_id), task_id, schedule, cursor, grace, coalesce)
+        entry = Entry(str(job_id), task_id, schedule, cursor, grace, coalesce)
+        if jitter:
+            entry.jitter, entry.timezone = int(jitter), str(job_timezone)
+        return entry
 
     def _poll_changes(self) -> None:
         try:
@@ -295,6 +314,10 @@ class FleetScheduler(beat.Scheduler):
             entry.slot = entry.schedule.next_after(entry.cursor)
             entry.envelope = entry.following = None
             due = entry.slot.timestamp()
+            if entry.jitter:
+                # Due at the fire time, not the slot; the slot after it is needed for the clip.
+                entry.following = entry.schedule.next_after(entry.slot)
+                due += entry.fire_offset(entry.slot, entry.following)
         entry.due = due
         self._entries[entry.job_id] = entry
         bucket = self._buckets.get(due)
@@ -404,11 +427,18 @@ class FleetScheduler(beat.Scheduler):
                 slots, left_out, oldest_left_out = [entry.slot], 0, None
             else:
                 slots, left_out, oldest_left_out = entry.schedule.slots_between(entry.cursor, now, cap=cap)
+            offsets = None
+            if entry.jitter and slots:
+                # A slot whose fire time has not come waits on the timeline (after the cursor).
+                offsets = [entry.fire_offset(slot) for slot in slots]
+                while slots and offsets[-1] > (now - slots[-1]).total_seconds():
+                    slots.pop()
+                    offsets.pop()
             if not slots:  # woken early (a retry of nothing); look again at its slot
                 self._schedule(entry)
                 continue
             plan = plan_slots(slots, now=now, grace_seconds=entry.grace, coalesce=entry.coalesce,
-                              left_out=left_out, oldest_left_out=oldest_left_out, cap=cap)
+                              left_out=left_out, oldest_left_out=oldest_left_out, cap=cap, offsets=offsets)
             for slot in plan.send:
                 if slot == entry.slot and entry.envelope is not None:
                     payloads.append(entry.envelope)

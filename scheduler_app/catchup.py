@@ -3,7 +3,8 @@
 Normally that is one slot, sent at once. After downtime (beat down, Redis down, leader lost) it
 may be many, and docs/contract.md "Semantics" says what each becomes:
 
-- a slot later than misfire_grace_time is recorded ``missed``;
+- a slot later than misfire_grace_time (from its fire time: the slot plus its jitter) is recorded
+  ``missed``;
 - of the rest, with coalesce one run for the latest, the others recorded ``missed`` as
   "coalesced into <slot>"; without coalesce one run each.
 
@@ -33,8 +34,11 @@ def plan_slots(
     left_out: int = 0,
     oldest_left_out: datetime | None = None,
     cap: int = 0,
+    offsets: list[float] | None = None,
 ) -> SlotPlan:
-    """Split ``slots`` (oldest first, all due) into runs to send and rows to record missed."""
+    """Split ``slots`` (oldest first, all due) into runs to send and rows to record missed.
+    ``offsets`` (parallel to ``slots``): each slot's jitter in seconds (scheduler_app/jitter.py);
+    lateness is measured from the fire time, slot + offset."""
     plan = SlotPlan()
     if left_out and oldest_left_out is not None:
         newest_left_out = f" up to the slot before {slots[0].isoformat()}" if slots else ""
@@ -43,8 +47,8 @@ def plan_slots(
             f"{oldest_left_out.isoformat()}{newest_left_out} (more than the catch-up cap of {cap} slots per job)"
         )))
     on_time = []
-    for slot in slots:
-        late = (now - slot).total_seconds()
+    for index, slot in enumerate(slots):
+        late = (now - slot).total_seconds() - (offsets[index] if offsets else 0.0)
         if late > grace_seconds:
             plan.missed.append((slot, (
                 f"not sent within misfire_grace_time ({grace_seconds}s) of its slot; "

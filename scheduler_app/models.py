@@ -10,7 +10,12 @@ from django.db import models
 from django.db.models import Q
 from django.utils.timezone import now as utc_now
 
-from scheduler_app.spec import DEFAULT_MAX_INSTANCES, DEFAULT_MISFIRE_GRACE_TIME
+from scheduler_app.spec import (
+    DEFAULT_JITTER_SECONDS,
+    DEFAULT_MAX_INSTANCES,
+    DEFAULT_MISFIRE_GRACE_TIME,
+    MAX_JITTER_SECONDS,
+)
 
 
 class BotType(models.TextChoices):
@@ -69,6 +74,9 @@ class ScheduledJob(models.Model):
     max_instances = models.PositiveIntegerField(default=DEFAULT_MAX_INSTANCES)
     misfire_grace_time = models.PositiveIntegerField(default=DEFAULT_MISFIRE_GRACE_TIME)
     coalesce = models.BooleanField(default=True)
+    # Seconds each slot's fire time may be delayed by (scheduler_app/jitter.py); the slot itself,
+    # scheduled_for, stays the nominal time.
+    jitter_seconds = models.PositiveIntegerField(default=DEFAULT_JITTER_SECONDS)
     created_at = models.DateTimeField(default=utc_now, editable=False)
     updated_at = models.DateTimeField(default=utc_now)
     created_by = models.CharField(max_length=200, default="system")
@@ -105,6 +113,7 @@ class ScheduledJob(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(max_instances__gte=1), name="job_max_instances_gte_1"),
             models.CheckConstraint(condition=Q(misfire_grace_time__gte=1), name="job_misfire_grace_gte_1"),
+            models.CheckConstraint(condition=Q(jitter_seconds__lte=MAX_JITTER_SECONDS), name="job_jitter_in_range"),
             models.CheckConstraint(condition=Q(bot_type__in=BotType.values), name="job_bot_type_valid"),
             models.CheckConstraint(condition=Q(schedule_type__in=ScheduleType.values), name="job_schedule_type_valid"),
         ]
@@ -219,7 +228,7 @@ class FleetDayCount(models.Model):
 
 class BeatChange(models.Model):
     """The change feed beat follows: one row per write that matters to beat (schedule, enabled,
-    misfire_grace_time, coalesce, delete), written by ``scheduler_app.sync`` in the job's own
+    misfire_grace_time, coalesce, jitter, delete), written by ``scheduler_app.sync`` in the job's own
     transaction, so a change and its notice commit together or not at all. Beat reloads only the
     jobs named here (scheduler_app.beat), and prunes rows it no longer needs.
     """
@@ -234,6 +243,7 @@ class BeatChange(models.Model):
 
 # Notification rows live with their code (scheduler_app/notify/models.py); importing them here
 # registers them with this app.
+from scheduler_app.brakes.models import Blackout, JobPause  # noqa: E402, F401
 from scheduler_app.notify.models import (  # noqa: E402, F401
     Incident,
     NotificationChannel,

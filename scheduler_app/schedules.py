@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from croniter import croniter
 
+from scheduler_app.jitter import fire_time
 from scheduler_app.spec import IntervalSchedule, ManualSchedule, Schedule, job_schedule
 
 
@@ -88,6 +89,16 @@ def job_fire_times(job, *, after: datetime, count: int, anchor: datetime | None 
         count=count,
         anchor=anchor,
     )
+
+
+def job_slot_fire_time(job, slot: datetime, *, anchor: datetime | None = None) -> datetime:
+    """When beat fires ``job``'s slot ``slot``: the slot plus its jitter (scheduler_app/jitter.py),
+    computed as beat does, from the slot after it."""
+    if not job.jitter_seconds:
+        return slot
+    following = job_fire_times(job, after=slot, count=1, anchor=anchor)
+    return fire_time(job_id=str(job.pk), slot=slot, jitter=job.jitter_seconds,
+                     next_slot=following[0] if following else None, timezone=job.timezone)
 
 
 def job_next_run_at(job, *, after: datetime, anchor: datetime | None = None) -> datetime | None:

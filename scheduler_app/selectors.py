@@ -9,9 +9,10 @@ from django.db.models import Q, QuerySet
 from django.utils.timezone import now as utc_now
 from django_celery_beat.models import PeriodicTask
 
+from scheduler_app.brakes.selectors import job_slots_brakes
 from scheduler_app.models import BeatChange, JobExecution, ScheduledJob
 from scheduler_app.paging import JOB_PAGE_DEFAULT, Cursor, Page, keyset_page
-from scheduler_app.schedules import job_fire_times
+from scheduler_app.schedules import job_fire_times, job_slot_fire_time
 from scheduler_app.spec import JOB_FIELDS
 from scheduler_app.sync import RUN_JOB_TASK
 
@@ -51,6 +52,16 @@ def job_next_runs(*, job: ScheduledJob, count: int = 10, after=None) -> list:
     elif after.tzinfo is None:
         after = after.replace(tzinfo=ZoneInfo(job.timezone))
     return job_fire_times(job, after=after, count=count, anchor=job_interval_anchor(job=job))
+
+
+def job_next_runs_marked(*, job: ScheduledJob, count: int = 10, after=None) -> list[dict]:
+    """``job_next_runs`` with each slot's fire time (its jitter) and, for a slot that falls in a
+    pause or blackout, why it will be skipped: marked, not hidden, so a user sees the holiday."""
+    anchor = job_interval_anchor(job=job)
+    slots = job_next_runs(job=job, count=count, after=after)
+    brakes = job_slots_brakes(job=job, slots=slots)
+    return [{"scheduled_for": slot, "fire_at": job_slot_fire_time(job, slot, anchor=anchor), "skipped_because": why}
+            for slot, why in zip(slots, brakes, strict=True)]
 
 
 def job_interval_anchor(*, job: ScheduledJob) -> datetime | None:
@@ -109,6 +120,7 @@ BEAT_ROW_FIELDS = (
     "pk", "scheduled_job__id", "crontab__minute", "crontab__hour", "crontab__day_of_month",
     "crontab__month_of_year", "crontab__day_of_week", "crontab__timezone", "interval__every", "interval__period",
     "start_time", "last_run_at", "date_changed", "scheduled_job__misfire_grace_time", "scheduled_job__coalesce",
+    "scheduled_job__jitter_seconds", "scheduled_job__timezone",
 )
 
 

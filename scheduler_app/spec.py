@@ -248,6 +248,8 @@ DEFAULT_MAX_INSTANCES = 1
 MAX_MAX_INSTANCES = 100
 DEFAULT_MISFIRE_GRACE_TIME = 3600
 MAX_MISFIRE_GRACE_TIME = 31 * 24 * 3600  # up to a month late
+DEFAULT_JITTER_SECONDS = 0
+MAX_JITTER_SECONDS = 86400
 
 
 class JobFields(BaseModel):
@@ -267,6 +269,10 @@ class JobFields(BaseModel):
     max_instances: Annotated[int, Field(ge=1, le=MAX_MAX_INSTANCES)] = DEFAULT_MAX_INSTANCES
     misfire_grace_time: Annotated[int, Field(ge=1, le=MAX_MISFIRE_GRACE_TIME)] = DEFAULT_MISFIRE_GRACE_TIME
     coalesce: bool = True
+    jitter_seconds: Annotated[int, Field(ge=0, le=MAX_JITTER_SECONDS)] = Field(
+        default=DEFAULT_JITTER_SECONDS,
+        description="Delay each slot's fire time by a stable per-slot amount up to this many seconds "
+                    "(never past the next slot or the working-hours end); 0 fires on the slot.")
 
     @field_validator("name")
     @classmethod
@@ -365,6 +371,7 @@ class JobSpec:
     max_instances: int
     misfire_grace_time: int
     coalesce: bool
+    jitter_seconds: int = DEFAULT_JITTER_SECONDS
 
     @property
     def schedule_config(self) -> dict[str, Any]:

@@ -40,6 +40,7 @@ class BeatView:
     enabled: bool
     misfire_grace_time: int
     coalesce: bool
+    jitter_seconds: int
 
 
 def beat_view(job: ScheduledJob) -> BeatView:
@@ -50,6 +51,7 @@ def beat_view(job: ScheduledJob) -> BeatView:
         bool(job.enabled),
         int(job.misfire_grace_time),
         bool(job.coalesce),
+        int(job.jitter_seconds),
     )
 
 

@@ -57,6 +57,14 @@ class RunNotQueued(exceptions.APIException):
     default_code = "run_not_queued"
 
 
+class JobPausedConflict(exceptions.APIException):
+    """A run-now of a paused job without ``?force=true``: the detail names the pause."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The job is paused."
+    default_code = "job_paused"
+
+
 def flatten_errors(detail, prefix: str = "") -> dict[str, list[str]]:
     """DRF's nested error detail -> {dotted.path: [messages]}."""
     if isinstance(detail, Mapping):

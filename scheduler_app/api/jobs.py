@@ -14,7 +14,7 @@ from rest_framework.response import Response
 
 from scheduler_app.api.auth import actor_name
 from scheduler_app.api.base import SchedulerApi
-from scheduler_app.api.exceptions import RunNotQueued
+from scheduler_app.api.exceptions import JobPausedConflict, RunNotQueued
 from scheduler_app.api.paging import PAGE_PARAMETERS, PageSerializer, page_link_header
 from scheduler_app.api.serializers import (
     JobBodySerializer,
@@ -23,11 +23,22 @@ from scheduler_app.api.serializers import (
     in_zone,
     job_spec_fields,
 )
+from scheduler_app.brakes.models import PauseKind
+from scheduler_app.brakes.rules import pause_reason
+from scheduler_app.brakes.selectors import job_standing_pauses, standing_pauses
 from scheduler_app.models import BotType, ExecutionStatus, ScheduledJob
-from scheduler_app.selectors import JOB_ROW_FIELDS, execution_list, job_get, job_next_runs, job_page_rows
+from scheduler_app.selectors import (
+    JOB_ROW_FIELDS,
+    execution_list,
+    job_get,
+    job_next_runs,
+    job_next_runs_marked,
+    job_page_rows,
+)
 from scheduler_app.services import job_create, job_delete, job_run_now, job_toggle, job_update
 
 TAGS = ["jobs"]
+DETAIL_SCHEMA = {"type": "object", "properties": {"detail": {"type": "string"}}}
 
 
 def plain_list(serializer_class, items, context=None) -> list:
@@ -50,6 +61,21 @@ def get_job_or_404(job_id: str) -> ScheduledJob:
     return job
 
 
+class PauseOutputSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=PauseKind.choices)
+    cause = serializers.CharField(help_text="user, or the system's cause (needs_reauth, cooling_down, ...)")
+    note = serializers.CharField()
+    until = serializers.DateTimeField(allow_null=True, help_text="null: until resumed")
+    reason = serializers.CharField(help_text="What the skipped rows of its slots say.")
+    created_at = serializers.DateTimeField()
+    created_by = serializers.CharField()
+
+
+def pause_output(pause, local) -> dict:
+    return {"kind": pause.kind, "cause": pause.cause, "note": pause.note, "until": local(pause.until),
+            "reason": pause_reason(pause), "created_at": local(pause.created_at), "created_by": pause.created_by}
+
+
 class JobOutputSerializer(serializers.Serializer):
     """A job as the API shows it. The fields document the shape (OpenAPI); ``to_representation``
     builds the same dict directly, because DRF's per-field machinery made listing 1,000 jobs
@@ -66,12 +92,16 @@ class JobOutputSerializer(serializers.Serializer):
             "last_run_status": serializers.ChoiceField(choices=ExecutionStatus.choices, allow_null=True),
             "last_run_error": serializers.CharField(allow_null=True),
             "next_run_at": serializers.DateTimeField(allow_null=True),
+            "pauses": PauseOutputSerializer(many=True, help_text="Pauses in force now; empty when not paused."),
         }
 
     def to_representation(self, job: ScheduledJob | dict) -> dict:
         """Takes a job or a ``job_page_rows`` dict; its times are shown in its own time zone."""
         data = job if isinstance(job, dict) else {name: getattr(job, name) for name in JOB_ROW_FIELDS}
         local = in_zone(data["timezone"])
+        # A list passes the page's pauses in the context (one query); a single job reads its own.
+        pauses = self.context.get("pauses")
+        pauses = pauses.get(str(data["id"]), []) if pauses is not None else job_standing_pauses(job=data["id"])
         return {
             **data,
             "id": str(data["id"]),
@@ -79,6 +109,7 @@ class JobOutputSerializer(serializers.Serializer):
             "updated_at": local(data["updated_at"]),
             "last_run_at": local(data["last_run_at"]),
             "next_run_at": local(data["next_run_at"]),
+            "pauses": [pause_output(pause, local) for pause in pauses],
         }
 
 
@@ -102,7 +133,9 @@ class JobListApi(SchedulerApi):
         filters = JobListApi.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         page = job_page_rows(**filters.validated_data)
-        return Response(plain_list(JobListApi.OutputSerializer, page.items), headers=page_link_header(request, page))
+        pauses = standing_pauses(job_ids=[item["id"] for item in page.items])
+        return Response(plain_list(JobListApi.OutputSerializer, page.items, context={"pauses": pauses}),
+                        headers=page_link_header(request, page))
 
 
 class JobCreateApi(SchedulerApi):
@@ -247,15 +280,25 @@ class JobRunApi(SchedulerApi):
     class InputSerializer(serializers.Serializer):
         dry_run = StrictBooleanField(required=False, help_text="Override the job's bot_config.dry_run for this run.")
 
+    class QuerySerializer(serializers.Serializer):
+        force = QueryBooleanField(required=False, help_text="true: run even though the job is paused.")
+
     class OutputSerializer(serializers.Serializer):
         message = serializers.CharField()
         job_id = serializers.UUIDField()
         execution_id = serializers.UUIDField()
 
-    @extend_schema(tags=TAGS, request=InputSerializer, responses={202: OutputSerializer})
+    @extend_schema(tags=TAGS, request=InputSerializer, parameters=[QuerySerializer],
+                   responses={202: OutputSerializer, 409: DETAIL_SCHEMA},
+                   description="A paused job answers 409 naming its pause, unless ?force=true.")
     def post(self, request, job_id: str):
         job = get_job_or_404(job_id)
         body = strict_body(JobRunApi.InputSerializer, request.data)
+        query = JobRunApi.QuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        pauses = job_standing_pauses(job=job)
+        if pauses and not query.validated_data.get("force"):
+            raise JobPausedConflict(f"The job is {pause_reason(pauses[0])}; resume it, or run it with ?force=true.")
         execution = job_run_now(job=job, dry_run=body.get("dry_run"))
         if execution.status == ExecutionStatus.FAILED:
             raise RunNotQueued()
@@ -323,18 +366,36 @@ class JobNextRunsApi(SchedulerApi):
     class FilterSerializer(serializers.Serializer):
         count = serializers.IntegerField(min_value=1, max_value=100, required=False, default=10)
         after = QueryMomentField(required=False, help_text="ISO 8601; default now; naive = the job's timezone.")
+        detail = QueryBooleanField(required=False, default=False)
 
     @extend_schema(
         tags=TAGS,
         parameters=[
             OpenApiParameter("count", int, description="1..100, default 10"),
             OpenApiParameter("after", OpenApiTypes.DATETIME, description="ISO 8601; default now; naive = job's tz"),
+            OpenApiParameter("detail", bool, description="true: objects with scheduled_for, fire_at (jitter) and "
+                                                         "skipped_because (a pause or blackout)"),
         ],
-        responses={200: {"type": "array", "items": {"type": "string", "format": "date-time"}}},
+        responses={200: {"oneOf": [
+            {"type": "array", "items": {"type": "string", "format": "date-time"}},
+            {"type": "array", "items": {"type": "object", "properties": {
+                "scheduled_for": {"type": "string", "format": "date-time", "description": "the slot (nominal)"},
+                "fire_at": {"type": "string", "format": "date-time", "description": "the slot plus its jitter"},
+                "skipped_because": {"type": "string", "nullable": True,
+                                    "description": "the pause or blackout it falls in; null if it runs"},
+            }}},
+        ]}},
+        description="An array of ISO times (the slots); with ?detail=true an array of slots marked with their "
+                    "fire time and, for a slot in a pause or blackout, why it will be skipped.",
     )
     def get(self, request, job_id: str):
         job = get_job_or_404(job_id)
         filters = JobNextRunsApi.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
+        detail = filters.validated_data.pop("detail")
+        if detail:
+            return Response([{**slot, "scheduled_for": slot["scheduled_for"].isoformat(),
+                              "fire_at": slot["fire_at"].isoformat()}
+                             for slot in job_next_runs_marked(job=job, **filters.validated_data)])
         times = job_next_runs(job=job, **filters.validated_data)
         return Response([moment.isoformat() for moment in times])

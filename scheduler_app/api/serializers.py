@@ -23,7 +23,8 @@ from scheduler_app.validation import JobValidationError, job_validate
 
 # Fields a client may send back from a GET (round trip of the upstream dashboard's edit dialog);
 # they are ignored on write.
-READ_ONLY_JOB_FIELDS = frozenset({"id", *READ_ONLY_FIELDS})
+# ``pauses`` is shown with a job but written through /pause and /resume only.
+READ_ONLY_JOB_FIELDS = frozenset({"id", *READ_ONLY_FIELDS, "pauses"})
 
 @extend_schema_field(SCHEDULE_CONFIG_SCHEMA)
 class ScheduleConfigField(serializers.JSONField):

@@ -13,6 +13,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
 from scheduler_app.api import schema  # noqa: F401  (registers the X-API-Key OpenAPI scheme)
+from scheduler_app.api.brakes import BlackoutApi, BlackoutsApi, JobPauseApi, JobResumeApi, JobsPauseApi, JobsResumeApi
 from scheduler_app.api.jobs import (
     JobApi,
     JobHistoryApi,
@@ -40,11 +41,18 @@ class NotFoundApi(APIView):
 
 ROUTES = [
     ("jobs", JobsApi, "jobs"),
+    # Before jobs/<id>: no job id is "pause" (ids are UUIDs), but the route would match first.
+    ("jobs/pause", JobsPauseApi, "jobs-pause"),
+    ("jobs/resume", JobsResumeApi, "jobs-resume"),
     ("jobs/<str:job_id>", JobApi, "job"),
     ("jobs/<str:job_id>/toggle", JobToggleApi, "job-toggle"),
     ("jobs/<str:job_id>/run", JobRunApi, "job-run"),
     ("jobs/<str:job_id>/history", JobHistoryApi, "job-history"),
     ("jobs/<str:job_id>/next-runs", JobNextRunsApi, "job-next-runs"),
+    ("jobs/<str:job_id>/pause", JobPauseApi, "job-pause"),
+    ("jobs/<str:job_id>/resume", JobResumeApi, "job-resume"),
+    ("blackouts", BlackoutsApi, "blackouts"),
+    ("blackouts/<str:blackout_id>", BlackoutApi, "blackout"),
     ("notification-channels", ChannelsApi, "notification-channels"),
     ("notification-channels/<str:channel_id>", ChannelApi, "notification-channel"),
     ("notification-channels/<str:channel_id>/test", ChannelTestApi, "notification-channel-test"),

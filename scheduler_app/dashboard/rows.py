@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from scheduler_app.brakes.rules import pause_reason
+from scheduler_app.brakes.selectors import job_standing_pauses
 from scheduler_app.dashboard.display import duration_in_words, local, relative, schedule_in_words
 from scheduler_app.models import FINAL_STATUSES, JobExecution, ScheduledJob
 from scheduler_app.spec import job_bot_config, job_schedule
@@ -22,10 +24,15 @@ class JobRow:
     next_run_relative: str
     last_run_local: datetime | None
     last_run_relative: str
+    pauses: list[str]  # the reasons of its standing pauses (what its skipped rows will say)
 
 
-def job_row(job: ScheduledJob, now: datetime) -> JobRow:
+def job_row(job: ScheduledJob, now: datetime, pauses: list | None = None) -> JobRow:
+    """``pauses``: the job's standing pauses when the caller read them for a whole page."""
+    if pauses is None:
+        pauses = job_standing_pauses(job=job)
     return JobRow(
+        pauses=[pause_reason(pause) for pause in pauses],
         job=job,
         schedule_words=schedule_in_words(job_schedule(job), job.timezone),
         dry_run=job_bot_config(job).dry_run,

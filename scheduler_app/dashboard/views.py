@@ -6,9 +6,11 @@ Every write goes through ``scheduler_app.services`` (the API's code path); a
 ``JobValidationError`` is shown next to its fields. Each page works as plain HTML forms and
 links (POST, then redirect); htmx requests get the fragment they asked for instead.
 """
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import wraps
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
@@ -21,6 +23,8 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from scheduler_app.brakes.selectors import standing_pauses
+from scheduler_app.brakes.services import BrakeValidationError, job_pause, job_resume, jobs_pause, jobs_resume
 from scheduler_app.dashboard.charts import grouped_chart, stacked_status_chart
 from scheduler_app.dashboard.display import schedule_preview
 from scheduler_app.dashboard.forms import JobForm
@@ -28,7 +32,7 @@ from scheduler_app.dashboard.rows import execution_row, job_row
 from scheduler_app.dashboard.selectors import DASHBOARD_PAGE, job_many, job_notifications, job_table, quota_usage
 from scheduler_app.models import FINAL_STATUSES, BotType, ExecutionStatus, ScheduleType
 from scheduler_app.paging import Cursor, Page
-from scheduler_app.selectors import execution_list, job_get
+from scheduler_app.selectors import execution_list, job_get, job_list
 from scheduler_app.services import job_create, job_delete, job_run_now, job_toggle, job_update
 from scheduler_app.spec import known_timezones
 from scheduler_app.stats import beat_overview, execution_daily_series, stats_overview, stats_window
@@ -126,11 +130,12 @@ def jobs_page(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     page = job_table(bot_type=bot_type or None, enabled=ENABLED_FILTERS.get(enabled_key), name_contains=search,
                      cursor=_cursor(request))
+    pauses = standing_pauses(job_ids=[job.pk for job in page.items], now=now)
     return render(
         request,
         "dashboard/jobs.html",
         {
-            "rows": [job_row(job, now) for job in page.items],
+            "rows": [job_row(job, now, pauses.get(str(job.pk), [])) for job in page.items],
             "beat": beat_overview(),
             "bot_types": BotType.choices,
             "filter_bot_type": bot_type,
@@ -154,6 +159,69 @@ def job_toggle_view(request: HttpRequest, job_id) -> HttpResponse:
             {"row": job_row(job, timezone.now()), "here": request.POST.get("next", "")},
         )
     messages.success(request, f"“{job.name}” {'enabled' if job.enabled else 'disabled'}.")
+    return _back(request, reverse("dashboard:jobs"))
+
+
+def _pause_input(request: HttpRequest) -> tuple[datetime | None, str]:
+    """The pause form's until (a datetime-local field: wall time in TIME_ZONE) and note. A value
+    that is not a date-time is passed on as such, so the service names the field."""
+    raw = request.POST.get("until", "").strip()
+    until = None
+    if raw:
+        try:
+            until = datetime.fromisoformat(raw)
+        except ValueError:
+            raise BrakeValidationError({"until": [f"{raw!r} is not a date and time"]}) from None
+        if until.tzinfo is None:
+            until = until.replace(tzinfo=ZoneInfo(settings.TIME_ZONE))
+    return until, request.POST.get("note", "")
+
+
+def _brake_errors(request: HttpRequest, exc: BrakeValidationError) -> None:
+    for field, problems in exc.errors.items():
+        messages.error(request, f"Not paused: {field}: {' '.join(problems)}")
+
+
+@dashboard_staff_required
+@require_POST
+def job_pause_view(request: HttpRequest, job_id) -> HttpResponse:
+    job = _job_or_404(job_id)
+    try:
+        until, note = _pause_input(request)
+        job_pause(job=job, until=until, note=note, actor=request.user.get_username())
+    except BrakeValidationError as exc:
+        _brake_errors(request, exc)
+    else:
+        messages.success(request, f"“{job.name}” paused{f' until {until:%d %b %Y %H:%M}' if until else ''}.")
+    return _back(request, reverse("dashboard:jobs"))
+
+
+@dashboard_staff_required
+@require_POST
+def job_resume_view(request: HttpRequest, job_id) -> HttpResponse:
+    job = _job_or_404(job_id)
+    lifted = job_resume(job=job, actor=request.user.get_username(), include_system=request.POST.get("all") == "1")
+    messages.success(request, f"“{job.name}” resumed ({lifted} pause(s) lifted); the skipped slots stay skipped.")
+    return _back(request, reverse("dashboard:jobs"))
+
+
+@dashboard_staff_required
+@require_POST
+def jobs_holiday_view(request: HttpRequest) -> HttpResponse:
+    """The holiday button: pause (or resume) every job, or every job of one bot type."""
+    bot_type = request.POST.get("bot_type") if request.POST.get("bot_type") in BotType.values else None
+    jobs = job_list(bot_type=bot_type)
+    actor = request.user.get_username()
+    if request.POST.get("action") == "resume":
+        messages.success(request, f"{jobs_resume(jobs=jobs, actor=actor)} pause(s) lifted.")
+        return _back(request, reverse("dashboard:jobs"))
+    try:
+        until, note = _pause_input(request)
+        count = jobs_pause(jobs=jobs, until=until, note=note, actor=actor)
+    except BrakeValidationError as exc:
+        _brake_errors(request, exc)
+    else:
+        messages.success(request, f"{count} job(s) paused{f' until {until:%d %b %Y %H:%M}' if until else ''}.")
     return _back(request, reverse("dashboard:jobs"))
 
 

@@ -23,6 +23,7 @@ from django.db.models import Q
 from django.utils.timezone import now as utc_now
 
 from scheduler_app.beat_status import beat_status_read
+from scheduler_app.brakes.selectors import job_newest_slot_braked, job_standing_pauses
 from scheduler_app.models import ExecutionStatus, ScheduledJob, ScheduleType
 from scheduler_app.notify.models import Event, IncidentKind, IncidentState
 from scheduler_app.notify.selectors import rules_for_event
@@ -106,6 +107,8 @@ def silent_check(*, now: datetime | None = None, batch: int = 5000) -> int:
                     continue  # deleted, rescheduled, or a success landed meanwhile
                 if locked.executions.filter(status=ExecutionStatus.RUNNING).exists():
                     continue  # a run is under way: its outcome will tell
+                if job_standing_pauses(job=locked) or job_newest_slot_braked(job=locked):
+                    continue  # paused or blacked out: silence is what was asked for
                 incident = incident_locked(rule=rule, job=locked, kind=IncidentKind.SILENT)
                 if incident.state == IncidentState.FAILING and not rule.realert_every_seconds:
                     continue

@@ -28,12 +28,13 @@ from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils.timezone import now as utc_now
 
 from bots.runner import BotError, BotOutcome, BotRun, BotSkipped, run_bot
+from scheduler_app.brakes.selectors import job_slot_brake
 from scheduler_app.catchup import COALESCED_PREFIX
 from scheduler_app.models import FINAL_STATUSES, ExecutionStatus, JobExecution, ScheduledJob, Trigger
 from scheduler_app.notify.models import Event
 from scheduler_app.notify.selectors import rules_for_event
 from scheduler_app.notify.services.incidents import incidents_on_final
-from scheduler_app.schedules import job_next_run_at, silent_deadline
+from scheduler_app.schedules import job_next_run_at, job_slot_fire_time, silent_deadline
 from scheduler_app.selectors import job_interval_anchor
 from scheduler_app.services.counters import Tally
 from scheduler_app.spec import job_bot_config
@@ -86,10 +87,18 @@ def _refusal(job: ScheduledJob, scheduled_for: datetime | None, now: datetime) -
     if scheduled_for is not None:
         if not job.enabled:
             return ExecutionStatus.CANCELLED, "the job was disabled before this run started"
-        late = (now - scheduled_for).total_seconds()
+        # A pause or blackout over the slot's nominal time (scheduler_app/brakes): read here, at
+        # the claim, so a pause set or lifted while beat runs counts from the next claim on.
+        brake = job_slot_brake(job=job, slot=scheduled_for)
+        if brake is not None:
+            return ExecutionStatus.SKIPPED, brake
+        # Late from the fire time: a jittered slot fires after its nominal time on purpose.
+        fired = job_slot_fire_time(job, scheduled_for, anchor=job_interval_anchor(job=job))
+        late = (now - fired).total_seconds()
         if late > job.misfire_grace_time:
+            after = "its slot" if fired == scheduled_for else f"its fire time {fired.isoformat()}"
             return ExecutionStatus.MISSED, (
-                f"started {late:.0f}s after its slot, past misfire_grace_time ({job.misfire_grace_time}s)"
+                f"started {late:.0f}s after {after}, past misfire_grace_time ({job.misfire_grace_time}s)"
             )
     running = JobExecution.objects.filter(job=job, status=ExecutionStatus.RUNNING).count()
     if running >= job.max_instances:
@@ -281,7 +290,8 @@ def _reap_locked(job: ScheduledJob, now: datetime, tally: Tally) -> int:
     lease = timedelta(seconds=_lease_seconds())
     ended = 0
     lost = JobExecution.objects.filter(job=job).filter(_lost_runs(now))
-    unclaimed_after = timedelta(seconds=job.misfire_grace_time + UNCLAIMED_MARGIN_SECONDS)
+    # From the slot: its message went out at the fire time, up to jitter_seconds after it.
+    unclaimed_after = timedelta(seconds=job.misfire_grace_time + job.jitter_seconds + UNCLAIMED_MARGIN_SECONDS)
     for execution in lost:
         before = _state(execution)
         if execution.trigger == Trigger.SCHEDULED and execution.status == ExecutionStatus.QUEUED:

@@ -117,3 +117,33 @@ def test_a_leader_back_within_the_wait_says_nothing(settings):
     with mock.patch.object(watch, "beat_status_read", return_value=None):
         assert watch.no_leader_check(now=start + timedelta(seconds=70)) == 0  # the wait started again
     assert events() == []
+
+
+def test_a_paused_job_is_not_silent_and_resume_restarts_the_count():
+    from scheduler_app.brakes.services import job_pause, job_resume
+
+    job = make_job(**EVERY_MINUTE)
+    made = rule(["silent"])
+    NotificationRule.objects.filter(pk=made.pk).update(created_at=utc_now() - timedelta(minutes=10))
+    job_pause(job=job, note="holiday", actor="alice")
+    later = utc_now() + timedelta(minutes=5)
+    assert watch.silent_check(now=later) == 0
+    job_resume(job=job, actor="alice")
+    job.refresh_from_db()
+    assert job.silent_after is None  # counted again from the resume
+    assert watch.silent_check(now=utc_now() + timedelta(seconds=10)) == 0
+    assert watch.silent_check(now=utc_now() + timedelta(minutes=5)) == 1
+
+
+def test_a_job_whose_newest_slot_was_blacked_out_is_not_silent():
+    from scheduler_app.brakes.services import blackout_create
+    from scheduler_app.services import execution_claim
+
+    job = make_job(**EVERY_MINUTE)
+    made = rule(["silent"])
+    NotificationRule.objects.filter(pk=made.pk).update(created_at=utc_now() - timedelta(minutes=10))
+    today = utc_now().date()
+    blackout_create(data={"name": "quiet", "start_date": today - timedelta(days=1),
+                          "end_date": today + timedelta(days=2)})
+    assert execution_claim(job_id=job.pk, scheduled_for=job.next_run_at - timedelta(minutes=1)) is None
+    assert watch.silent_check(now=utc_now() + timedelta(minutes=5)) == 0

@@ -25,6 +25,7 @@ def form(**overrides):
         "max_instances": "1",
         "misfire_grace_time": "3600",
         "coalesce": "on",
+        "jitter_seconds": "0",
         "executions-TOTAL_FORMS": "0",
         "executions-INITIAL_FORMS": "0",
         "executions-MIN_NUM_FORMS": "0",
