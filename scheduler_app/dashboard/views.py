@@ -209,7 +209,11 @@ def job_resume_view(request: HttpRequest, job_id) -> HttpResponse:
 @require_POST
 def jobs_holiday_view(request: HttpRequest) -> HttpResponse:
     """The holiday button: pause (or resume) every job, or every job of one bot type."""
-    bot_type = request.POST.get("bot_type") if request.POST.get("bot_type") in BotType.values else None
+    bot_type = request.POST.get("bot_type") or None
+    if bot_type is not None and bot_type not in BotType.values:
+        # Never widen an unknown bot type to "every job".
+        messages.error(request, f"bot_type: unknown bot type {bot_type!r}; nothing was paused or resumed.")
+        return _back(request, reverse("dashboard:jobs"))
     jobs = job_list(bot_type=bot_type)
     actor = request.user.get_username()
     if request.POST.get("action") == "resume":

@@ -34,6 +34,13 @@ def test_holiday_button_pauses_every_job_and_resumes_them(admin_client):
     assert not JobPause.objects.filter(lifted_at__isnull=True).exists()
 
 
+def test_holiday_button_with_an_unknown_bot_type_pauses_nothing(admin_client):
+    make_job()
+    answer = admin_client.post("/dashboard/jobs/holiday/", {"action": "pause", "bot_type": "nope"}, follow=True)
+    assert not JobPause.objects.exists()
+    assert "unknown bot type" in answer.content.decode()
+
+
 def test_job_form_saves_jitter(admin_client):
     job = make_job()
     form = admin_client.get(f"/dashboard/jobs/{job.pk}/edit/").content.decode()
