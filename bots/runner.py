@@ -19,7 +19,7 @@ from django.utils.module_loading import import_string
 
 from bots.configs import BOT_CONFIGS, BotConfig
 
-__all__ = ["BOT_CONFIGS", "BotConfig", "BotError", "BotOutcome", "BotRun", "BotSkipped", "quota_usage", "run_bot",
+__all__ = ["BOT_CONFIGS", "BotConfig", "BotError", "BotOutcome", "BotRun", "BotSkipped", "quota_usage", "AccountPushback", "SessionLost", "RateLimited", "run_bot",
            "working_hours_end"]
 
 
@@ -36,6 +36,26 @@ class BotError(Exception):
 
 class BotSkipped(BotError):
     """A run the bot declined to start (outside working hours...): recorded ``skipped``."""
+
+
+class AccountPushback(BotError):
+    """LinkedIn pushed back on the run's account: a person (or time) must fix it, so the run is
+    never retried and the scheduler brakes the whole account (scheduler_app/brakes/accounts.py).
+    ``cause`` is the account status it leads to."""
+
+    cause = ""
+
+
+class SessionLost(AccountPushback):
+    """A checkpoint, a login wall or an expired session: the account needs a new session."""
+
+    cause = "needs_reauth"
+
+
+class RateLimited(AccountPushback):
+    """LinkedIn shows a limit or warning banner: the account cools down."""
+
+    cause = "cooling_down"
 
 
 @dataclass(frozen=True)
