@@ -11,16 +11,16 @@ than were read). A birthday still to come is never wished, whatever ``max_days_l
 """
 import logging
 
-from bots.browser import linkedin_browser
+from bots.account_run import account_browser
 from bots.configs import BirthdayBotConfig
 from bots.dates import announced_today, birthday_on, date_line, days_late
 from bots.driver import BirthdayCard, BirthdayList, ContactProblem, LinkedInDriver, PageChanged
 from bots.messages import message_compose
 from bots.models import Contact, MessageStatus
-from bots.pacing import human_pause, working_hours_check
+from bots.pacing import human_pause, working_hours_check, working_hours_of
 from bots.report import RunReport
 from bots.runner import BotOutcome, BotRun
-from bots.selectors import birthday_message_get, blacklist_reason, local_today, message_quota_left
+from bots.selectors import account_for_run, birthday_message_get, blacklist_reason, local_today
 from bots.services.claims import ClaimRefused, message_claim, message_finish
 from bots.services.contacts import contact_upsert
 
@@ -62,12 +62,15 @@ def _list_problem(listing: BirthdayList, *, today_read: int) -> str | None:
 
 def run(bot_run: BotRun) -> BotOutcome:
     config = bot_run.config
-    working_hours_check(timezone=bot_run.timezone)
+    account = account_for_run(bot_run.account_id)
+    spec, zone = working_hours_of(account, timezone=bot_run.timezone)
+    working_hours_check(timezone=zone, spec=spec)
     # One calendar for every job (settings.TIME_ZONE, as the quotas): with the job's own zone, two
     # jobs either side of midnight would date a "Today" card differently and wish it twice.
     today = local_today()
     report = RunReport(dry_run=config.dry_run, extra={"today": today.isoformat()})
-    with report.kept(), linkedin_browser() as (driver, session):
+    with report.kept(), account_browser(bot_run) as held:
+        driver, session = held.driver, held.session
         driver.ensure_logged_in()
         listing = driver.birthday_cards()
         cards = listing.cards
@@ -75,7 +78,10 @@ def run(bot_run: BotRun) -> BotOutcome:
         timing = {card.slug: card_days_late(card, today=today) for card in cards}
         if problem := _list_problem(listing, today_read=sum(1 for late in timing.values() if late == 0)):
             report.problems.append(problem)
-        dry_run_budget, dry_run_quota = message_quota_left()
+        # What the account has left (warm-up included) caps the run: it stops there, not at a refusal.
+        run_cap = min(config.max_messages_per_run, held.allowance.left)
+        run_cap_reason = (f"max_messages_per_run ({config.max_messages_per_run}) reached"
+                          if run_cap == config.max_messages_per_run else f"{held.allowance.name} reached")
         done = 0  # sent (or would send) this run
         unconfirmed = 0  # unconfirmed sends in a row
         for card in cards:
@@ -87,24 +93,20 @@ def run(bot_run: BotRun) -> BotOutcome:
             if report.stopped:
                 report.add(name=card.name, slug=card.slug, status="skipped", reason=report.stopped, days_late=late_by)
                 continue
-            if done >= config.max_messages_per_run:
-                report.stopped = f"max_messages_per_run ({config.max_messages_per_run}) reached"
+            if done >= run_cap:
+                report.stopped = run_cap_reason
                 report.add(name=card.name, slug=card.slug, status="skipped", reason=report.stopped, days_late=late_by)
                 continue
             contact = contact_upsert(slug=card.slug, name=card.name)
-            if reason := blacklist_reason(slug=card.slug, name=card.name):
+            if reason := blacklist_reason(slug=card.slug, name=card.name, account=account):
                 report.add(name=card.name, slug=card.slug, status="skipped", reason=reason, days_late=late_by)
                 continue
             text = message_compose(full_name=card.name, late=late_by > 0)
             birthday = birthday_on(today=today, late_by=late_by)
             if config.dry_run:
-                if done >= dry_run_budget:
-                    report.stopped = f"{dry_run_quota} reached"
-                    report.add(name=card.name, slug=card.slug, status="skipped", reason=report.stopped)
-                    continue
-                status = _dry_run_one(driver, card, contact, birthday, late_by, text, report)
+                status = _dry_run_one(driver, card, contact, birthday, late_by, text, report, account)
             else:
-                status = _send_one(driver, card, contact, birthday, late_by, text, bot_run, report)
+                status = _send_one(driver, card, contact, birthday, late_by, text, bot_run, report, account)
             if status == "unknown":
                 unconfirmed += 1
                 if unconfirmed >= UNCONFIRMED_IN_A_ROW:
@@ -122,9 +124,9 @@ def run(bot_run: BotRun) -> BotOutcome:
 
 
 def _dry_run_one(driver: LinkedInDriver, card: BirthdayCard, contact: Contact, birthday, late_by: int, text: str,
-                 report: RunReport) -> str:
+                 report: RunReport, account) -> str:
     """Everything but writing: the overlay is opened and its recipient checked; nothing is typed in it."""
-    existing = birthday_message_get(contact=contact, birthday=birthday)
+    existing = birthday_message_get(contact=contact, birthday=birthday, account=account)
     if existing is not None and existing.status != MessageStatus.FAILED:
         report.add(name=card.name, slug=card.slug, status="skipped", days_late=late_by,
                    reason=f"already wished for the birthday of {birthday:%Y-%m-%d} ({existing.status})")
@@ -139,10 +141,11 @@ def _dry_run_one(driver: LinkedInDriver, card: BirthdayCard, contact: Contact, b
 
 
 def _send_one(driver: LinkedInDriver, card: BirthdayCard, contact: Contact, birthday, late_by: int, text: str,
-              bot_run: BotRun, report: RunReport) -> str:
+              bot_run: BotRun, report: RunReport, account) -> str:
     try:
         message = message_claim(
-            contact=contact, birthday=birthday, days_late=late_by, text=text, execution_id=bot_run.execution_id
+            contact=contact, birthday=birthday, days_late=late_by, text=text, execution_id=bot_run.execution_id,
+            account=account,
         )
     except ClaimRefused as refused:
         if refused.stop:

@@ -27,7 +27,7 @@ from playwright.sync_api import sync_playwright
 
 from bots.deadline import Deadline, TimeLimitReached
 from bots.driver import LinkedInDriver
-from bots.runner import BotError
+from bots.runner import BotError, SessionLost
 
 logger = logging.getLogger(__name__)
 
@@ -120,11 +120,13 @@ def _start_playwright() -> Any:
 class BrowserSession:
     """Chromium + a logged-in context, driven from one thread; use as a context manager."""
 
-    def __init__(self, *, time_limit: float, storage_state: Path | None = None) -> None:
+    def __init__(self, *, time_limit: float, storage_state: Path | dict | None = None) -> None:
         self.time_limit = time_limit
         self.clock = Deadline(time_limit)
         self.deadline = self.clock.at
-        self.storage_state = Path(storage_state or settings.LINKEDIN_STORAGE_STATE)
+        # The account's session (a dict, decrypted in memory only), or a storage-state file.
+        self.storage_state = storage_state if isinstance(storage_state, dict) else Path(
+            storage_state or settings.LINKEDIN_STORAGE_STATE)
         self.marker = uuid.uuid4().hex
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chromium")
         self._playwright: Any = None
@@ -138,7 +140,8 @@ class BrowserSession:
     # --- on the browser thread -----------------------------------------------------------------
     def _open(self) -> None:
         self._playwright = _start_playwright()
-        self._launch(storage_state=str(self.storage_state))
+        state = self.storage_state
+        self._launch(storage_state=state if isinstance(state, dict) else str(state))
 
     def _launch(self, *, storage_state: str | dict[str, Any]) -> None:
         """Chromium, a context carrying ``storage_state`` (a file, or the state of the previous browser) and a tab."""
@@ -214,8 +217,8 @@ class BrowserSession:
         return TimeLimitReached(self.clock.message(what))
 
     def __enter__(self) -> LinkedInDriver:
-        if not self.storage_state.is_file():
-            raise BotError(
+        if not isinstance(self.storage_state, dict) and not self.storage_state.is_file():
+            raise SessionLost(
                 f"no LinkedIn session: {self.storage_state} does not exist; "
                 "save one with `python manage.py linkedin_login` (LINKEDIN_STORAGE_STATE)"
             )
@@ -251,8 +254,12 @@ class _DriverProxy:
 
 
 @contextlib.contextmanager
-def linkedin_browser(*, time_limit: float | None = None) -> Iterator[tuple[LinkedInDriver, BrowserSession]]:
-    """The driver for one run and its session (for the deadline); closes Chromium on every exit."""
-    session = BrowserSession(time_limit=time_limit if time_limit is not None else settings.BOT_RUN_TIME_LIMIT)
+def linkedin_browser(*, time_limit: float | None = None,
+                     storage_state: Path | dict | None = None) -> Iterator[tuple[LinkedInDriver, BrowserSession]]:
+    """The driver for one run and its session (for the deadline); closes Chromium on every exit.
+    ``storage_state``: the account's session (bots.selectors.account_session_state), else
+    LINKEDIN_STORAGE_STATE."""
+    session = BrowserSession(time_limit=time_limit if time_limit is not None else settings.BOT_RUN_TIME_LIMIT,
+                             storage_state=storage_state)
     with session as driver:
         yield driver, session

@@ -1,13 +1,85 @@
-"""What the bots remember between runs: people, what was sent or visited, templates, blacklist.
+"""What the bots remember between runs: accounts, people, what was sent or visited, templates,
+blacklist.
 
 The safety rules live here as database guarantees, so they hold across runs and across
 workers on different hosts: one message per (contact, birthday) is a unique constraint, and a
 message or visit is a row *claimed* before the browser acts (see ``bots.services.claims``), so
 quotas count work in flight too. Rows are written by ``bots.services`` only.
 """
+import uuid
+
 from django.db import models
 from django.db.models import Q
 from django.utils.timezone import now as utc_now
+
+# The account every job had before there were accounts (the migration makes it from
+# LINKEDIN_STORAGE_STATE); a job written without an account goes to it.
+DEFAULT_ACCOUNT_LABEL = "default"
+COOLDOWN_HOURS_MIN, COOLDOWN_HOURS_MAX, COOLDOWN_HOURS_DEFAULT = 1, 168, 24
+
+
+class AccountStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    NEEDS_REAUTH = "needs_reauth", "Needs a new session"
+    COOLING_DOWN = "cooling_down", "Cooling down"
+
+
+class LinkedInAccount(models.Model):
+    """A LinkedIn account the bots act on: its session (encrypted at rest, bots/crypto.py), what
+    LinkedIn last said of it (status), its own quotas, working hours and warm-up, and the lease
+    that lets one browser at a time drive it, fleet-wide (bots/services/accounts.py)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    label = models.CharField(max_length=100, unique=True)
+    # A Fernet token of the Playwright storage-state JSON; never shown by any interface.
+    session_encrypted = models.TextField(blank=True, default="", editable=False)
+    session_saved_at = models.DateTimeField(null=True, blank=True, editable=False)
+    li_at_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The expiry warnings already sent for this session ("14", "2"): one each, reset by a new session.
+    li_at_warned = models.JSONField(default=list, blank=True, editable=False)
+    status = models.CharField(max_length=16, choices=AccountStatus.choices, default=AccountStatus.ACTIVE)
+    status_reason = models.TextField(blank=True, default="")
+    status_execution_id = models.UUIDField(null=True, blank=True)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    cooldown_until = models.DateTimeField(null=True, blank=True)
+    cooldown_hours = models.PositiveSmallIntegerField(default=COOLDOWN_HOURS_DEFAULT)
+    last_ok_at = models.DateTimeField(null=True, blank=True)
+    # Day 0 of the warm-up ramp (BOT_WARMUP_*); a restriction starts it again.
+    warmup_started_at = models.DateTimeField(default=utc_now)
+    # The zone its working hours are read in; blank: each job's own zone.
+    timezone = models.CharField(max_length=64, blank=True, default="")
+    # "09:00-20:00"; blank: BOT_WORKING_HOURS.
+    working_hours = models.CharField(max_length=32, blank=True, default="")
+    # Caps once warmed up; null: the BOT_* setting.
+    messages_per_day = models.PositiveIntegerField(null=True, blank=True)
+    messages_per_week = models.PositiveIntegerField(null=True, blank=True)
+    visits_per_day = models.PositiveIntegerField(null=True, blank=True)
+    # The browser lease: which run drives the account now, until when (renewed while it runs).
+    browser_execution_id = models.UUIDField(null=True, blank=True, editable=False)
+    browser_job_id = models.UUIDField(null=True, blank=True, editable=False)
+    browser_holder = models.CharField(max_length=300, blank=True, default="", editable=False)
+    browser_lease_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(default=utc_now, editable=False)
+    updated_at = models.DateTimeField(default=utc_now, editable=False)
+
+    class Meta:
+        ordering = ["label"]
+        verbose_name = "LinkedIn account"
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=AccountStatus.values), name="account_status_valid"),
+            models.CheckConstraint(
+                condition=Q(cooldown_hours__gte=COOLDOWN_HOURS_MIN, cooldown_hours__lte=COOLDOWN_HOURS_MAX),
+                name="account_cooldown_hours_range"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+def default_account_id():
+    """The default account's id: the account of a message or visit written without one (rows
+    from before accounts, and code paths that know of one account only)."""
+    return LinkedInAccount.objects.filter(label=DEFAULT_ACCOUNT_LABEL).values_list("pk", flat=True).first()
 
 
 class Contact(models.Model):
@@ -37,6 +109,9 @@ MESSAGE_COUNTED_STATUSES = (MessageStatus.CLAIMED, MessageStatus.SENT, MessageSt
 
 
 class BirthdayMessage(models.Model):
+    # Whose message: quotas count per account, and each account wishes its own contacts once.
+    account = models.ForeignKey(LinkedInAccount, on_delete=models.PROTECT, related_name="birthday_messages",
+                                default=default_account_id)
     contact = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="birthday_messages")
     # The day the birthday fell on (not the day we wrote): "one message per birthday" keys on it.
     birthday = models.DateField()
@@ -52,7 +127,7 @@ class BirthdayMessage(models.Model):
         ordering = ["-claimed_at"]
         constraints = [
             # Two workers racing for the same card: the second insert fails, the person gets one message.
-            models.UniqueConstraint(fields=["contact", "birthday"], name="one_message_per_birthday"),
+            models.UniqueConstraint(fields=["account", "contact", "birthday"], name="one_message_per_birthday"),
             models.CheckConstraint(condition=Q(status__in=MessageStatus.values), name="birthday_message_status_valid"),
         ]
 
@@ -73,6 +148,8 @@ VISIT_COUNTED_STATUSES = (VisitStatus.CLAIMED, VisitStatus.VISITED, VisitStatus.
 
 
 class ProfileVisit(models.Model):
+    account = models.ForeignKey(LinkedInAccount, on_delete=models.PROTECT, related_name="visits",
+                                default=default_account_id)
     contact = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="visits")
     status = models.CharField(max_length=16, choices=VisitStatus.choices, default=VisitStatus.CLAIMED)
     error = models.TextField(blank=True)
@@ -81,7 +158,8 @@ class ProfileVisit(models.Model):
 
     class Meta:
         ordering = ["-visited_at"]
-        indexes = [models.Index(fields=["contact", "-visited_at"], name="visit_contact_latest")]
+        indexes = [models.Index(fields=["contact", "-visited_at"], name="visit_contact_latest"),
+                   models.Index(fields=["account", "visited_at"], name="visit_account_time")]
         constraints = [
             models.CheckConstraint(condition=Q(status__in=VisitStatus.values), name="profile_visit_status_valid"),
         ]
@@ -116,6 +194,9 @@ class MessageTemplate(models.Model):
 class BlacklistEntry(models.Model):
     """Someone the bots must leave alone: matched on profile slug or on full name (either one)."""
 
+    # Null: every account leaves this person alone.
+    account = models.ForeignKey(LinkedInAccount, on_delete=models.CASCADE, null=True, blank=True,
+                                related_name="blacklist")
     slug = models.CharField(max_length=200, blank=True, help_text="Profile slug or address (/in/<slug>/).")
     name = models.CharField(max_length=300, blank=True, help_text="Full name, matched without case.")
     reason = models.CharField(max_length=300, blank=True)
@@ -136,10 +217,10 @@ class QuotaLock(models.Model):
     """One row per quota; claims lock it (SELECT ... FOR UPDATE) so count-then-insert is atomic.
 
     SQLite has no row locks, but the project runs it with IMMEDIATE transactions, which
-    serialise writers the same way.
+    serialise writers the same way. Quotas are per account: ``messages:<account id>``.
     """
 
-    name = models.CharField(max_length=32, primary_key=True)
+    name = models.CharField(max_length=64, primary_key=True)
 
     def __str__(self) -> str:
         return self.name

@@ -14,7 +14,7 @@ from django.conf import settings
 from bots.runner import BotError, BotSkipped
 
 
-def _parse_window(spec: str) -> tuple[clock, clock]:
+def parse_window(spec: str) -> tuple[clock, clock]:
     try:
         start, end = (clock.fromisoformat(part.strip()) for part in spec.split("-"))
     except ValueError:
@@ -22,12 +22,20 @@ def _parse_window(spec: str) -> tuple[clock, clock]:
     return start, end
 
 
-def working_hours_check(*, timezone: str, now: datetime | None = None) -> None:
-    """Refuse to act outside BOT_WORKING_HOURS (in the job's timezone): BotSkipped. A window may span midnight."""
-    spec = settings.BOT_WORKING_HOURS.strip()
+def working_hours_of(account, *, timezone: str) -> tuple[str, str]:
+    """The window and the zone a run of ``account`` (None: settings only) is held to: the
+    account's window and zone when it has them, else BOT_WORKING_HOURS in the job's zone."""
+    spec = (getattr(account, "working_hours", "") or settings.BOT_WORKING_HOURS).strip()
+    return spec, getattr(account, "timezone", "") or timezone
+
+
+def working_hours_check(*, timezone: str, now: datetime | None = None, spec: str | None = None) -> None:
+    """Refuse to act outside the working hours ``spec`` (default BOT_WORKING_HOURS) in ``timezone``:
+    BotSkipped. A window may span midnight."""
+    spec = (settings.BOT_WORKING_HOURS if spec is None else spec).strip()
     if not spec:
         return
-    start, end = _parse_window(spec)
+    start, end = parse_window(spec)
     local = (now or datetime.now(ZoneInfo("UTC"))).astimezone(ZoneInfo(timezone)).time()
     inside = start <= local < end if start <= end else (local >= start or local < end)
     if not inside:
@@ -44,14 +52,14 @@ def human_pause(*, deadline: float | None = None) -> None:
         time.sleep(seconds)
 
 
-def working_hours_end(*, timezone: str, moment: datetime) -> datetime | None:
+def working_hours_end(*, timezone: str, moment: datetime, spec: str | None = None) -> datetime | None:
     """The end of the BOT_WORKING_HOURS window that contains ``moment`` (in ``timezone``), as an
     instant; None with no window set or when ``moment`` is outside it. The fleet beat clips a
     jittered fire time to it (scheduler_app/jitter.py), so jitter never pushes a run out of hours."""
-    spec = settings.BOT_WORKING_HOURS.strip()
+    spec = (settings.BOT_WORKING_HOURS if spec is None else spec).strip()
     if not spec:
         return None
-    start, end = _parse_window(spec)
+    start, end = parse_window(spec)
     tz = ZoneInfo(timezone)
     local = moment.astimezone(tz)
     wall = local.time()

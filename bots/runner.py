@@ -19,8 +19,8 @@ from django.utils.module_loading import import_string
 
 from bots.configs import BOT_CONFIGS, BotConfig
 
-__all__ = ["BOT_CONFIGS", "BotConfig", "BotError", "BotOutcome", "BotRun", "BotSkipped", "quota_usage", "AccountPushback", "SessionLost", "RateLimited", "run_bot",
-           "working_hours_end"]
+__all__ = ["BOT_CONFIGS", "AccountPushback", "BotConfig", "BotError", "BotOutcome", "BotRun", "BotSkipped",
+           "RateLimited", "SessionLost", "quota_usage", "run_bot", "working_hours_end"]
 
 
 class BotError(Exception):
@@ -67,6 +67,8 @@ class BotRun:
     bot_type: str
     config: BotConfig  # the job's validated bot_config; its dry_run is the run's (decided by the scheduler)
     timezone: str
+    account_id: UUID | None = None  # the job's LinkedIn account; None: the default account
+    job_name: str = ""  # for people: "account busy with <job>"
 
     @property
     def dry_run(self) -> bool:

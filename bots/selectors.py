@@ -1,20 +1,155 @@
-"""Read queries for the bots: what was already sent or visited, quotas used, blacklist, templates."""
+"""Read queries for the bots: accounts and their allowances, what was already sent or visited,
+blacklist, templates."""
+import json
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from bots.crypto import SessionUnreadable, session_decrypt
 from bots.models import (
+    DEFAULT_ACCOUNT_LABEL,
     MESSAGE_COUNTED_STATUSES,
     VISIT_COUNTED_STATUSES,
+    AccountStatus,
     BirthdayMessage,
     BlacklistEntry,
     Contact,
+    LinkedInAccount,
     MessageTemplate,
     ProfileVisit,
 )
 from bots.profiles import name_key
+
+# --- accounts --------------------------------------------------------------------------------
+
+
+def account_list() -> QuerySet[LinkedInAccount]:
+    return LinkedInAccount.objects.order_by("label")
+
+
+def account_get(*, account_id) -> LinkedInAccount | None:
+    try:
+        return LinkedInAccount.objects.filter(pk=account_id).first()
+    except (ValueError, ValidationError):  # not a UUID
+        return None
+
+
+def account_find(ref) -> LinkedInAccount | None:
+    """An account by its id or its label (what a job's ``account`` field and the CLI accept)."""
+    if isinstance(ref, LinkedInAccount):
+        return ref
+    if not isinstance(ref, str) or not ref.strip():
+        return None
+    found = LinkedInAccount.objects.filter(label=ref).first()
+    return found or account_get(account_id=ref.strip())
+
+
+def account_default() -> LinkedInAccount | None:
+    """The account a job written without one goes to: ``default`` when it exists, else the only
+    account there is; None when that is ambiguous."""
+    found = LinkedInAccount.objects.filter(label=DEFAULT_ACCOUNT_LABEL).first()
+    if found is None:
+        only = list(LinkedInAccount.objects.all()[:2])
+        found = only[0] if len(only) == 1 else None
+    return found
+
+
+def account_for_run(account_id) -> LinkedInAccount:
+    """The run's account (``account_id`` None: the default one, for runs made without a job)."""
+    account = account_get(account_id=account_id) if account_id is not None else account_default()
+    if account is None:
+        from bots.runner import BotError
+
+        raise BotError(f"the run's LinkedIn account {account_id or DEFAULT_ACCOUNT_LABEL!r} does not exist")
+    return account
+
+
+def account_session_state(account: LinkedInAccount) -> dict | None:
+    """The account's Playwright storage state, decrypted; None when it has none. The default
+    account without a stored session reads LINKEDIN_STORAGE_STATE, as every run did before
+    accounts (so a session saved there by hand or by the sandbox keeps working)."""
+    if account.session_encrypted:
+        try:
+            return json.loads(session_decrypt(account.session_encrypted))
+        except (SessionUnreadable, ValueError):
+            return None
+    if account.label == DEFAULT_ACCOUNT_LABEL and settings.LINKEDIN_STORAGE_STATE.is_file():
+        try:
+            return json.loads(settings.LINKEDIN_STORAGE_STATE.read_text())
+        except (OSError, ValueError):
+            return None
+    return None
+
+
+def account_effective_status(account: LinkedInAccount, now: datetime | None = None) -> str:
+    """The status a run meets: a cool-down whose time is over counts as active already (the
+    watchdog writes it back, bots/services/accounts.py ``accounts_cooldown_end``)."""
+    now = now or timezone.now()
+    if account.status == AccountStatus.COOLING_DOWN and account.cooldown_until and account.cooldown_until <= now:
+        return AccountStatus.ACTIVE
+    return account.status
+
+
+@dataclass(frozen=True)
+class Allowance:
+    """What an account may still do in its current quota period: ``left`` of ``cap``, the quota's
+    name as a person reads it, and when it resets."""
+
+    used: int
+    cap: int
+    name: str
+    resets_at: datetime
+
+    @property
+    def left(self) -> int:
+        return max(self.cap - self.used, 0)
+
+
+def warmup_week(account: LinkedInAccount, now: datetime | None = None) -> int | None:
+    """The account's warm-up week (1, 2, ...) while its ramp lasts, else None. A ramp that starts
+    later (restarted at the end of a cool-down) counts as week 1 until then."""
+    now = now or timezone.now()
+    week = max((now - account.warmup_started_at).days, 0) // 7 + 1
+    ramp = max(len(settings.BOT_WARMUP_MESSAGES), len(settings.BOT_WARMUP_VISITS))
+    return week if week <= ramp else None
+
+
+def _ramped(configured: int, ramp: list[int], week: int | None) -> tuple[int, str]:
+    if week is not None and week <= len(ramp) and ramp[week - 1] < configured:
+        return ramp[week - 1], f" (warm-up week {week})"
+    return configured, ""
+
+
+def account_message_allowance(account: LinkedInAccount, now: datetime | None = None) -> Allowance:
+    """Messages left today and this week (the tighter binds), with the warm-up ramp applied."""
+    now = now or timezone.now()
+    week = warmup_week(account, now)
+    per_day, ramp_note = _ramped(account.messages_per_day or settings.BOT_MESSAGES_PER_DAY,
+                                 settings.BOT_WARMUP_MESSAGES, week)
+    per_week = account.messages_per_week or settings.BOT_MESSAGES_PER_WEEK
+    day, week_begins = day_start(now), week_start(now)
+    daily = Allowance(used=messages_counted_since(day, account=account), cap=per_day,
+                      name=f"daily quota of {per_day} messages{ramp_note}", resets_at=day + timedelta(days=1))
+    weekly = Allowance(used=messages_counted_since(week_begins, account=account), cap=per_week,
+                       name=f"weekly quota of {per_week} messages", resets_at=week_begins + timedelta(days=7))
+    return weekly if weekly.left < daily.left else daily
+
+
+def account_visit_allowance(account: LinkedInAccount, now: datetime | None = None) -> Allowance:
+    now = now or timezone.now()
+    per_day, ramp_note = _ramped(account.visits_per_day or settings.BOT_VISITS_PER_DAY, settings.BOT_WARMUP_VISITS,
+                                 warmup_week(account, now))
+    day = day_start(now)
+    return Allowance(used=visits_counted_since(day, account=account), cap=per_day,
+                     name=f"daily quota of {per_day} visits{ramp_note}", resets_at=day + timedelta(days=1))
+
+
+def accounts_with_jobs_count() -> QuerySet[LinkedInAccount]:
+    return LinkedInAccount.objects.annotate(jobs_count=Count("jobs")).order_by("label")
 
 
 def day_start(now: datetime | None = None) -> datetime:
@@ -37,7 +172,7 @@ def week_start(now: datetime | None = None) -> datetime:
     return start - timedelta(days=start.weekday())
 
 
-def blacklist_reason(*, slug: str, name: str) -> str | None:
+def blacklist_reason(*, slug: str, name: str, account: LinkedInAccount | None = None) -> str | None:
     """Why this person is blacklisted, or None.
 
     An entry matches on its slug or on its name, whichever it has: one person reaches the bots
@@ -45,39 +180,48 @@ def blacklist_reason(*, slug: str, name: str) -> str | None:
     holds whichever address a page shows.
     """
     wanted = name_key(name)
-    for entry in BlacklistEntry.objects.filter(Q(slug=slug) | ~Q(name="")):
+    entries = BlacklistEntry.objects.filter(Q(slug=slug) | ~Q(name=""))
+    # An entry without an account holds for every account; one with an account, for it only.
+    entries = entries.filter(Q(account__isnull=True) | Q(account=account)) if account else entries
+    for entry in entries:
         entry_name = name_key(entry.name)
         if entry.slug == slug or (entry_name and entry_name == wanted):
             return f"blacklisted{': ' + entry.reason if entry.reason else ''}"
     return None
 
 
-def birthday_message_get(*, contact: Contact, birthday: date) -> BirthdayMessage | None:
-    return BirthdayMessage.objects.filter(contact=contact, birthday=birthday).first()
+def birthday_message_get(*, contact: Contact, birthday: date,
+                         account: LinkedInAccount | None = None) -> BirthdayMessage | None:
+    account = account or account_default()
+    return BirthdayMessage.objects.filter(account=account, contact=contact, birthday=birthday).first()
 
 
-def messages_counted_since(since: datetime) -> int:
-    return BirthdayMessage.objects.filter(status__in=MESSAGE_COUNTED_STATUSES, claimed_at__gte=since).count()
+def messages_counted_since(since: datetime, *, account: LinkedInAccount | None = None) -> int:
+    """Messages that may have reached someone since ``since``: of one account, or of all."""
+    rows = BirthdayMessage.objects.filter(status__in=MESSAGE_COUNTED_STATUSES, claimed_at__gte=since)
+    return (rows.filter(account=account) if account is not None else rows).count()
 
 
-def message_quota_left(now: datetime | None = None) -> tuple[int, str]:
-    """Messages still allowed now, and the name of the quota that binds ("daily" / "weekly")."""
-    daily = settings.BOT_MESSAGES_PER_DAY - messages_counted_since(day_start(now))
-    weekly = settings.BOT_MESSAGES_PER_WEEK - messages_counted_since(week_start(now))
-    if weekly < daily:
-        return max(weekly, 0), f"weekly quota of {settings.BOT_MESSAGES_PER_WEEK} messages"
-    return max(daily, 0), f"daily quota of {settings.BOT_MESSAGES_PER_DAY} messages"
+def message_quota_left(now: datetime | None = None, *, account: LinkedInAccount | None = None) -> tuple[int, str]:
+    """Messages the account (default: the default one) may still send now, and the name of the
+    quota that binds (daily, with its warm-up, or weekly)."""
+    allowance = account_message_allowance(account or account_default(), now)
+    return allowance.left, allowance.name
 
 
-def visits_counted_since(since: datetime) -> int:
-    return ProfileVisit.objects.filter(status__in=VISIT_COUNTED_STATUSES, visited_at__gte=since).count()
+def visits_counted_since(since: datetime, *, account: LinkedInAccount | None = None) -> int:
+    rows = ProfileVisit.objects.filter(status__in=VISIT_COUNTED_STATUSES, visited_at__gte=since)
+    return (rows.filter(account=account) if account is not None else rows).count()
 
 
-def visit_latest(*, contact: Contact, within_days: int, now: datetime | None = None) -> ProfileVisit | None:
-    """The latest visit (done or in flight) in the skip window, or None."""
+def visit_latest(*, contact: Contact, within_days: int, now: datetime | None = None,
+                 account: LinkedInAccount | None = None) -> ProfileVisit | None:
+    """The account's latest visit (done or in flight) of ``contact`` in the skip window, or None."""
     since = (now or timezone.now()) - timedelta(days=within_days)
+    account = account or account_default()
     return (
-        ProfileVisit.objects.filter(contact=contact, status__in=VISIT_COUNTED_STATUSES, visited_at__gte=since)
+        ProfileVisit.objects.filter(account=account, contact=contact, status__in=VISIT_COUNTED_STATUSES,
+                                    visited_at__gte=since)
         .order_by("-visited_at")
         .first()
     )

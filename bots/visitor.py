@@ -10,14 +10,14 @@ its counts and per-contact report are kept (bots/report.py).
 """
 from django.conf import settings
 
-from bots.browser import linkedin_browser
+from bots.account_run import account_browser
 from bots.configs import VisitorBotConfig
 from bots.driver import ContactProblem, PageChanged, ProfileNotFound
 from bots.models import VisitStatus
-from bots.pacing import human_pause, working_hours_check
+from bots.pacing import human_pause, working_hours_check, working_hours_of
 from bots.report import RunReport
 from bots.runner import BotOutcome, BotRun
-from bots.selectors import blacklist_reason, day_start, visit_latest, visits_counted_since
+from bots.selectors import account_for_run, blacklist_reason, visit_latest
 from bots.services.claims import ClaimRefused, visit_claim, visit_finish
 from bots.services.contacts import contact_upsert
 
@@ -29,17 +29,22 @@ def search_words(config: VisitorBotConfig) -> str:
 
 def run(bot_run: BotRun) -> BotOutcome:
     config = bot_run.config
-    working_hours_check(timezone=bot_run.timezone)
+    account = account_for_run(bot_run.account_id)
+    spec, zone = working_hours_of(account, timezone=bot_run.timezone)
+    working_hours_check(timezone=zone, spec=spec)
     keywords = search_words(config)
     report = RunReport(dry_run=config.dry_run, extra={"keywords": keywords, "pages": 0})
     seen: set[str] = set()
     done = 0
     opened = 0  # profiles opened by the current Chromium
-    dry_run_budget = settings.BOT_VISITS_PER_DAY - visits_counted_since(day_start())
-    with report.kept(), linkedin_browser() as (driver, session):
+    with report.kept(), account_browser(bot_run) as held:
+        driver, session = held.driver, held.session
+        # What the account has left today (warm-up included) caps the run.
+        limit = min(config.limit, held.allowance.left)
+        limit_reason = f"limit ({config.limit}) reached" if limit == config.limit else f"{held.allowance.name} reached"
         driver.ensure_logged_in()
         for page_number in range(1, settings.BOT_SEARCH_MAX_PAGES + 2):
-            if done >= config.limit or report.stopped:
+            if done >= limit or report.stopped:
                 break
             if page_number > settings.BOT_SEARCH_MAX_PAGES:
                 report.stopped = f"BOT_SEARCH_MAX_PAGES ({settings.BOT_SEARCH_MAX_PAGES}) search pages read"
@@ -49,25 +54,22 @@ def run(bot_run: BotRun) -> BotOutcome:
                 break
             report.extra["pages"] = page_number
             for person in results:
-                if done >= config.limit:
-                    report.stopped = f"limit ({config.limit}) reached"
+                if done >= limit:
+                    report.stopped = limit_reason
                     break
                 if person.slug in seen:
                     continue
                 seen.add(person.slug)
                 contact = contact_upsert(slug=person.slug, name=person.name)
-                if reason := blacklist_reason(slug=person.slug, name=person.name):
+                if reason := blacklist_reason(slug=person.slug, name=person.name, account=account):
                     report.add(name=person.name, slug=person.slug, status="skipped", reason=reason)
                     continue
                 if config.dry_run:
-                    recent = visit_latest(contact=contact, within_days=settings.BOT_VISIT_SKIP_DAYS)
+                    recent = visit_latest(contact=contact, within_days=settings.BOT_VISIT_SKIP_DAYS, account=account)
                     if recent is not None:
                         report.add(name=person.name, slug=person.slug, status="skipped",
                                    reason=f"visited within {settings.BOT_VISIT_SKIP_DAYS} days")
                         continue
-                    if done >= dry_run_budget:
-                        report.stopped = f"daily quota of {settings.BOT_VISITS_PER_DAY} visits reached"
-                        break
                     report.add(name=person.name, slug=person.slug, status="would_visit")
                     done += 1
                     continue
@@ -76,7 +78,7 @@ def run(bot_run: BotRun) -> BotOutcome:
                     session.restart_browser()
                     opened = 0
                 try:
-                    visit = visit_claim(contact=contact, execution_id=bot_run.execution_id)
+                    visit = visit_claim(contact=contact, execution_id=bot_run.execution_id, account=account)
                 except ClaimRefused as refused:
                     report.add(name=person.name, slug=person.slug, status="skipped", reason=refused.reason)
                     if refused.stop:

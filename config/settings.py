@@ -336,4 +336,19 @@ BOT_SEARCH_MAX_PAGES = env_int("BOT_SEARCH_MAX_PAGES", 100)
 # "HH:MM-HH:MM" in the job's timezone; outside it a bot run is `skipped` (nothing done). Daytime by
 # default, so no bot acts at 3 a.m.; set it empty (BOT_WORKING_HOURS=) for any time.
 BOT_WORKING_HOURS = os.environ.get("BOT_WORKING_HOURS", "09:00-20:00")
+# --- LinkedIn accounts (bots/models.py LinkedInAccount; README "LinkedIn accounts") ---------
+# Fernet key the accounts' sessions are encrypted with (`manage.py up` makes one in var/); empty:
+# derived from SECRET_KEY.
+LINKEDIN_ACCOUNTS_KEY = os.environ.get("LINKEDIN_ACCOUNTS_KEY", "")
+# How long a run waits for its account's browser (another run drives it) before it ends skipped.
+ACCOUNT_WAIT_SECONDS = env_int("ACCOUNT_WAIT_SECONDS", 600)
+# Browsers at once on this host, whatever the worker concurrency (0: no cap; `up` sets 1, for a Pi).
+BOT_BROWSER_SLOTS = env_int("BOT_BROWSER_SLOTS", 0)
+# Where the host's browser slots are kept (lock files; the kernel frees a dead worker's slot).
+BOT_BROWSER_SLOTS_DIR = Path(os.environ.get("BOT_BROWSER_SLOTS_DIR", VAR_DIR / "browser-slots"))
+# The warm-up ramp of a new account: daily caps in its weeks 1, 2, 3..., then its configured caps.
+BOT_WARMUP_MESSAGES = [int(x) for x in os.environ.get("BOT_WARMUP_MESSAGES", "3,5,8").split(",") if x.strip()]
+BOT_WARMUP_VISITS = [int(x) for x in os.environ.get("BOT_WARMUP_VISITS", "10,20,35").split(",") if x.strip()]
+# Warnings before the li_at cookie expires, in days.
+ACCOUNT_SESSION_WARN_DAYS = (14, 2)
 # --- End of Bots ----------------------------------------------------------------------------

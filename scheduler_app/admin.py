@@ -25,6 +25,12 @@ class ScheduledJobForm(forms.ModelForm):
         model = ScheduledJob
         fields = list(WRITABLE_FIELDS)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Left empty, validation picks the default account (scheduler_app/validation.py).
+        self.fields["account"].required = False
+        self.fields["account"].help_text = "Empty: the 'default' account."
+
     def clean(self):
         cleaned = super().clean()
         for key in ("schedule_config", "bot_config"):

@@ -66,6 +66,8 @@ class ScheduledJob(models.Model):
     name = models.CharField(max_length=200)
     description = models.CharField(max_length=500, null=True, blank=True)
     bot_type = models.CharField(max_length=16, choices=BotType.choices)
+    # The LinkedIn account the bot acts on (bots/models.py): its session, quotas and brakes.
+    account = models.ForeignKey("bots.LinkedInAccount", on_delete=models.PROTECT, related_name="jobs")
     enabled = models.BooleanField(default=True)
     schedule_type = models.CharField(max_length=16, choices=ScheduleType.choices)
     schedule_config = models.JSONField(default=dict, blank=True)

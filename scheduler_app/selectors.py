@@ -108,6 +108,7 @@ def _job_rows(jobs: QuerySet[ScheduledJob]) -> list[dict]:
     for row in raw_rows:
         item = dict(zip(JOB_ROW_FIELDS, row, strict=True))
         item["id"] = uuid.UUID(str(item["id"])) if not isinstance(item["id"], uuid.UUID) else item["id"]
+        item["account"] = str(uuid.UUID(str(item["account"]))) if item["account"] is not None else None
         item["enabled"], item["coalesce"] = bool(item["enabled"]), bool(item["coalesce"])
         item["schedule_config"], item["bot_config"] = document(item["schedule_config"]), document(item["bot_config"])
         for name in ("created_at", "updated_at", "last_run_at", "next_run_at"):

@@ -269,6 +269,10 @@ class JobFields(BaseModel):
     max_instances: Annotated[int, Field(ge=1, le=MAX_MAX_INSTANCES)] = DEFAULT_MAX_INSTANCES
     misfire_grace_time: Annotated[int, Field(ge=1, le=MAX_MISFIRE_GRACE_TIME)] = DEFAULT_MISFIRE_GRACE_TIME
     coalesce: bool = True
+    account: Annotated[str, Field(min_length=1, max_length=100)] | None = Field(
+        default=None,
+        description="The LinkedIn account the bot acts on: its id or label; default the 'default' account "
+                    "(or the only one).")
     jitter_seconds: Annotated[int, Field(ge=0, le=MAX_JITTER_SECONDS)] = Field(
         default=DEFAULT_JITTER_SECONDS,
         description="Delay each slot's fire time by a stable per-slot amount up to this many seconds "
@@ -356,6 +360,10 @@ def field_default(name: str) -> Any:
     return field_facts(JobFields.model_fields[name]).default
 
 
+# Spec fields stored under another column name.
+STORED_AS = {"account": "account_id"}
+
+
 @dataclass(frozen=True)
 class JobSpec:
     """A validated job: what the services store and everything downstream reads."""
@@ -372,6 +380,7 @@ class JobSpec:
     misfire_grace_time: int
     coalesce: bool
     jitter_seconds: int = DEFAULT_JITTER_SECONDS
+    account: str | None = None  # the account's id, resolved by validation
 
     @property
     def schedule_config(self) -> dict[str, Any]:
@@ -383,7 +392,14 @@ class JobSpec:
 
     def columns(self) -> dict[str, Any]:
         """The ScheduledJob column values, configs stored with their defaults filled in."""
-        return {name: getattr(self, name) for name in WRITABLE_FIELDS}
+        return {STORED_AS.get(name, name): getattr(self, name) for name in WRITABLE_FIELDS}
+
+
+def job_field_value(job, name: str) -> Any:
+    """A stored job's writable field as the spec states it (the account as its id)."""
+    if name == "account":
+        return str(job.account_id) if job.account_id else None
+    return getattr(job, name)
 
 
 @lru_cache(maxsize=4096)

@@ -4,6 +4,7 @@ import logging
 from celery import shared_task
 from django.utils.dateparse import parse_datetime
 
+from scheduler_app.brakes.accounts import account_probe
 from scheduler_app.notify.services.deliveries import delivery_run
 from scheduler_app.services.executions import execution_run, executions_prune, executions_reap
 
@@ -44,3 +45,10 @@ def notify_deliver(delivery_id: str) -> None:
     """One attempt of a notification delivery, and the message for the next one if it must be
     retried (scheduler_app/notify/services/deliveries.py)."""
     delivery_run(delivery_id=delivery_id)
+
+
+@shared_task(name="scheduler_app.tasks.probe_account", ignore_result=True)
+def probe_account(account_id: str) -> str:
+    """Check a newly saved session on LinkedIn's feed and lift the account's needs_reauth pauses
+    when it works (scheduler_app/brakes/accounts.py)."""
+    return account_probe(account_id=account_id)

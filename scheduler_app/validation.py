@@ -7,7 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from scheduler_app.spec import BOT_CONFIGS, SCHEDULE_CONFIGS, WRITABLE_FIELDS, JobFields, JobSpec
+from bots.accounts import account_default, account_find
+from scheduler_app.spec import BOT_CONFIGS, SCHEDULE_CONFIGS, WRITABLE_FIELDS, JobFields, JobSpec, job_field_value
 
 
 class JobValidationError(Exception):
@@ -87,6 +88,9 @@ def validate_job_data(data: dict[str, Any]) -> JobSpec:
     Raises JobValidationError listing every bad field, nested ones by path.
     """
     errors = unstorable_values(data)
+    account = data.get("account")
+    if account is not None and not isinstance(account, str) and hasattr(account, "pk"):
+        data = {**data, "account": str(account.pk)}  # a form's model choice
     try:
         fields = JobFields.model_validate(data)
     except ValidationError as exc:
@@ -98,6 +102,8 @@ def validate_job_data(data: dict[str, Any]) -> JobSpec:
     schedule = _config("schedule_config", SCHEDULE_CONFIGS, values.get("schedule_type"),
                        values.get("schedule_config", {}), errors)
     bot = _config("bot_config", BOT_CONFIGS, values.get("bot_type"), values.get("bot_config", {}), errors)
+    if fields is not None:
+        values["account"] = _account_id(values.get("account"), errors)
     if errors or fields is None or schedule is None or bot is None:
         raise JobValidationError(errors or {"non_field_errors": ["invalid job"]})
     return JobSpec(
@@ -105,6 +111,18 @@ def validate_job_data(data: dict[str, Any]) -> JobSpec:
         schedule=schedule,
         bot=bot,
     )
+
+
+def _account_id(ref: str | None, errors: dict[str, list[str]]) -> str | None:
+    """The id of the account ``ref`` names (its id or label), the default account when None;
+    an unknown one is an error on ``account``."""
+    account = account_default() if ref is None else account_find(ref)
+    if account is None:
+        errors.setdefault("account", []).append(
+            "several accounts exist and none is 'default': name one" if ref is None
+            else f"no LinkedIn account has the id or label {ref!r}")
+        return None
+    return str(account.pk)
 
 
 def merge_patch(target: Any, patch: Any) -> Any:
@@ -150,5 +168,5 @@ def job_validate(*, data: dict[str, Any], job=None, merge_bot_config: bool = Fal
     admin and API alike."""
     if job is None:
         return validate_job_data(data)
-    current = {name: getattr(job, name) for name in WRITABLE_FIELDS}
+    current = {name: job_field_value(job, name) for name in WRITABLE_FIELDS}
     return validate_job_data(merge_update(current, data, merge_bot_config=merge_bot_config))

@@ -14,17 +14,24 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from bots.models import BirthdayMessage, Contact, MessageStatus, ProfileVisit, QuotaLock, VisitStatus
+from bots.models import BirthdayMessage, Contact, LinkedInAccount, MessageStatus, ProfileVisit, QuotaLock, VisitStatus
 from bots.selectors import (
+    account_default,
+    account_message_allowance,
+    account_visit_allowance,
     birthday_message_get,
-    day_start,
-    message_quota_left,
     visit_latest,
-    visits_counted_since,
 )
 
 MESSAGES_LOCK = "messages"
 VISITS_LOCK = "visits"
+
+
+def _quota_lock(kind: str, account: LinkedInAccount) -> str:
+    """The lock row of one account's quota: accounts never wait on each other."""
+    name = f"{kind}:{account.pk}"
+    QuotaLock.objects.get_or_create(name=name)
+    return name
 
 
 @dataclass
@@ -39,19 +46,22 @@ class ClaimRefused(Exception):
 
 
 def message_claim(
-    *, contact: Contact, birthday: date, days_late: int, text: str, execution_id: UUID | None
+    *, contact: Contact, birthday: date, days_late: int, text: str, execution_id: UUID | None,
+    account: LinkedInAccount | None = None,
 ) -> BirthdayMessage:
-    """Reserve the one message this contact gets for this birthday, within the quotas, or refuse."""
-    QuotaLock.objects.get_or_create(name=MESSAGES_LOCK)
+    """Reserve the one message this contact gets from ``account`` (default: the default account)
+    for this birthday, within the account's quotas, or refuse."""
+    account = account or account_default()
+    lock = _quota_lock(MESSAGES_LOCK, account)
     try:
         with transaction.atomic():
-            QuotaLock.objects.select_for_update().get(name=MESSAGES_LOCK)
-            existing = birthday_message_get(contact=contact, birthday=birthday)
+            QuotaLock.objects.select_for_update().get(name=lock)
+            existing = birthday_message_get(contact=contact, birthday=birthday, account=account)
             if existing is not None and existing.status != MessageStatus.FAILED:
                 raise ClaimRefused(f"already wished for the birthday of {birthday:%Y-%m-%d} ({existing.status})")
-            left, quota = message_quota_left()
-            if left <= 0:
-                raise ClaimRefused(f"{quota} reached", stop=True)
+            allowance = account_message_allowance(account)
+            if allowance.left <= 0:
+                raise ClaimRefused(f"{allowance.name} reached", stop=True)
             fields = {
                 "days_late": days_late,
                 "status": MessageStatus.CLAIMED,
@@ -68,7 +78,7 @@ def message_claim(
                     raise ClaimRefused(f"already wished for the birthday of {birthday:%Y-%m-%d}")
                 existing.refresh_from_db()
                 return existing
-            return BirthdayMessage.objects.create(contact=contact, birthday=birthday, **fields)
+            return BirthdayMessage.objects.create(account=account, contact=contact, birthday=birthday, **fields)
     except IntegrityError:
         raise ClaimRefused(f"already wished for the birthday of {birthday:%Y-%m-%d} (by another run)") from None
 
@@ -83,20 +93,24 @@ def message_finish(*, message: BirthdayMessage, status: str, error: str = "") ->
     return message
 
 
-def visit_claim(*, contact: Contact, execution_id: UUID | None) -> ProfileVisit:
-    """Reserve a visit within the daily cap, unless this profile was visited in the skip window."""
-    QuotaLock.objects.get_or_create(name=VISITS_LOCK)
+def visit_claim(*, contact: Contact, execution_id: UUID | None, account: LinkedInAccount | None = None) -> ProfileVisit:
+    """Reserve a visit within the account's daily cap, unless the account visited this profile in
+    the skip window."""
+    account = account or account_default()
+    lock = _quota_lock(VISITS_LOCK, account)
     with transaction.atomic():
-        QuotaLock.objects.select_for_update().get(name=VISITS_LOCK)
-        recent = visit_latest(contact=contact, within_days=settings.BOT_VISIT_SKIP_DAYS)
+        QuotaLock.objects.select_for_update().get(name=lock)
+        recent = visit_latest(contact=contact, within_days=settings.BOT_VISIT_SKIP_DAYS, account=account)
         if recent is not None:
             raise ClaimRefused(
                 f"visited on {timezone.localtime(recent.visited_at):%Y-%m-%d}, "
                 f"within {settings.BOT_VISIT_SKIP_DAYS} days"
             )
-        if visits_counted_since(day_start()) >= settings.BOT_VISITS_PER_DAY:
-            raise ClaimRefused(f"daily quota of {settings.BOT_VISITS_PER_DAY} visits reached", stop=True)
-        return ProfileVisit.objects.create(contact=contact, execution_id=execution_id, status=VisitStatus.CLAIMED)
+        allowance = account_visit_allowance(account)
+        if allowance.left <= 0:
+            raise ClaimRefused(f"{allowance.name} reached", stop=True)
+        return ProfileVisit.objects.create(account=account, contact=contact, execution_id=execution_id,
+                                           status=VisitStatus.CLAIMED)
 
 
 def visit_finish(*, visit: ProfileVisit, status: str, error: str = "") -> ProfileVisit:

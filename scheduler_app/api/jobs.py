@@ -36,6 +36,7 @@ from scheduler_app.selectors import (
     job_page_rows,
 )
 from scheduler_app.services import job_create, job_delete, job_run_now, job_toggle, job_update
+from scheduler_app.spec import job_field_value
 
 TAGS = ["jobs"]
 DETAIL_SCHEMA = {"type": "object", "properties": {"detail": {"type": "string"}}}
@@ -97,7 +98,7 @@ class JobOutputSerializer(serializers.Serializer):
 
     def to_representation(self, job: ScheduledJob | dict) -> dict:
         """Takes a job or a ``job_page_rows`` dict; its times are shown in its own time zone."""
-        data = job if isinstance(job, dict) else {name: getattr(job, name) for name in JOB_ROW_FIELDS}
+        data = job if isinstance(job, dict) else {name: job_field_value(job, name) for name in JOB_ROW_FIELDS}
         local = in_zone(data["timezone"])
         # A list passes the page's pauses in the context (one query); a single job reads its own.
         pauses = self.context.get("pauses")

@@ -52,8 +52,7 @@ class BlackoutScope(models.TextChoices):
     ALL = "all", "All jobs"
     BOT_TYPE = "bot_type", "One bot type"
     JOBS = "jobs", "Listed jobs"
-    # An ``account`` scope is added by the accounts work (issue 20 item 1): a FK to the account
-    # and one more branch in selectors.blackouts_for_job.
+    ACCOUNT = "account", "One LinkedIn account"
 
 
 class Blackout(models.Model):
@@ -70,6 +69,8 @@ class Blackout(models.Model):
     country = models.CharField(max_length=8, blank=True, default="")
     scope = models.CharField(max_length=16, choices=BlackoutScope.choices, default=BlackoutScope.ALL)
     bot_type = models.CharField(max_length=16, blank=True, default="")
+    account = models.ForeignKey("bots.LinkedInAccount", on_delete=models.CASCADE, null=True, blank=True,
+                                related_name="blackouts")
     jobs = models.ManyToManyField("scheduler_app.ScheduledJob", blank=True, related_name="blackouts")
     created_at = models.DateTimeField(default=utc_now)
     created_by = models.CharField(max_length=200, default="system")

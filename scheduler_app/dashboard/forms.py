@@ -23,6 +23,7 @@ from scheduler_app.spec import (
     field_default,
     field_facts,
     job_bot_config,
+    job_field_value,
     job_schedule,
 )
 
@@ -202,7 +203,7 @@ class JobForm:
             values.update(name="", description="", bot_type=next(iter(BOT_CONFIGS)),
                           schedule_type=next(iter(SCHEDULE_CONFIGS)), timezone=settings.TIME_ZONE)
             return cls(job=None, values=values, schedule_values={}, bot_values={})
-        values = {name: getattr(job, name) for name in TOP_LEVEL_FIELDS}
+        values = {name: job_field_value(job, name) for name in TOP_LEVEL_FIELDS}
         values["description"] = job.description or ""
         return cls(
             job=job,

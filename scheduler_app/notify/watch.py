@@ -6,6 +6,8 @@ runs stop because its beat is, a worker is what still runs. Every NOTIFY_WATCH_E
 - attempts deliveries left behind (scheduler_app/notify/services/deliveries.py, the reaper);
 - raises ``no_leader`` when no beat has led (its status key, scheduler_app/beat_status.py, is
   gone) for NO_LEADER_AFTER_SECONDS, and clears it when one leads again;
+- ends accounts' cool-downs whose time is over and warns before an account's session expires
+  (scheduler_app/brakes/accounts.py);
 - raises ``silent`` for a covered, enabled, scheduled job with no success since the first slot
   after its last successful one (or after the job or rule was made) plus its misfire_grace_time,
   unless a run of it is under way; the next success clears it (scheduler_app/notify/services/
@@ -23,6 +25,7 @@ from django.db.models import Q
 from django.utils.timezone import now as utc_now
 
 from scheduler_app.beat_status import beat_status_read
+from scheduler_app.brakes.accounts import accounts_cooldowns_end, accounts_expiry_warn
 from scheduler_app.brakes.selectors import job_newest_slot_braked, job_standing_pauses
 from scheduler_app.models import ExecutionStatus, ScheduledJob, ScheduleType
 from scheduler_app.notify.models import Event, IncidentKind, IncidentState
@@ -125,7 +128,7 @@ def silent_check(*, now: datetime | None = None, batch: int = 5000) -> int:
 
 def watch_once() -> None:
     """One round of the watchdog; each check on its own, so one failing does not stop the others."""
-    for check in (deliveries_reap, no_leader_check, silent_check):
+    for check in (deliveries_reap, no_leader_check, accounts_cooldowns_end, accounts_expiry_warn, silent_check):
         try:
             check()
         except Exception:

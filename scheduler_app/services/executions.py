@@ -27,7 +27,8 @@ from django.db import DatabaseError, IntegrityError, close_old_connections, conn
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils.timezone import now as utc_now
 
-from bots.runner import BotError, BotOutcome, BotRun, BotSkipped, run_bot
+from bots.runner import AccountPushback, BotError, BotOutcome, BotRun, BotSkipped, run_bot
+from scheduler_app.brakes.accounts import account_pushback
 from scheduler_app.brakes.selectors import job_slot_brake
 from scheduler_app.catchup import COALESCED_PREFIX
 from scheduler_app.models import FINAL_STATUSES, ExecutionStatus, JobExecution, ScheduledJob, Trigger
@@ -470,12 +471,20 @@ def execution_run(
         bot_type=job.bot_type,
         config=job_bot_config(job).model_copy(update={"dry_run": execution.dry_run}),
         timezone=job.timezone,
+        account_id=job.account_id,
+        job_name=job.name,
     )
     try:
         with _LeaseKeeper(execution.pk):
             outcome = run_bot(run)
     except BotSkipped as exc:
         return execution_finish(execution=execution, status=ExecutionStatus.SKIPPED, error=str(exc),
+                                outcome=exc.outcome)
+    except AccountPushback as exc:
+        # LinkedIn wants a person (or time): brake the whole account before the run is final, so
+        # no slot of its other jobs starts a browser meanwhile (scheduler_app/brakes/accounts.py).
+        account_pushback(account_id=job.account_id, execution_id=execution.pk, error=exc)
+        return execution_finish(execution=execution, status=ExecutionStatus.FAILED, error=str(exc),
                                 outcome=exc.outcome)
     except BotError as exc:
         return execution_finish(execution=execution, status=ExecutionStatus.FAILED, error=str(exc),

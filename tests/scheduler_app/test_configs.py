@@ -52,6 +52,7 @@ class TestVisitorBotConfig:
         with pytest.raises(ValidationError):
             VisitorBotConfig(limit=limit)
 
+@pytest.mark.django_db  # the job's account is resolved in the database
 class TestScheduledJobConfig:
     def test_birthday_bot_job(self):
         values = validate_job_data(DAILY_BIRTHDAY).columns()

@@ -83,9 +83,10 @@ def test_bots_import_nothing_from_scheduler_app():
     assert offenders == []
 
 
-def test_scheduler_app_reaches_the_bots_through_bots_runner_alone():
+def test_scheduler_app_reaches_the_bots_through_their_two_doors_alone():
+    """bots.runner for runs, bots.accounts for LinkedIn accounts."""
     offenders = [(name, module) for name, path in _sources("scheduler_app") for module in _imports(path)
-                 if module.split(".")[0] == "bots" and module != "bots.runner"]
+                 if module.split(".")[0] == "bots" and module not in ("bots.runner", "bots.accounts")]
     assert offenders == []
 
 

@@ -30,7 +30,7 @@ from scheduler_app.notify.services.deliveries import Alert, deliveries_queue
 
 FAILURE_EVENTS = {ExecutionStatus.FAILED: Event.FAILED, ExecutionStatus.MISSED: Event.MISSED}
 # Run errors that mean a person must act on the account (bots/driver.py words them so).
-ATTENTION_PREFIXES = ("session expired", "checkpoint", "rate limited", "linkedin limit")
+ATTENTION_PREFIXES = ("session expired", "checkpoint", "rate limited", "linkedin limit", "no linkedin session")
 
 
 def incident_locked(*, rule: NotificationRule, job, kind: str) -> Incident:

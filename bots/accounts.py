@@ -1,0 +1,44 @@
+"""The scheduler's door to LinkedIn accounts, as ``bots.runner`` is its door to runs: everything
+scheduler_app may use of accounts (rows, their readers and writers, the session check), so the
+bots' insides can change behind it. Accounts live in ``bots`` (docs: DESIGN "Accounts")."""
+from bots.models import DEFAULT_ACCOUNT_LABEL, AccountStatus, LinkedInAccount
+from bots.selectors import (
+    Allowance,
+    account_default,
+    account_effective_status,
+    account_find,
+    account_get,
+    account_list,
+    account_message_allowance,
+    account_visit_allowance,
+    warmup_week,
+)
+from bots.services.accounts import (
+    AccountInUse,
+    AccountValidationError,
+    account_create,
+    account_delete,
+    account_expiry_warned,
+    account_ok,
+    account_session_save,
+    account_status_set,
+    account_update,
+    accounts_cooldown_end,
+    storage_state_parse,
+)
+
+
+def session_probe(*, account: LinkedInAccount) -> None:
+    """Open the feed with the account's saved session (bots/probe.py); raises the driver's error."""
+    from bots.probe import session_probe as probe
+
+    probe(account=account)
+
+
+__all__ = [
+    "DEFAULT_ACCOUNT_LABEL", "AccountInUse", "AccountStatus", "AccountValidationError", "Allowance", "LinkedInAccount",
+    "account_create", "account_default", "account_delete", "account_effective_status", "account_expiry_warned",
+    "account_find", "account_get", "account_list", "account_message_allowance", "account_ok", "account_session_save",
+    "account_status_set", "account_update", "account_visit_allowance", "accounts_cooldown_end", "session_probe",
+    "storage_state_parse", "warmup_week",
+]
