@@ -314,6 +314,13 @@ class Fleet:
         self.note(f"{len(ids)} jobs created")
         return ids
 
+    def create_account(self, document: dict) -> str:
+        result = subprocess.run([sys.executable, "-m", "tests.support.fleet_cli", "account"], cwd=ROOT, env=self.env,
+                                input=json.dumps(document), capture_output=True, text=True, timeout=120)
+        if result.returncode != 0:
+            raise RuntimeError(f"account create failed: {result.stderr[-3000:]}")
+        return result.stdout.strip().splitlines()[-1]
+
     def executions(self, job_ids: Iterable[str] | None = None) -> list[dict]:
         query = "SELECT * FROM scheduler_app_jobexecution"
         if job_ids is None:

@@ -7,6 +7,7 @@ database through the ORM; this goes through the same services the API uses.
 - ``create``: a JSON list of job documents on stdin (as POST /jobs takes them); prints a JSON
   list of the new jobs' ids, in order.
 - ``run-now JOB_ID``: queue a manual run; prints the execution id.
+- ``account``: a JSON account document on stdin (as POST /accounts takes it); prints its id.
 """
 import json
 import os
@@ -25,10 +26,14 @@ def main(argv: list[str]) -> None:
     if command == "create":
         documents = json.load(sys.stdin)
         print(json.dumps([str(job_create(data=document).pk) for document in documents]))
+    elif command == "account":
+        from bots.services.accounts import account_create
+
+        print(account_create(data=json.load(sys.stdin)).pk)
     elif command == "run-now":
         print(job_run_now(job=ScheduledJob.objects.get(pk=argv[1])).pk)
     else:
-        raise SystemExit(f"unknown command {command!r} (create | run-now JOB_ID)")
+        raise SystemExit(f"unknown command {command!r} (create | run-now JOB_ID | account)")
 
 
 if __name__ == "__main__":
