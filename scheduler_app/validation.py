@@ -82,10 +82,12 @@ def _config(key: str, registry: dict[str, type[BaseModel]], type_name: Any, conf
         return None
 
 
-def validate_job_data(data: dict[str, Any]) -> JobSpec:
+def validate_job_data(data: dict[str, Any], *, resolve_account: bool = True) -> JobSpec:
     """Full job fields in, a ``JobSpec`` out (configs typed, defaults filled in).
 
-    Raises JobValidationError listing every bad field, nested ones by path.
+    Raises JobValidationError listing every bad field, nested ones by path. ``resolve_account``
+    False leaves ``account`` as given, unchecked (the schedule preview: no database read, and no
+    account error about a job it only pretends to be).
     """
     errors = unstorable_values(data)
     account = data.get("account")
@@ -102,7 +104,7 @@ def validate_job_data(data: dict[str, Any]) -> JobSpec:
     schedule = _config("schedule_config", SCHEDULE_CONFIGS, values.get("schedule_type"),
                        values.get("schedule_config", {}), errors)
     bot = _config("bot_config", BOT_CONFIGS, values.get("bot_type"), values.get("bot_config", {}), errors)
-    if fields is not None:
+    if fields is not None and resolve_account:
         values["account"] = _account_id(values.get("account"), errors)
     if errors or fields is None or schedule is None or bot is None:
         raise JobValidationError(errors or {"non_field_errors": ["invalid job"]})
@@ -162,11 +164,13 @@ def merge_update(current: dict[str, Any], changes: dict[str, Any], *, merge_bot_
     return merged
 
 
-def job_validate(*, data: dict[str, Any], job=None, merge_bot_config: bool = False) -> JobSpec:
+def job_validate(*, data: dict[str, Any], job=None, merge_bot_config: bool = False,
+                 resolve_account: bool = True) -> JobSpec:
     """``data`` checked as a new job, or as a partial change of ``job`` (``merge_bot_config``:
     PATCH's merge of bot_config): the job as it would be stored. The one entry point for services,
     admin and API alike."""
     if job is None:
-        return validate_job_data(data)
+        return validate_job_data(data, resolve_account=resolve_account)
     current = {name: job_field_value(job, name) for name in WRITABLE_FIELDS}
-    return validate_job_data(merge_update(current, data, merge_bot_config=merge_bot_config))
+    return validate_job_data(merge_update(current, data, merge_bot_config=merge_bot_config),
+                             resolve_account=resolve_account)

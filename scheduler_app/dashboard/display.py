@@ -160,7 +160,8 @@ def schedule_preview(
                 "schedule_type": schedule_type,
                 "schedule_config": schedule_config,
                 "timezone": timezone,
-            }
+            },
+            resolve_account=False,
         )
     except JobValidationError as exc:
         # Errors about the stand-in fields are not the user's; should only those remain, show them

@@ -76,6 +76,7 @@ def test_preview_reports_errors_by_path_instead_of_times():
     assert preview.times == []
 
 
+@pytest.mark.django_db  # the services' validation resolves the job's account
 def test_preview_uses_the_services_validation_messages():
     now = datetime(2025, 1, 10, 12, 0, tzinfo=UTC)
     data = {"schedule_type": "cron", "schedule_config": {"cron_expression": "0 0 30 2 *"}, "timezone": "UTC"}
