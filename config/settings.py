@@ -256,6 +256,7 @@ SPECTACULAR_SETTINGS = {
         "PauseKindEnum": "scheduler_app.brakes.models.PauseKind.choices",
         "ChannelKindEnum": "scheduler_app.notify.models.ChannelKind.choices",
         "BlackoutScopeEnum": "scheduler_app.brakes.models.BlackoutScope.choices",
+        "AccountStatusEnum": "bots.models.AccountStatus.choices",
     },
 }
 # API limits: request bodies (413 above), and wrong API keys per client address and web process

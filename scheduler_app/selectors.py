@@ -18,13 +18,16 @@ from scheduler_app.sync import RUN_JOB_TASK
 
 
 def job_list(*, enabled_only: bool = False, bot_type: str | None = None,
-             name_contains: str | None = None) -> QuerySet[ScheduledJob]:
-    """Jobs newest first (id breaks ties: the order pages follow, scheduler_app.paging)."""
+             name_contains: str | None = None, account_id=None) -> QuerySet[ScheduledJob]:
+    """Jobs newest first (id breaks ties: the order pages follow, scheduler_app.paging);
+    ``account_id``: only that LinkedIn account's."""
     jobs = ScheduledJob.objects.order_by("-created_at", "-id")
     if enabled_only:
         jobs = jobs.filter(enabled=True)
     if bot_type:
         jobs = jobs.filter(bot_type=bot_type)
+    if account_id is not None:
+        jobs = jobs.filter(account_id=account_id)
     if name_contains:
         jobs = jobs.filter(name__icontains=name_contains)
     return jobs

@@ -12,6 +12,7 @@ from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
+from scheduler_app.accounts.selectors import account_by_ref
 from scheduler_app.api.auth import actor_name
 from scheduler_app.api.base import SchedulerApi
 from scheduler_app.api.jobs import JobOutputSerializer, get_job_or_404, plain_list, strict_body
@@ -66,9 +67,11 @@ class ResumeBodySerializer(serializers.Serializer):
 
 
 class BulkFilterMixin(serializers.Serializer):
-    # The accounts work adds ``account`` here (and a filter in _bulk_jobs).
     bot_type = serializers.ChoiceField(choices=list(BotType.values), required=False,
                                        help_text="Only the jobs of this bot type; absent: every job.")
+    account = serializers.CharField(required=False, max_length=100,
+                                    help_text="Only the jobs of this LinkedIn account (id or label); absent: every "
+                                              "account's. An unknown one is a 400, never every job.")
 
 
 class BulkPauseSerializer(BulkFilterMixin, PauseBodySerializer):
@@ -84,7 +87,11 @@ class BulkAnswerSerializer(serializers.Serializer):
 
 
 def _bulk_jobs(body: dict):
-    return job_list(bot_type=body.get("bot_type"))
+    ref = body.get("account")
+    account = account_by_ref(ref) if ref is not None else None
+    if ref is not None and account is None:
+        raise serializers.ValidationError({"account": [f"no LinkedIn account has the id or label {ref!r}"]})
+    return job_list(bot_type=body.get("bot_type"), account_id=account.pk if account else None)
 
 
 class JobPauseApi(SchedulerApi):
@@ -147,6 +154,9 @@ class BlackoutSerializer(serializers.Serializer):
                                     help_text="ISO country code: its public holidays are blacked out too.")
     scope = serializers.ChoiceField(choices=BlackoutScope.choices, required=False)
     bot_type = serializers.ChoiceField(choices=list(BotType.values), required=False, allow_blank=True)
+    account = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=100,
+                                    help_text="The LinkedIn account (id or label), with scope account; answered as "
+                                              "its id.")
     jobs = serializers.ListField(child=serializers.UUIDField(), required=False,
                                  help_text="Job ids, with scope jobs.")
     created_at = serializers.DateTimeField(read_only=True)
@@ -154,7 +164,8 @@ class BlackoutSerializer(serializers.Serializer):
 
     def to_representation(self, blackout):
         if isinstance(blackout, Blackout):
-            values = {name: getattr(blackout, name) for name in self.fields if name != "jobs"}
+            values = {name: getattr(blackout, name) for name in self.fields if name not in ("jobs", "account")}
+            values["account"] = str(blackout.account_id) if blackout.account_id else None
             values["jobs"] = [job.pk for job in blackout.jobs.all()]
             blackout = values
         return super().to_representation(blackout)

@@ -17,6 +17,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from bots.accounts import AccountInUse, AccountValidationError
 from scheduler_app.validation import JobValidationError
 
 logger = logging.getLogger(__name__)
@@ -84,10 +85,20 @@ def flatten_errors(detail, prefix: str = "") -> dict[str, list[str]]:
     return {prefix or "non_field_errors": [str(message) for message in messages]}
 
 
+class InUseConflict(exceptions.APIException):
+    """A delete refused because other rows still need the thing (an account's jobs)."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "It is still in use."
+    default_code = "in_use"
+
+
 def exception_handler(exc, context):
-    if isinstance(exc, JobValidationError):
+    if isinstance(exc, JobValidationError | AccountValidationError):
         return Response({"detail": error_summary(exc.errors), "errors": exc.errors},
                         status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, AccountInUse):
+        exc = InUseConflict(str(exc))
     if isinstance(exc, ObjectDoesNotExist):
         exc = Http404()
     if isinstance(exc, OverflowError | DataError):

@@ -13,6 +13,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
 from scheduler_app.api import schema  # noqa: F401  (registers the X-API-Key OpenAPI scheme)
+from scheduler_app.api.accounts import AccountApi, AccountsApi, AccountSessionApi
 from scheduler_app.api.brakes import BlackoutApi, BlackoutsApi, JobPauseApi, JobResumeApi, JobsPauseApi, JobsResumeApi
 from scheduler_app.api.jobs import (
     JobApi,
@@ -51,6 +52,9 @@ ROUTES = [
     ("jobs/<str:job_id>/next-runs", JobNextRunsApi, "job-next-runs"),
     ("jobs/<str:job_id>/pause", JobPauseApi, "job-pause"),
     ("jobs/<str:job_id>/resume", JobResumeApi, "job-resume"),
+    ("accounts", AccountsApi, "accounts"),
+    ("accounts/<str:account_id>", AccountApi, "account"),
+    ("accounts/<str:account_id>/session", AccountSessionApi, "account-session"),
     ("blackouts", BlackoutsApi, "blackouts"),
     ("blackouts/<str:blackout_id>", BlackoutApi, "blackout"),
     ("notification-channels", ChannelsApi, "notification-channels"),

@@ -21,12 +21,13 @@ def pauses_covering(*, job, slot: datetime) -> list[JobPause]:
 
 
 def blackouts_for_job(*, job) -> list[Blackout]:
-    """Blackouts whose scope takes in ``job`` (all jobs, its bot type, or listing it). The
-    accounts work adds ``Q(scope="account", account_id=job.account_id)`` here."""
+    """Blackouts whose scope takes in ``job`` (all jobs, its bot type, its LinkedIn account, or
+    listing it)."""
     return list(
         Blackout.objects.filter(
             Q(scope=BlackoutScope.ALL)
             | Q(scope=BlackoutScope.BOT_TYPE, bot_type=job.bot_type)
+            | Q(scope=BlackoutScope.ACCOUNT, account_id=job.account_id)
             | Q(scope=BlackoutScope.JOBS, jobs=job)
         ).distinct()
     )

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import F, Max, Q, QuerySet
 from django.utils.timezone import now as utc_now
 
+from bots.accounts import account_find
 from scheduler_app.brakes.models import USER_CAUSE, Blackout, BlackoutScope, JobPause, PauseKind
 from scheduler_app.brakes.rules import supported_countries, window_bounds
 from scheduler_app.models import BotType, ScheduledJob
@@ -118,8 +119,8 @@ def _ids(jobs: QuerySet[ScheduledJob]) -> list:
 
 def jobs_pause(*, jobs: QuerySet[ScheduledJob], until: datetime | None = None, note: str | None = "",
                actor: str = "system") -> int:
-    """The holiday button: a user pause on every job of ``jobs`` (all, a bot type, later an
-    account). Returns the number of jobs paused."""
+    """The holiday button: a user pause on every job of ``jobs`` (all, a bot type, an account).
+    Returns the number of jobs paused."""
     now = utc_now()
     until, note = _checked_pause(until=until, note=note, now=now)
     job_ids = _ids(jobs)
@@ -157,7 +158,7 @@ def jobs_resume_system(*, jobs: QuerySet[ScheduledJob], cause: str) -> int:
 # --- blackouts ------------------------------------------------------------------------------
 
 BLACKOUT_FIELDS = ("name", "start_date", "start_time", "end_date", "end_time", "yearly", "country", "scope",
-                   "bot_type", "jobs")
+                   "bot_type", "account", "jobs")
 
 
 def _checked_blackout(values: dict) -> dict:
@@ -194,6 +195,7 @@ def _checked_blackout(values: dict) -> dict:
             errors["bot_type"] = [f"one of {', '.join(BotType.values)} with scope bot_type"]
     elif values.get("bot_type"):
         errors["bot_type"] = ["only with scope bot_type"]
+    values["account"] = _checked_blackout_account(values.get("account"), scope, errors)
     job_ids = [str(job_id) for job_id in values.get("jobs") or []]
     if scope == BlackoutScope.JOBS:
         known = {str(pk) for pk in ScheduledJob.objects.filter(pk__in=job_ids).values_list("pk", flat=True)}
@@ -209,6 +211,21 @@ def _checked_blackout(values: dict) -> dict:
     values["jobs"] = job_ids
     values["bot_type"] = values.get("bot_type") or ""
     return values
+
+
+def _checked_blackout_account(ref, scope: str, errors: dict[str, list[str]]):
+    """The account of a blackout of scope ``account`` (named by id or label), else None."""
+    given = ref not in (None, "")
+    if scope != BlackoutScope.ACCOUNT:
+        if given:
+            errors["account"] = ["only with scope account"]
+        return None
+    account = account_find(ref.strip() if isinstance(ref, str) else ref) if given else None
+    if not given:
+        errors["account"] = ["name the LinkedIn account (id or label) with scope account"]
+    elif account is None:
+        errors["account"] = [f"no LinkedIn account has the id or label {ref!r}"]
+    return account
 
 
 def _save_blackout(blackout: Blackout, values: dict) -> Blackout:

@@ -3,6 +3,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from scheduler_app.services.api_keys import api_key_create
+from tests.support.accounts import no_session_file, probes  # noqa: F401  (fixtures)
 
 
 @pytest.fixture(autouse=True)

@@ -1,6 +1,8 @@
 """Dashboard fixtures: a logged-in person, test bot runners, and a broker that is a list."""
 import pytest
 
+from tests.support.accounts import no_session_file, probes  # noqa: F401  (fixtures)
+
 
 @pytest.fixture(autouse=True)
 def _test_runners(settings):
