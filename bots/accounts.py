@@ -17,6 +17,7 @@ from bots.selectors import (
     warmup_week,
 )
 from bots.services.accounts import (
+    SESSION_MAX_BYTES,
     AccountInUse,
     AccountValidationError,
     account_create,
@@ -48,7 +49,8 @@ def session_probe(*, account: LinkedInAccount) -> None:
 
 
 __all__ = [
-    "DEFAULT_ACCOUNT_LABEL", "AccountInUse", "AccountStatus", "AccountValidationError", "Allowance", "LinkedInAccount",
+    "DEFAULT_ACCOUNT_LABEL", "SESSION_MAX_BYTES", "AccountInUse", "AccountStatus", "AccountValidationError",
+    "Allowance", "LinkedInAccount",
     "account_create", "account_default", "account_delete", "account_effective_status", "account_expiry_warned",
     "account_find", "account_get", "account_has_session", "account_list", "account_message_allowance", "account_ok",
     "account_session_save", "account_status_set", "account_update", "account_visit_allowance",

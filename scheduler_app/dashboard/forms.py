@@ -222,7 +222,7 @@ class JobForm:
         base = cls.for_job(job)
         values = dict(base.values)
         present = set(post.getlist(PRESENT))
-        for name in ("name", "description", "schedule_type", "timezone", *TOP_LEVEL_NUMBERS):
+        for name in ("name", "description", "schedule_type", "timezone", "account", *TOP_LEVEL_NUMBERS):
             if name in post:
                 values[name] = post.get(name, "").strip()
         if job is None and "bot_type" in post:
@@ -251,6 +251,9 @@ class JobForm:
             "timezone": self.values["timezone"],
             "coalesce": bool(self.values["coalesce"]),
         }
+        # Left out (no account chosen): a new job goes to the default account, an edited one keeps its own.
+        if self.values.get("account"):
+            data["account"] = self.values["account"]
         for name in TOP_LEVEL_NUMBERS:
             raw = str(self.values[name])
             if raw.strip():

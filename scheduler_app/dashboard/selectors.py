@@ -20,10 +20,12 @@ DASHBOARD_PAGE = 50
 
 
 def job_table(*, bot_type: str | None = None, enabled: bool | None = None, name_contains: str | None = None,
-              cursor: Cursor | None = None, limit: int = DASHBOARD_PAGE) -> Page:
+              account_id=None, cursor: Cursor | None = None, limit: int = DASHBOARD_PAGE) -> Page:
     """One page of the jobs page's rows: ``enabled`` None shows both, True / False only that
-    state; ``name_contains`` searches names (any case). Newest first, like the API's list."""
-    jobs = job_list(bot_type=bot_type or None, enabled_only=enabled is True, name_contains=name_contains)
+    state; ``name_contains`` searches names (any case); ``account_id`` one LinkedIn account's.
+    Newest first, like the API's list."""
+    jobs = job_list(bot_type=bot_type or None, enabled_only=enabled is True, name_contains=name_contains,
+                    account_id=account_id)
     if enabled is False:
         jobs = jobs.filter(enabled=False)
     return keyset_page(jobs, cursor=cursor, limit=limit)

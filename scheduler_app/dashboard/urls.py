@@ -2,7 +2,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from scheduler_app.dashboard import notify_views, views
+from scheduler_app.dashboard import account_views, notify_views, views
 
 app_name = "dashboard"
 
@@ -24,6 +24,11 @@ urlpatterns = [
     path("jobs/<uuid:job_id>/history/", views.job_history_view, name="job_history"),
     path("jobs/<uuid:job_id>/history/rows/", views.job_history_rows_view, name="job_history_rows"),
     path("stats/", views.stats_view, name="stats"),
+    path("accounts/", account_views.accounts_page, name="accounts"),
+    path("accounts/new/", account_views.account_create_view, name="account_create"),
+    path("accounts/<uuid:account_id>/edit/", account_views.account_edit_view, name="account_edit"),
+    path("accounts/<uuid:account_id>/session/", account_views.account_session_view, name="account_session"),
+    path("accounts/<uuid:account_id>/delete/", account_views.account_delete_view, name="account_delete"),
     path("notifications/", notify_views.notifications_page, name="notifications"),
     path("notifications/channels/new/", notify_views.channel_create_view, name="channel_create"),
     path("notifications/channels/fields/", notify_views.channel_fields_view, name="channel_fields"),

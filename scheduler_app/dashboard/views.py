@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from scheduler_app.accounts.selectors import account_by_ref, account_choices
 from scheduler_app.brakes.selectors import standing_pauses
 from scheduler_app.brakes.services import BrakeValidationError, job_pause, job_resume, jobs_pause, jobs_resume
 from scheduler_app.dashboard.charts import grouped_chart, stacked_status_chart
@@ -127,9 +128,11 @@ def jobs_page(request: HttpRequest) -> HttpResponse:
     enabled_key = request.GET.get("enabled") if request.GET.get("enabled") in ENABLED_FILTERS else ""
     # NUL is no character a name holds, and PostgreSQL refuses it in a query parameter.
     search = request.GET.get("q", "").replace("\x00", "").strip()[:200]
+    # An account named in the query that does not exist (a stale link) filters nothing.
+    account = account_by_ref(request.GET.get("account", "")[:100]) if request.GET.get("account") else None
     now = timezone.now()
     page = job_table(bot_type=bot_type or None, enabled=ENABLED_FILTERS.get(enabled_key), name_contains=search,
-                     cursor=_cursor(request))
+                     account_id=account.pk if account else None, cursor=_cursor(request))
     pauses = standing_pauses(job_ids=[job.pk for job in page.items], now=now)
     return render(
         request,
@@ -140,8 +143,10 @@ def jobs_page(request: HttpRequest) -> HttpResponse:
             "bot_types": BotType.choices,
             "filter_bot_type": bot_type,
             "filter_enabled": enabled_key,
+            "filter_account": str(account.pk) if account else "",
+            "accounts": account_choices(),
             "search": search,
-            "filtered": bool(bot_type or enabled_key or search),
+            "filtered": bool(bot_type or enabled_key or search or account),
             "here": request.get_full_path(),
             **_page_urls(request, page),
         },
@@ -208,13 +213,20 @@ def job_resume_view(request: HttpRequest, job_id) -> HttpResponse:
 @dashboard_staff_required
 @require_POST
 def jobs_holiday_view(request: HttpRequest) -> HttpResponse:
-    """The holiday button: pause (or resume) every job, or every job of one bot type."""
+    """The holiday button: pause (or resume) every job, or every job of one bot type, one
+    LinkedIn account, or both."""
     bot_type = request.POST.get("bot_type") or None
     if bot_type is not None and bot_type not in BotType.values:
         # Never widen an unknown bot type to "every job".
         messages.error(request, f"bot_type: unknown bot type {bot_type!r}; nothing was paused or resumed.")
         return _back(request, reverse("dashboard:jobs"))
-    jobs = job_list(bot_type=bot_type)
+    ref = request.POST.get("account") or None
+    account = account_by_ref(ref) if ref is not None else None
+    if ref is not None and account is None:
+        # Nor an unknown (say, just deleted) account.
+        messages.error(request, f"account: no LinkedIn account {ref!r}; nothing was paused or resumed.")
+        return _back(request, reverse("dashboard:jobs"))
+    jobs = job_list(bot_type=bot_type, account_id=account.pk if account else None)
     actor = request.user.get_username()
     if request.POST.get("action") == "resume":
         messages.success(request, f"{jobs_resume(jobs=jobs, actor=actor)} pause(s) lifted.")
@@ -296,6 +308,7 @@ def _form_context(form: JobForm) -> dict:
         "bot_types": BotType.choices,
         "schedule_types": ScheduleType.choices,
         "timezones": sorted(known_timezones()),
+        "accounts": account_choices(),  # lazy: only the full form lists them
     }
 
 
