@@ -1,16 +1,41 @@
-"""Admin for what the bots remember; the blacklist and templates are meant to be edited here.
+"""Admin for what the bots remember; the blacklist, templates and accounts' settings are meant to
+be edited here.
 
 Their forms check and save through ``bots.services`` (like the jobs' admin), so the admin and
-the code share one set of rules.
+the code share one set of rules. An account's session is never shown nor written here: the
+admin shows whether there is one and its dates, and links to the dashboard's upload (which
+checks it on LinkedIn's feed); what LinkedIn said of the account (status, cool-down) is
+read-only.
 """
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.db.models import Count, ProtectedError
+from django.urls import reverse
+from django.utils.html import format_html
 
-from bots.models import BirthdayMessage, BlacklistEntry, Contact, MessageTemplate, ProfileVisit, QuotaLock
+from bots.models import (
+    BirthdayMessage,
+    BlacklistEntry,
+    Contact,
+    LinkedInAccount,
+    MessageTemplate,
+    ProfileVisit,
+    QuotaLock,
+)
+from bots.selectors import account_effective_status
 from bots.services import InvalidInput
+from bots.services.accounts import (
+    ACCOUNT_FIELDS,
+    AccountInUse,
+    AccountValidationError,
+    account_create,
+    account_delete,
+    account_update,
+)
+from bots.services.accounts import _checked_fields as account_fields_checked
 from bots.services.blacklist import blacklist_entry_clean, blacklist_entry_create, blacklist_entry_update
 from bots.services.templates import message_template_clean, message_template_create, message_template_update
 
@@ -115,3 +140,97 @@ class QuotaLockAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+class LinkedInAccountForm(forms.ModelForm):
+    """The account's settings, checked by the service's own rules (errors on their fields)."""
+
+    class Meta:
+        model = LinkedInAccount
+        fields = ACCOUNT_FIELDS
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        data = {name: cleaned.get(name) for name in ACCOUNT_FIELDS}
+        try:
+            cleaned.update(account_fields_checked(data, account=None if self.instance._state.adding else self.instance))
+        except AccountValidationError as exc:
+            for name, messages in exc.errors.items():
+                for message in messages:
+                    self.add_error(name if name in self.fields else None, message)
+        return cleaned
+
+
+@admin.register(LinkedInAccount)
+class LinkedInAccountAdmin(admin.ModelAdmin):
+    form = LinkedInAccountForm
+    list_display = ("label", "status_now", "cooldown_until", "last_ok_at", "session", "li_at_expires_at", "jobs")
+    list_filter = ("status",)
+    search_fields = ("label",)
+    readonly_fields = ("id", "status", "status_reason", "status_changed_at", "cooldown_until", "last_ok_at",
+                       "warmup_started_at", "session", "session_saved_at", "li_at_expires_at", "browser_holder",
+                       "browser_lease_expires_at", "created_at", "updated_at")
+    fieldsets = (
+        (None, {"fields": ("label", "timezone", "working_hours")}),
+        ("Quotas (empty: the BOT_* settings) and cool-down",
+         {"fields": ("messages_per_day", "messages_per_week", "visits_per_day", "cooldown_hours")}),
+        ("What LinkedIn said (read-only)",
+         {"fields": ("status", "status_reason", "status_changed_at", "cooldown_until", "last_ok_at",
+                     "warmup_started_at")}),
+        ("Session (never shown)", {"fields": ("session", "session_saved_at", "li_at_expires_at")}),
+        ("Browser", {"fields": ("browser_holder", "browser_lease_expires_at", "id", "created_at", "updated_at")}),
+    )
+    actions = ["delete_through_services"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(jobs_count=Count("jobs"))
+
+    @admin.display(description="status")
+    def status_now(self, account):
+        """As a run meets it: a cool-down whose time is over is active."""
+        return account_effective_status(account)
+
+    @admin.display(description="jobs", ordering="jobs_count")
+    def jobs(self, account):
+        return account.jobs_count
+
+    @admin.display(description="session")
+    def session(self, account):
+        if account.pk is None:
+            return "none yet: save one on the dashboard's Accounts page once the account exists"
+        upload = reverse("dashboard:account_session", kwargs={"account_id": account.pk})
+        state = "saved" if account.session_encrypted else "none"
+        return format_html('{} (<a href="{}">save a new session</a>)', state, upload)
+
+    def save_model(self, request, obj, form, change):
+        data = {name: form.cleaned_data[name] for name in ACCOUNT_FIELDS if name in form.cleaned_data}
+        saved = account_update(account=obj, changes=data) if change else account_create(data=data)
+        _adopt(obj, saved)
+
+    def delete_model(self, request, obj):
+        account_delete(account=obj)
+
+    def delete_queryset(self, request, queryset):
+        for account in queryset:
+            account_delete(account=account)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    @admin.action(description="Delete selected accounts (those without jobs)", permissions=["delete"])
+    def delete_through_services(self, request, queryset):
+        deleted = 0
+        for account in queryset:
+            try:
+                account_delete(account=account)
+                deleted += 1
+            except AccountInUse as exc:
+                self.message_user(request, f"Not deleted: {exc}.", level="error")
+            except ProtectedError:
+                self.message_user(request, f"Not deleted: {account.label!r} has a history of messages and visits "
+                                           "(kept so no one is wished twice).", level="error")
+        self.message_user(request, f"Deleted {deleted} account(s).")
