@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from bots.accounts import account_default, account_find
+from bots.accounts import account_default_ensure, account_find
 from scheduler_app.spec import BOT_CONFIGS, SCHEDULE_CONFIGS, WRITABLE_FIELDS, JobFields, JobSpec, job_field_value
 
 
@@ -118,7 +118,7 @@ def validate_job_data(data: dict[str, Any], *, resolve_account: bool = True) -> 
 def _account_id(ref: str | None, errors: dict[str, list[str]]) -> str | None:
     """The id of the account ``ref`` names (its id or label), the default account when None;
     an unknown one is an error on ``account``."""
-    account = account_default() if ref is None else account_find(ref)
+    account = account_default_ensure() if ref is None else account_find(ref)
     if account is None:
         errors.setdefault("account", []).append(
             "several accounts exist and none is 'default': name one" if ref is None

@@ -25,6 +25,7 @@ from bots.crypto import session_encrypt
 from bots.models import (
     COOLDOWN_HOURS_MAX,
     COOLDOWN_HOURS_MIN,
+    DEFAULT_ACCOUNT_LABEL,
     AccountStatus,
     LinkedInAccount,
 )
@@ -192,6 +193,20 @@ def account_create(*, data: dict[str, Any]) -> LinkedInAccount:
         taken = f"an account labelled {clean.get('label')!r} exists already"
         raise AccountValidationError({"label": [taken]}) from None
     return account
+
+
+def account_default_ensure() -> LinkedInAccount | None:
+    """The account a job written without one goes to (bots.selectors.account_default); when no
+    account exists at all, the ``default`` account is made for it, with no stored session (so it
+    reads LINKEDIN_STORAGE_STATE, as every run did before accounts) and its warm-up starting now."""
+    from bots.selectors import account_default
+
+    found = account_default()
+    if found is None and not LinkedInAccount.objects.exists():
+        now = utc_now()
+        found, _ = LinkedInAccount.objects.get_or_create(
+            label=DEFAULT_ACCOUNT_LABEL, defaults={"created_at": now, "updated_at": now, "warmup_started_at": now})
+    return found
 
 
 def account_update(*, account: LinkedInAccount, changes: dict[str, Any]) -> LinkedInAccount:
