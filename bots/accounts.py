@@ -21,6 +21,7 @@ from bots.services.accounts import (
     AccountInUse,
     AccountValidationError,
     account_create,
+    account_default_ensure,
     account_delete,
     account_expiry_warned,
     account_ok,
@@ -49,10 +50,10 @@ def session_probe(*, account: LinkedInAccount) -> None:
 
 
 __all__ = [
-    "DEFAULT_ACCOUNT_LABEL", "SESSION_MAX_BYTES", "AccountInUse", "AccountStatus", "AccountValidationError",
-    "Allowance", "LinkedInAccount",
-    "account_create", "account_default", "account_delete", "account_effective_status", "account_expiry_warned",
-    "account_find", "account_get", "account_has_session", "account_list", "account_message_allowance", "account_ok",
-    "account_session_save", "account_status_set", "account_update", "account_visit_allowance",
-    "accounts_cooldown_end", "accounts_with_jobs_count", "session_probe", "storage_state_parse", "warmup_week",
+    "AccountInUse", "AccountStatus", "AccountValidationError", "Allowance", "DEFAULT_ACCOUNT_LABEL",
+    "LinkedInAccount", "SESSION_MAX_BYTES", "account_create", "account_default", "account_default_ensure",
+    "account_delete", "account_effective_status", "account_expiry_warned", "account_find", "account_get",
+    "account_has_session", "account_list", "account_message_allowance", "account_ok", "account_session_save",
+    "account_status_set", "account_update", "account_visit_allowance", "accounts_cooldown_end",
+    "accounts_with_jobs_count", "session_probe", "storage_state_parse", "warmup_week",
 ]
