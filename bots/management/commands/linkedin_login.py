@@ -1,12 +1,23 @@
-"""``python manage.py linkedin_login``: log in by hand once, save the session for the bots.
+"""``python manage.py linkedin_login [--account LABEL]``: log in by hand once, save the session for
+the bots.
 
-Opens a visible Chromium on LINKEDIN_BASE_URL's login page; you sign in (2FA included), and
-as soon as a logged-in page shows the global navigation, the Playwright storage state
-(cookies, li_at among them) is written to LINKEDIN_STORAGE_STATE. The bots never see a password.
+Opens a visible Chromium on LINKEDIN_BASE_URL's login page; you sign in (2FA included), and as
+soon as a logged-in page shows the global navigation, the Playwright storage state (cookies,
+li_at among them) is saved. The bots never see a password.
+
+- With ``--account LABEL`` the state goes into that LinkedIn account, encrypted in the database
+  (bots.services.accounts ``account_session_save``: checked like any upload), and no file is
+  written. An account that does not exist is created first (and says so). Then the check of the
+  new session on LinkedIn's feed is queued (the ``probe_account`` task): when it loads, the
+  account is active again and the system pauses of its jobs lift.
+- Without it, the state is written to LINKEDIN_STORAGE_STATE (or ``--output``), as before: the
+  ``default`` account reads that file while it has no stored session.
 """
+import json
 import shutil
 import time
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -14,18 +25,64 @@ from playwright.sync_api import sync_playwright
 
 from bots import linkedin_locators as L
 from bots.browser import LAUNCH_ARGS
+from bots.selectors import account_find
+from bots.services.accounts import AccountValidationError, account_create, account_session_save
+
+# The scheduler's task that checks a new session (scheduler_app.tasks.probe_account), sent by
+# name: the bots do not import the scheduler.
+PROBE_TASK = "scheduler_app.tasks.probe_account"
+
+
+def probe_send(account_id: str) -> None:
+    from config.celery import app
+
+    app.send_task(PROBE_TASK, args=[account_id])
+
+
+def _errors(exc: AccountValidationError) -> str:
+    return "; ".join(f"{field}: {' '.join(messages)}" for field, messages in exc.errors.items())
 
 
 class Command(BaseCommand):
-    help = "Open a browser, let you log in to LinkedIn, and save the session for the bots."
+    help = "Open a browser, let you log in to LinkedIn, and save the session for the bots (or for one account)."
 
     def add_arguments(self, parser):
         parser.add_argument("--timeout", type=int, default=300, help="Seconds to wait for the login.")
-        parser.add_argument("--output", default=None, help="Where to save (default LINKEDIN_STORAGE_STATE).")
+        parser.add_argument("--account", default=None, metavar="LABEL",
+                            help="Save the session into this LinkedIn account (created if missing), encrypted in "
+                                 "the database, instead of a file.")
+        parser.add_argument("--output", default=None, help="Where to save (default LINKEDIN_STORAGE_STATE); "
+                                                           "not with --account.")
         parser.add_argument("--headless", action="store_true", help="For the sandbox only (no window).")
 
-    def handle(self, *args, timeout, output, headless, **options):
+    def handle(self, *args, timeout, account, output, headless, **options):
+        if account is not None and output is not None:
+            raise CommandError("--account saves into the database; --output writes a file: give one of them")
+        target = self._account(account) if account is not None else None
         path = Path(output or settings.LINKEDIN_STORAGE_STATE)
+        state = self.wait_for_login(timeout=timeout, headless=headless)
+        if target is None:
+            self._write(path, state)
+        else:
+            self._save(target, state)
+
+    def _account(self, label: str):
+        """The account to save into; created (waiting for its session) when missing, before the
+        browser opens, so a bad label costs no login."""
+        found = account_find(label)
+        if found is not None:
+            return found
+        try:
+            created = account_create(data={"label": label})
+        except AccountValidationError as exc:
+            raise CommandError(f"cannot create account {label!r}: {_errors(exc)}") from None
+        self.stdout.write(self.style.WARNING(
+            f"No LinkedIn account is labelled {label!r}: created it (quotas and working hours from the BOT_* "
+            "settings, warm-up from today; change them on the dashboard's Accounts page or in the admin)."))
+        return created
+
+    def wait_for_login(self, *, timeout: int, headless: bool) -> dict[str, Any]:
+        """The storage state once a logged-in page shows; CommandError after ``timeout`` seconds."""
         launch = {"headless": headless, "args": LAUNCH_ARGS}
         executable = settings.PLAYWRIGHT_CHROMIUM_EXECUTABLE
         if executable and "headless-shell" in executable and not headless:
@@ -43,12 +100,31 @@ class Command(BaseCommand):
                 stop = time.monotonic() + timeout
                 while time.monotonic() < stop:
                     if page.locator(markers).count():
-                        path.parent.mkdir(parents=True, exist_ok=True)
-                        context.storage_state(path=str(path))
-                        path.chmod(0o600)
-                        self.stdout.write(self.style.SUCCESS(f"Session saved to {path}"))
-                        return
+                        return context.storage_state()
                     page.wait_for_timeout(1000)
             finally:
                 browser.close()
         raise CommandError(f"no logged-in page within {timeout}s; nothing saved")
+
+    def _write(self, path: Path, state: dict[str, Any]) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600, exist_ok=True)
+        path.chmod(0o600)
+        path.write_text(json.dumps(state))
+        self.stdout.write(self.style.SUCCESS(f"Session saved to {path}"))
+
+    def _save(self, account, state: dict[str, Any]) -> None:
+        try:
+            account_session_save(account=account, storage_state=state)
+        except AccountValidationError as exc:
+            raise CommandError(f"the session was not saved into {account.label!r}: {_errors(exc)}") from None
+        self.stdout.write(self.style.SUCCESS(f"Session saved into account {account.label!r} (encrypted)."))
+        try:
+            probe_send(str(account.pk))
+        except Exception as exc:  # the broker is down: the session is saved all the same
+            self.stdout.write(self.style.WARNING(
+                f"Its check could not be queued ({exc}): with the scheduler running, save the session again "
+                "(or upload it on the dashboard) so its jobs' system pauses lift."))
+            return
+        self.stdout.write("Its check on LinkedIn's feed is queued: when the feed loads, the account is active "
+                          "again and the pauses the system put on its jobs lift.")
