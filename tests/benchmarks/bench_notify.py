@@ -64,7 +64,7 @@ def main() -> None:
                          schedule_config=({"minutes": 5}, {"hour": 8, "minute": 0},
                                           {"cron_expression": "*/10 8-18 * * 1-5"})[i % 3],
                          bot_config=first.bot_config, timezone="Europe/Paris", last_success_at=utc_now(),
-                         updated_at=utc_now())
+                         updated_at=utc_now(), account_id=first.account_id)
             for i in range(1, args.jobs)]
     ScheduledJob.objects.bulk_create(rows, batch_size=1000)
 
