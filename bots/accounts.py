@@ -3,6 +3,7 @@ scheduler_app may use of accounts (rows, their readers and writers, the session 
 bots' insides can change behind it. Accounts live in ``bots`` (docs: DESIGN "Accounts")."""
 from django.conf import settings
 
+from bots.crypto import new_key as accounts_key_new
 from bots.models import DEFAULT_ACCOUNT_LABEL, AccountStatus, LinkedInAccount
 from bots.selectors import (
     Allowance,
@@ -16,6 +17,7 @@ from bots.selectors import (
     accounts_with_jobs_count,
     warmup_week,
 )
+from bots.services.account_keys import KeyChange, accounts_key_change
 from bots.services.accounts import (
     SESSION_MAX_BYTES,
     AccountInUse,
@@ -50,10 +52,11 @@ def session_probe(*, account: LinkedInAccount) -> None:
 
 
 __all__ = [
-    "AccountInUse", "AccountStatus", "AccountValidationError", "Allowance", "DEFAULT_ACCOUNT_LABEL",
+    "AccountInUse", "AccountStatus", "AccountValidationError", "Allowance", "DEFAULT_ACCOUNT_LABEL", "KeyChange",
     "LinkedInAccount", "SESSION_MAX_BYTES", "account_create", "account_default", "account_default_ensure",
     "account_delete", "account_effective_status", "account_expiry_warned", "account_find", "account_get",
     "account_has_session", "account_list", "account_message_allowance", "account_ok", "account_session_save",
     "account_status_set", "account_update", "account_visit_allowance", "accounts_cooldown_end",
-    "accounts_with_jobs_count", "session_probe", "storage_state_parse", "warmup_week",
+    "accounts_key_change", "accounts_key_new", "accounts_with_jobs_count", "session_probe", "storage_state_parse",
+    "warmup_week",
 ]

@@ -16,11 +16,14 @@ class SessionUnreadable(Exception):
     """The stored session cannot be decrypted with the current key."""
 
 
-def _fernet() -> Fernet:
-    key = settings.LINKEDIN_ACCOUNTS_KEY
-    if not key:
-        digest = hashlib.sha256(b"linkedin-accounts:" + settings.SECRET_KEY.encode()).digest()
-        key = base64.urlsafe_b64encode(digest).decode()
+def derived_key() -> str:
+    """The key used while LINKEDIN_ACCOUNTS_KEY is empty: derived from SECRET_KEY."""
+    digest = hashlib.sha256(b"linkedin-accounts:" + settings.SECRET_KEY.encode()).digest()
+    return base64.urlsafe_b64encode(digest).decode()
+
+
+def _fernet(key: str | bytes | None = None) -> Fernet:
+    key = key or settings.LINKEDIN_ACCOUNTS_KEY or derived_key()
     return Fernet(key.encode() if isinstance(key, str) else key)
 
 
@@ -37,3 +40,21 @@ def session_decrypt(token: str) -> str:
 
 def new_key() -> str:
     return Fernet.generate_key().decode()
+
+
+def token_rekey(token: str, *, old_key: str, new_key: str) -> str | None:
+    """``token`` encrypted with ``new_key`` instead of ``old_key``; None when ``old_key`` cannot
+    read it."""
+    try:
+        plain = _fernet(old_key).decrypt(token.encode())
+    except (InvalidToken, ValueError):
+        return None
+    return _fernet(new_key).encrypt(plain).decode()
+
+
+def token_readable(token: str, *, key: str) -> bool:
+    try:
+        _fernet(key).decrypt(token.encode())
+    except (InvalidToken, ValueError):
+        return False
+    return True

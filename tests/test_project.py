@@ -40,7 +40,8 @@ def test_compose_file_parses_and_names_existing_commands():
     assert "python manage.py migrate --noinput" in migrate and "python manage.py apikey bootstrap" in migrate
     assert {"migrate", "apikey"} <= set(get_commands())
     env = services["web"]["environment"]
-    for name in ("DATABASE_URL", "REDIS_URL", "CACHE_URL", "SECRET_KEY", "TIME_ZONE", "SCHEDULER_API_KEY"):
+    for name in ("DATABASE_URL", "REDIS_URL", "CACHE_URL", "SECRET_KEY", "TIME_ZONE", "SCHEDULER_API_KEY",
+                 "LINKEDIN_ACCOUNTS_KEY"):
         assert name in env, name
     assert env["DATABASE_URL"].startswith("postgres://")
 

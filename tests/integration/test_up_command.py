@@ -22,7 +22,7 @@ def test_up_starts_everything_and_ctrl_c_stops_everything(tmp_path):
     port = free_port()
     env = {**os.environ, "VAR_DIR": str(tmp_path / "var"), "REDIS_URL": redis_url, "DJANGO_SETTINGS_MODULE":
            "config.settings", "SCHEDULER_API_KEY": "", "ADMIN_PASSWORD": ""}
-    for name in ("DATABASE_URL", "EMAIL_BACKEND", "EMAIL_HOST"):
+    for name in ("DATABASE_URL", "EMAIL_BACKEND", "EMAIL_HOST", "LINKEDIN_ACCOUNTS_KEY", "BOT_BROWSER_SLOTS"):
         env.pop(name, None)
     log = open(tmp_path / "up.log", "w+")
     sandbox_port = free_port()
@@ -52,6 +52,15 @@ def test_up_starts_everything_and_ctrl_c_stops_everything(tmp_path):
         names = " ".join(" ".join(c.cmdline()) for c in children)
         for part in ("redis-server", "worker", "beat", "runserver", "sandbox"):
             assert part in names, names
+        # The accounts' key is made once, private, and every process gets it; the worker one browser slot.
+        key_file = tmp_path / "var" / "accounts.key"
+        assert key_file.stat().st_mode & 0o777 == 0o600
+        for child in psutil.Process(up.pid).children():
+            line = " ".join(child.cmdline())
+            if "worker" in line or "beat" in line or "runserver" in line:
+                assert child.environ()["LINKEDIN_ACCOUNTS_KEY"] == key_file.read_text().strip(), line
+            if "worker" in line:
+                assert child.environ()["BOT_BROWSER_SLOTS"] == "1"
 
         # A worker that dies (kombu exits it when Redis dies under it) is started again.
         worker = next(c for c in psutil.Process(up.pid).children() if "worker" in " ".join(c.cmdline()))

@@ -8,6 +8,11 @@ and stops every process it started when interrupted or when one of them dies.
 With the sandbox, the worker's bots act on the local imitation with a sandbox-only session
 file, so a new user sees the whole chain work offline and a real saved session is never
 overwritten.
+
+The accounts' sessions are encrypted with LINKEDIN_ACCOUNTS_KEY: taken from the environment, else
+made once in ``var/accounts.key`` (mode 600) and given to every process started here. Sessions
+stored before the key existed (encrypted with the key derived from SECRET_KEY) are moved to it.
+The worker gets BOT_BROWSER_SLOTS=1 (one Chromium at a time on this host) unless it is set.
 """
 import os
 import secrets
@@ -23,6 +28,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from bots.accounts import accounts_key_change, accounts_key_new
 from scheduler_app.services.api_keys import api_key_ensure_bootstrap
 from scheduler_app.stack import ProcessGroup, beat_command, redis_ping, start_redis, wait_until, worker_command
 
@@ -40,6 +46,26 @@ def _remembered_secret(path: Path, given: str | None) -> str:
     path.write_text(value + "\n")
     path.chmod(0o600)
     return value
+
+
+def accounts_key(path: Path, given: str | None) -> tuple[str, bool]:
+    """LINKEDIN_ACCOUNTS_KEY: the one given in the environment, else the one kept in ``path``,
+    else a new one written there (mode 600). Returns the key and whether it was made now."""
+    if given:
+        return given, False
+    if path.exists():
+        return path.read_text().strip(), False
+    key = accounts_key_new()
+    path.touch(mode=0o600)
+    path.chmod(0o600)
+    path.write_text(key + "\n")
+    return key, True
+
+
+def worker_env(env: dict[str, str]) -> dict[str, str]:
+    """The worker's environment: one browser at a time on this host unless BOT_BROWSER_SLOTS says
+    otherwise (a Raspberry Pi holds one Chromium comfortably, not several)."""
+    return {**env, "BOT_BROWSER_SLOTS": env.get("BOT_BROWSER_SLOTS") or "1"}
 
 
 class Command(BaseCommand):
@@ -62,7 +88,12 @@ class Command(BaseCommand):
         var.mkdir(parents=True, exist_ok=True)
         (var / "logs").mkdir(exist_ok=True)
 
+        key, key_made = accounts_key(var / "accounts.key", os.environ.get("LINKEDIN_ACCOUNTS_KEY"))
+        # Before migrate: the migration that makes the default account encrypts its session.
+        settings.LINKEDIN_ACCOUNTS_KEY = key
         call_command("migrate", interactive=False, verbosity=0)
+        if key_made:
+            self._adopt_accounts_key(key, var / "accounts.key")
         call_command("collectstatic", interactive=False, verbosity=0)
         password = self._ensure_admin(var)
         api_key = _remembered_secret(var / "api-key.txt", settings.SCHEDULER_API_KEY)
@@ -84,6 +115,7 @@ class Command(BaseCommand):
             "CACHE_URL": os.environ.get("CACHE_URL") or _same_redis_db(settings.REDIS_URL, 1),
             # Links in notifications point at this server unless told otherwise.
             "SCHEDULER_PUBLIC_URL": os.environ.get("SCHEDULER_PUBLIC_URL") or f"http://127.0.0.1:{port}",
+            "LINKEDIN_ACCOUNTS_KEY": key,
         }
         if not (os.environ.get("EMAIL_BACKEND") or os.environ.get("EMAIL_HOST")):
             # No SMTP server configured: email notifications are written to the worker's log.
@@ -96,7 +128,8 @@ class Command(BaseCommand):
             # under it while it holds a message, a kombu bug): the slots they miss meanwhile are
             # caught up by beat and recorded (README "Beat, failover and failures").
             restartable = {
-                "worker": dict(args=worker_command(concurrency), env=env, log=var / "logs" / "worker.log"),
+                "worker": dict(args=worker_command(concurrency), env=worker_env(env),
+                               log=var / "logs" / "worker.log"),
                 "beat": dict(args=beat_command(), env=env, log=var / "logs" / "beat.log"),
             }
             for name, options in restartable.items():
@@ -125,6 +158,17 @@ class Command(BaseCommand):
             self.stdout.write("Stopping every process started by `up`...")
             group.stop()
             self.stdout.write("Stopped.")
+
+    def _adopt_accounts_key(self, key: str, path: Path) -> None:
+        """A key made just now: sessions stored before it (with the SECRET_KEY-derived key) move to it."""
+        change = accounts_key_change(new_key=key)
+        self.stdout.write(f"Made the accounts' encryption key {path} (keep it: without it the saved LinkedIn "
+                          "sessions cannot be read)")
+        if change.moved:
+            self.stdout.write(f"  re-encrypted the session of {', '.join(change.moved)} with it")
+        if change.unreadable:
+            self.stderr.write(f"  the session of {', '.join(change.unreadable)} could not be read with the previous "
+                              "key either: save a new one (dashboard Accounts page, or linkedin_login --account)")
 
     def _ensure_admin(self, var: Path) -> str | None:
         User = get_user_model()
