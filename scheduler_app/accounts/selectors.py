@@ -29,12 +29,30 @@ class StatusWords:
     label: str
     meaning: str
     way_out: str
+    # A session was saved after the account was braked: its check on the feed has not answered yet,
+    # so the stored reason is older than the session.
+    checking: bool = False
+
+
+def _session_newer_than_status(account: LinkedInAccount) -> bool:
+    return bool(account.session_saved_at and (account.status_changed_at is None
+                                              or account.session_saved_at > account.status_changed_at))
 
 
 def account_status_words(account: LinkedInAccount, now: datetime | None = None) -> StatusWords:
     """What the account's status means for its jobs, and what gets it out of it."""
     now = now or timezone.now()
     status = account_effective_status(account, now)
+    if status == AccountStatus.NEEDS_REAUTH and _session_newer_than_status(account):
+        saved = timezone.localtime(account.session_saved_at).strftime("%d %b %Y %H:%M")
+        return StatusWords(
+            label="Checking the new session",
+            meaning=f"A new session was saved on {saved}; a check of LinkedIn's feed with it is queued. Its jobs "
+                    "stay paused by the system until the check answers.",
+            way_out="Wait for the check (it needs the worker running): when the feed loads, the account is active "
+                    "again and the system pauses lift by themselves; if it does not, the reason shows here.",
+            checking=True,
+        )
     if status == AccountStatus.NEEDS_REAUTH:
         return StatusWords(
             label="Needs a new session",

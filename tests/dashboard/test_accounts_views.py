@@ -273,3 +273,16 @@ def test_holiday_button_with_an_unknown_account_pauses_nothing(client_in):
     make_job()
     answer = client_in.post("/dashboard/jobs/holiday/", {"action": "pause", "account": "nobody"}, follow=True)
     assert not JobPause.objects.exists() and "no LinkedIn account" in answer.content.decode()
+
+
+def test_a_saved_session_waiting_for_its_check_says_so_instead_of_the_old_reason(client_in, probes):
+    account = _account("sales", status="needs_reauth", status_reason="session expired: login wall",
+                       status_changed_at=now() - timedelta(hours=1))
+    client_in.post(f"/dashboard/accounts/{account.pk}/session/", {"storage_state": _state_file(storage_state_text())})
+    html = client_in.get("/dashboard/accounts/").content.decode()
+    assert "Checking the new session" in html and "session expired: login wall" not in html
+    # The check said no: its reason shows again.
+    LinkedInAccount.objects.filter(pk=account.pk).update(status_reason="the saved session did not load the feed",
+                                                         status_changed_at=now() + timedelta(seconds=1))
+    html = client_in.get("/dashboard/accounts/").content.decode()
+    assert "Checking the new session" not in html and "the saved session did not load the feed" in html
