@@ -3,6 +3,7 @@ blacklist, templates."""
 import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from urllib.parse import urlparse
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -68,16 +69,43 @@ def account_for_run(account_id) -> LinkedInAccount:
     return account
 
 
+def linkedin_host() -> str:
+    return (urlparse(settings.LINKEDIN_BASE_URL).hostname or "").lower()
+
+
+def _sent_to_host(domain: str) -> bool:
+    domain = domain.lower().lstrip(".")
+    host = linkedin_host()
+    return bool(domain) and (host == domain or host.endswith("." + domain))
+
+
+def cookie_for_linkedin(domain: str) -> bool:
+    """Whether a cookie of ``domain`` is a LinkedIn session: LinkedIn's own domain, or the host the
+    bots act on now (LINKEDIN_BASE_URL: the sandbox)."""
+    return _sent_to_host(domain) or domain.lower().lstrip(".").endswith("linkedin.com")
+
+
+def _for_this_site(state: dict) -> bool:
+    """Whether the state's li_at goes to the site the bots act on now."""
+    return any(isinstance(c, dict) and c.get("name") == "li_at" and _sent_to_host(str(c.get("domain", "")))
+               for c in state.get("cookies", []))
+
+
 def account_session_state(account: LinkedInAccount) -> dict | None:
     """The account's Playwright storage state, decrypted; None when it has none. The default
-    account without a stored session reads LINKEDIN_STORAGE_STATE, as every run did before
-    accounts (so a session saved there by hand or by the sandbox keeps working)."""
+    account without a stored session, or whose stored session is for another site than
+    LINKEDIN_BASE_URL (a real session while `up` runs on the sandbox), reads
+    LINKEDIN_STORAGE_STATE when that file exists, as every run did before accounts."""
+    state = None
     if account.session_encrypted:
         try:
-            return json.loads(session_decrypt(account.session_encrypted))
+            state = json.loads(session_decrypt(account.session_encrypted))
         except (SessionUnreadable, ValueError):
-            return None
-    if account.label == DEFAULT_ACCOUNT_LABEL and settings.LINKEDIN_STORAGE_STATE.is_file():
+            state = None
+    fallback = account.label == DEFAULT_ACCOUNT_LABEL and settings.LINKEDIN_STORAGE_STATE.is_file()
+    if state is not None and (not fallback or _for_this_site(state)):
+        return state
+    if fallback:
         try:
             return json.loads(settings.LINKEDIN_STORAGE_STATE.read_text())
         except (OSError, ValueError):

@@ -13,10 +13,8 @@ import json
 import zoneinfo
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlparse
 from uuid import UUID
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.timezone import now as utc_now
@@ -31,6 +29,7 @@ from bots.models import (
 )
 from bots.pacing import parse_window
 from bots.runner import BotError
+from bots.selectors import cookie_for_linkedin, linkedin_host
 
 LABEL_MAX = 100
 CAP_MAX = 10_000
@@ -112,18 +111,6 @@ def _checked_fields(values: dict[str, Any], *, account: LinkedInAccount | None) 
     return clean
 
 
-def _linkedin_host() -> str:
-    return (urlparse(settings.LINKEDIN_BASE_URL).hostname or "").lower()
-
-
-def _cookie_for_linkedin(domain: str) -> bool:
-    """Whether a cookie of ``domain`` is sent to LinkedIn (LINKEDIN_BASE_URL's host: the real
-    site, or the sandbox)."""
-    domain = domain.lower().lstrip(".")
-    host = _linkedin_host()
-    return bool(domain) and (host == domain or host.endswith("." + domain) or domain.endswith("linkedin.com"))
-
-
 def storage_state_parse(raw: Any) -> dict[str, Any]:
     """A Playwright storage state as a client sends it (JSON text, bytes or an object), checked:
     an object with a ``cookies`` list whose items name, value and domain, holding a ``li_at``
@@ -156,9 +143,9 @@ def storage_state_parse(raw: Any) -> dict[str, Any]:
             raise bad(f"cookie {index} needs string name, value and domain")
     if not isinstance(raw.get("origins", []), list):
         raise bad("'origins' must be a list")
-    session = [c for c in cookies if c["name"] == SESSION_COOKIE and c["value"] and _cookie_for_linkedin(c["domain"])]
+    session = [c for c in cookies if c["name"] == SESSION_COOKIE and c["value"] and cookie_for_linkedin(c["domain"])]
     if not session:
-        raise bad(f"holds no {SESSION_COOKIE} cookie for {_linkedin_host() or 'linkedin.com'}: log in and save again")
+        raise bad(f"holds no {SESSION_COOKIE} cookie for {linkedin_host() or 'linkedin.com'}: log in and save again")
     return {"cookies": cookies, "origins": raw.get("origins", [])}
 
 

@@ -1,5 +1,5 @@
-"""``linkedin_login --account`` saves into the account (encrypted, checked, probe queued) and writes
-no file; without it the file is written as before. ``accounts list`` lists them. The browser part
+"""``linkedin_login [--account]`` saves into the account (the default one without the flag;
+encrypted, checked, probe queued) and writes no file; ``--output`` writes a file instead. ``accounts list`` lists them. The browser part
 (a person logging in) is replaced by the storage state it would return."""
 import io
 import json
@@ -89,9 +89,18 @@ def test_a_broker_that_is_down_leaves_the_session_saved_with_a_warning(login, mo
     assert account.session_encrypted and "could not be queued (broker unreachable)" in out
 
 
-def test_without_an_account_the_file_is_written_private_as_before(login, settings):
+def test_without_an_account_the_session_goes_into_the_default_account(login, settings):
     out = _run()
-    path = settings.LINKEDIN_STORAGE_STATE
+    default = LinkedInAccount.objects.get(label="default")
+    assert json.loads(session_decrypt(default.session_encrypted))["cookies"][0]["value"] == SECRET
+    assert login.probes == [str(default.pk)]  # its jobs' needs_reauth pauses lift once the feed loads
+    assert "Session saved into account 'default' (encrypted)" in out
+    assert not settings.LINKEDIN_STORAGE_STATE.exists()
+
+
+def test_output_writes_a_private_file_and_no_account(login, tmp_path):
+    path = tmp_path / "state.json"
+    out = _run("--output", str(path))
     assert json.loads(path.read_text())["cookies"][0]["value"] == SECRET
     assert stat.S_IMODE(path.stat().st_mode) == 0o600 and f"Session saved to {path}" in out
     assert LinkedInAccount.objects.get(label="default").session_encrypted == "" and login.probes == []

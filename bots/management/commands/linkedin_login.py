@@ -10,8 +10,10 @@ li_at among them) is saved. The bots never see a password.
   written. An account that does not exist is created first (and says so). Then the check of the
   new session on LinkedIn's feed is queued (the ``probe_account`` task): when it loads, the
   account is active again and the system pauses of its jobs lift.
-- Without it, the state is written to LINKEDIN_STORAGE_STATE (or ``--output``), as before: the
-  ``default`` account reads that file while it has no stored session.
+- Without ``--account`` the session goes into the ``default`` account the same way (that is the
+  account whose jobs existed before accounts; a file it might read would be ignored once it has
+  a stored session, and its jobs' pauses lift only after the check).
+- ``--output FILE`` writes the state to a file instead (for another machine, or tests).
 """
 import json
 import shutil
@@ -25,6 +27,7 @@ from playwright.sync_api import sync_playwright
 
 from bots import linkedin_locators as L
 from bots.browser import LAUNCH_ARGS
+from bots.models import DEFAULT_ACCOUNT_LABEL
 from bots.selectors import account_find
 from bots.services.accounts import AccountValidationError, account_create, account_session_save
 
@@ -50,19 +53,18 @@ class Command(BaseCommand):
         parser.add_argument("--timeout", type=int, default=300, help="Seconds to wait for the login.")
         parser.add_argument("--account", default=None, metavar="LABEL",
                             help="Save the session into this LinkedIn account (created if missing), encrypted in "
-                                 "the database, instead of a file.")
-        parser.add_argument("--output", default=None, help="Where to save (default LINKEDIN_STORAGE_STATE); "
+                                 f"the database (default: {DEFAULT_ACCOUNT_LABEL!r}).")
+        parser.add_argument("--output", default=None, help="Write the session to this file instead of an account; "
                                                            "not with --account.")
         parser.add_argument("--headless", action="store_true", help="For the sandbox only (no window).")
 
     def handle(self, *args, timeout, account, output, headless, **options):
         if account is not None and output is not None:
             raise CommandError("--account saves into the database; --output writes a file: give one of them")
-        target = self._account(account) if account is not None else None
-        path = Path(output or settings.LINKEDIN_STORAGE_STATE)
+        target = None if output is not None else self._account(account or DEFAULT_ACCOUNT_LABEL)
         state = self.wait_for_login(timeout=timeout, headless=headless)
         if target is None:
-            self._write(path, state)
+            self._write(Path(output), state)
         else:
             self._save(target, state)
 
