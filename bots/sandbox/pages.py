@@ -20,7 +20,68 @@ div[role='listitem']{min-height:120px;border-bottom:1px solid #ddd;padding:.5em}
 """
 
 
-def layout(title: str, body: str, *, logged_in: bool = True, script: str = "") -> str:
+# LinkedIn's limit and restriction banners, by language and by page (texts as LinkedIn words them;
+# the driver matches them through bots.linkedin_locators.LIMIT_BANNER_TEXTS): a title and a line.
+LIMIT_BANNERS = {
+    "en": {
+        "restricted": ("Your account has been temporarily restricted",
+                       "We’ve restricted your account temporarily because we noticed some unusual activity. "
+                       "Your access will be restored soon."),
+        "search": ("You’ve reached the monthly limit for profile searches",
+                   "You’ve reached the commercial use limit on search. Upgrade to Premium to keep searching, "
+                   "or wait until the 1st of next month."),
+        "profile": ("You’ve reached the weekly limit for profile views",
+                    "You can view more profiles next week."),
+    },
+    "fr": {
+        "restricted": ("Votre compte est temporairement restreint",
+                       "Nous avons restreint temporairement votre compte, car nous avons remarqué une activité "
+                       "inhabituelle. Votre accès sera bientôt rétabli."),
+        "search": ("Vous avez atteint la limite mensuelle de recherches de profils",
+                   "Vous avez atteint la limite d’utilisation commerciale de la recherche. Passez à Premium "
+                   "pour continuer, ou attendez le 1er du mois prochain."),
+        "profile": ("Vous avez atteint la limite hebdomadaire de consultations de profils",
+                    "Vous pourrez consulter d’autres profils la semaine prochaine."),
+    },
+}
+
+CHECKPOINT_TEXTS = {
+    "en": ("Security Verification", "Let’s do a quick security check",
+           "We noticed some unusual activity on your account. Complete this check so we know you’re a real "
+           "person."),
+    "fr": ("Vérification de sécurité", "Vérification de sécurité",
+           "Procédons à une vérification de sécurité rapide : nous avons remarqué une "
+           "activité inhabituelle sur votre compte."),
+}
+
+
+def limit_banner(language: str, kind: str, *, inline: bool = False) -> str:
+    """The banner as LinkedIn shows it: a global alert under the navigation, or (``inline``) the
+    error feedback inside the conversation whose send was refused."""
+    title, line = LIMIT_BANNERS[language][kind]
+    role = ' role="alert"' if inline else ""
+    feedback = (
+        f'<div class="artdeco-inline-feedback artdeco-inline-feedback--error"{role}>'
+        f'<p class="artdeco-inline-feedback__message">{escape(title)}</p><p>{escape(line)}</p></div>'
+    )
+    if inline:
+        return feedback
+    return f'<section class="artdeco-global-alert artdeco-global-alert--error" role="alert">{feedback}</section>'
+
+
+def checkpoint_page(language: str) -> str:
+    """LinkedIn's security check: no global navigation, nothing a bot can do."""
+    title, heading, line = CHECKPOINT_TEXTS[language]
+    return layout(
+        title,
+        f'<main class="challenge"><h1>{escape(heading)}</h1><p>{escape(line)}</p>'
+        '<form method="post"><div id="captcha-internal">(puzzle)</div>'
+        '<button type="submit">Verify</button></form></main>',
+        logged_in=False,
+    )
+
+
+def layout(title: str, body: str, *, logged_in: bool = True, script: str = "", banner: str = "") -> str:
     nav = (
         '<header id="global-nav"><a href="/feed/">Home</a><a href="/mynetwork/catch-up/birthday/">Birthdays</a>'
         '<input class="search-global-typeahead__input" placeholder="Search">'
@@ -30,7 +91,7 @@ def layout(title: str, body: str, *, logged_in: bool = True, script: str = "") -
     )
     return (
         f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{escape(title)} | LinkedIn sandbox"
-        f"</title><style>{_STYLE}</style></head><body>{nav}{body}<script>{script}</script></body></html>"
+        f"</title><style>{_STYLE}</style></head><body>{nav}{banner}{body}<script>{script}</script></body></html>"
     )
 
 
@@ -44,10 +105,11 @@ def login_page() -> str:
     )
 
 
-def feed_page() -> str:
+def feed_page(*, banner: str = "") -> str:
     return layout(
         "Feed",
         "<main><h1>Feed</h1><p>Sandbox feed. <a href='/mynetwork/catch-up/birthday/'>Birthdays</a></p></main>",
+        banner=banner,
     )
 
 
@@ -125,9 +187,14 @@ function openOverlay(slug, name, thread) {
     if (CONF.droppedSend.includes(slug)) return;  // the click does nothing: no message, text stays
     send.disabled = true;
     const r = await post('/__sandbox__/api/messages', {slug: slug, name: name, text: text});
+    const data = await r.json().catch(() => ({}));
+    if (data.redirect) { location.assign(data.redirect); return; }  // a checkpoint takes the page away
+    if (!r.ok && data.banner) box.querySelector('form').insertAdjacentHTML('beforebegin', data.banner);
     if (!r.ok || CONF.noEcho.includes(slug)) return;
     const li = document.createElement('li'); li.textContent = text; box.querySelector('ul').append(li);
     composer.innerHTML = '';
+    // This message reached a limit: LinkedIn says so on the page at once.
+    if (data.banner) document.querySelector('main').insertAdjacentHTML('beforebegin', data.banner);
   });
   document.getElementById('msg-overlay').append(box);
   return box;
@@ -149,7 +216,8 @@ observeLast();
 ANNOUNCE_TODAY = {"en": "{n} birthdays today", "fr": "{n} anniversaires aujourd’hui"}
 
 
-def birthday_page(*, cards_html: list[str], conf: dict[str, Any], today_count: int, language: str) -> str:
+def birthday_page(*, cards_html: list[str], conf: dict[str, Any], today_count: int, language: str,
+                  banner: str = "") -> str:
     listing = "".join(cards_html)
     empty = "" if cards_html else "<p>No birthdays to celebrate right now.</p>"
     announce = f"<h2>{escape(ANNOUNCE_TODAY[language].format(n=today_count))}</h2>" if today_count else ""
@@ -158,10 +226,10 @@ def birthday_page(*, cards_html: list[str], conf: dict[str, Any], today_count: i
         f'<h1>Birthdays</h1>{announce}{empty}<div data-testid="lazy-column" role="list">{listing}</div></div></main>'
         '<div id="msg-overlay"></div>'
     )
-    return layout("Birthdays", body, script=_BIRTHDAY_JS.replace("__CONF__", json.dumps(conf)))
+    return layout("Birthdays", body, script=_BIRTHDAY_JS.replace("__CONF__", json.dumps(conf)), banner=banner)
 
 
-def search_page(*, keywords: str, results: list[dict[str, str]], total: int) -> str:
+def search_page(*, keywords: str, results: list[dict[str, str]], total: int, banner: str = "") -> str:
     if results:
         items = "".join(
             f'<div data-view-name="people-search-result"><a data-view-name="search-result-lockup-title" '
@@ -172,14 +240,15 @@ def search_page(*, keywords: str, results: list[dict[str, str]], total: int) -> 
         content = f"<p>About {total} results</p><div class='search-results-container'>{items}</div>"
     else:
         content = "<p>No results found</p>"
-    return layout("Search", f"<main><h1>People matching “{escape(keywords)}”</h1>{content}</main>")
+    return layout("Search", f"<main><h1>People matching “{escape(keywords)}”</h1>{content}</main>", banner=banner)
 
 
-def profile_page(person: dict[str, str] | None) -> str:
+def profile_page(person: dict[str, str] | None, *, banner: str = "") -> str:
     if person is None:
         return layout("Not found", "<main><h1>This page doesn’t exist</h1></main>")
     return layout(
         person["name"],
         f'<main><h1 class="text-heading-xlarge">{escape(person["name"])}</h1>'
         f'<p>{escape(person.get("headline", ""))}</p><p>{escape(person.get("location", ""))}</p></main>',
+        banner=banner,
     )

@@ -30,6 +30,19 @@ FAULTS: dict[str, Any] = {
     "endless_list": False,  # the lazy list never ends (more generated cards on every scroll)
     "hang_after_sent": None,  # once this many messages are recorded, sending hangs (nothing more delivered)
     "expire_after_visits": None,  # once this many profiles are visited, the session expires
+    # LinkedIn pushing back (bots.runner.AccountPushback). A checkpoint sends every logged-in page
+    # (302) to a "Let's do a quick security check" page under /checkpoint/challenge/, and the send
+    # endpoint refuses (403) and sends the open page there too.
+    "checkpoint": False,  # from the start
+    "checkpoint_after_sent": None,  # once this many messages are recorded
+    "checkpoint_after_visits": None,  # once this many profiles are visited
+    # A limit banner ("You've reached the weekly limit...", "Your account has been temporarily
+    # restricted") on the feed, birthday, search and profile pages, in this language: None, "en", "fr".
+    # While one shows, sends are refused (429: the open conversation shows the banner) and profiles
+    # shown under it are not recorded as visits.
+    "limit_banner": None,
+    "limit_after_sent": None,  # the banner appears once this many messages are recorded (language: the scenario's)
+    "limit_after_visits": None,  # the banner appears once this many profiles are visited
 }
 
 _FIRST = ["Alice", "Bruno", "Chloé", "David", "Emma", "Farid", "Gaëlle", "Hugo", "Inès", "Jules", "Karim", "Léa",
@@ -80,6 +93,8 @@ def scenario_merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, A
             if unknown:
                 raise ValueError(f"unknown fault(s): {sorted(unknown)}; known: {sorted(FAULTS)}")
             merged["faults"].update(value)
+            if merged["faults"]["limit_banner"] not in (None, "en", "fr"):
+                raise ValueError(f"limit_banner must be null, 'en' or 'fr', not {merged['faults']['limit_banner']!r}")
         else:
             merged[key] = value
     return merged

@@ -4,14 +4,22 @@ Control (JSON):
   GET  /__sandbox__/state           messages sent, profiles visited, text typed in composers, the scenario
   POST /__sandbox__/reset           forget records; body (optional) = scenario changes over the default
   POST /__sandbox__/faults          turn faults on/off, e.g. {"wrong_recipient": ["alice-martin-0"]}
+
+LinkedIn pushing back (faults ``checkpoint*`` and ``limit*``, see scenario.FAULTS): a checkpoint
+redirects every logged-in page to ``/checkpoint/challenge/AgH...`` (a security check without the
+global navigation); a limit shows LinkedIn's banner on the feed, birthday, search and profile
+pages. The send endpoint refuses while either is on (403 with where the page goes, 429 with the
+banner the conversation shows), so nothing more is recorded.
 """
+import base64
+import hashlib
 import json
 import threading
 import time
 from datetime import UTC, datetime
 from http.cookies import SimpleCookie
 from typing import Any
-from urllib.parse import parse_qs, quote
+from urllib.parse import parse_qs, quote, urlparse
 from zoneinfo import ZoneInfo
 
 from bots.sandbox import pages
@@ -82,11 +90,15 @@ class SandboxSite:
                 cookie = f"{SESSION_COOKIE}={SESSION_TOKEN}; Path=/; HttpOnly; SameSite=Lax"
                 return "302 Found", [("Location", "/feed/"), ("Set-Cookie", cookie)], b""
             return _html(pages.login_page())
+        if path.startswith("/checkpoint/"):
+            return _html(pages.checkpoint_page(self.scenario["language"]))
         if not self._logged_in(environ):
             target = "/authwall" if faults["expired_session"] or faults["expire_after_visits"] is not None else "/login"
             return "302 Found", [("Location", f"{target}?session_redirect={quote(path)}")], b""
+        if self._checkpoint_active():
+            return "302 Found", [("Location", _checkpoint_location(path))], b""
         if path == "/" or path == "/feed/":
-            return _html(pages.feed_page())
+            return _html(pages.feed_page(banner=self._banner("restricted")))
         if path in ("/mynetwork/catch-up/birthday/", "/mynetwork/catch-up/all/"):
             return _html(self._birthday_page())
         if path == "/search/results/people/":
@@ -104,6 +116,42 @@ class SandboxSite:
         cookie = SimpleCookie(environ.get("HTTP_COOKIE", ""))
         return SESSION_COOKIE in cookie and cookie[SESSION_COOKIE].value == SESSION_TOKEN
 
+    def _checkpoint_active(self) -> bool:
+        faults = self.scenario["faults"]
+        return (bool(faults["checkpoint"]) or _reached(faults["checkpoint_after_sent"], len(self.messages))
+                or _reached(faults["checkpoint_after_visits"], len(self.visits)))
+
+    def _limit_language(self) -> str | None:
+        """The language of the limit banner when one shows (the fault's, else the scenario's), else None."""
+        faults = self.scenario["faults"]
+        if faults["limit_banner"]:
+            return faults["limit_banner"]
+        if _reached(faults["limit_after_sent"], len(self.messages)) or _reached(faults["limit_after_visits"],
+                                                                                 len(self.visits)):
+            return self.scenario["language"]
+        return None
+
+    def _banner(self, kind: str, *, inline: bool = False) -> str:
+        language = self._limit_language()
+        return pages.limit_banner(language, kind, inline=inline) if language else ""
+
+    def _message_post(self, environ: dict[str, Any]) -> Response:
+        message = _body(environ)
+        if self._checkpoint_active():  # the conversation's page is sent to the security check
+            referer = urlparse(environ.get("HTTP_REFERER", "")).path or "/messaging/"
+            return _json({"error": "checkpoint", "redirect": _checkpoint_location(referer)}, "403 Forbidden")
+        if banner := self._banner("restricted", inline=True):
+            return _json({"error": "limit reached", "banner": banner}, "429 Too Many Requests")
+        hang_after = self.scenario["faults"]["hang_after_sent"]
+        if hang_after is not None and len(self.messages) >= hang_after:
+            time.sleep(HANG_SECONDS)
+            return _json({"error": "timed out"}, "504 Gateway Timeout")
+        self._record(self.messages, {"to": message["slug"], "name": message["name"], "text": message["text"]})
+        answer: dict[str, Any] = {"ok": True}
+        if banner := self._banner("restricted"):  # this message reached the limit: the page shows it at once
+            answer["banner"] = banner
+        return _json(answer)
+
     def _control(self, method: str, path: str, query: dict[str, str], environ: dict[str, Any]) -> Response:
         if path == "/__sandbox__/state" and method == "GET":
             return _json(self.state())
@@ -116,13 +164,7 @@ class SandboxSite:
         if path == "/__sandbox__/api/birthday-cards" and method == "GET":
             return _json(self._cards_batch(int(query.get("offset", 0))))
         if path == "/__sandbox__/api/messages" and method == "POST":
-            message = _body(environ)
-            hang_after = self.scenario["faults"]["hang_after_sent"]
-            if hang_after is not None and len(self.messages) >= hang_after:
-                time.sleep(HANG_SECONDS)
-                return _json({"error": "timed out"}, "504 Gateway Timeout")
-            self._record(self.messages, {"to": message["slug"], "name": message["name"], "text": message["text"]})
-            return _json({"ok": True})
+            return self._message_post(environ)
         if path == "/__sandbox__/api/typing" and method == "POST":
             typing = _body(environ)
             self._record(self.typed, {"in": typing["slug"], "text": typing["text"]})
@@ -178,7 +220,7 @@ class SandboxSite:
         }
         today_count = sum(1 for birthday in self.scenario["birthdays"] if is_today(birthday))
         return pages.birthday_page(cards_html=first["cards"], conf=conf, today_count=today_count,
-                                   language=self.scenario["language"])
+                                   language=self.scenario["language"], banner=self._banner("restricted"))
 
     def _search_page(self, query: dict[str, str]) -> str:
         keywords = query.get("keywords", "")
@@ -190,7 +232,7 @@ class SandboxSite:
         size = self.scenario["page_size"]
         page = max(int(query.get("page", 1) or 1), 1)
         return pages.search_page(keywords=keywords, results=matches[(page - 1) * size : page * size],
-                                 total=len(matches))
+                                 total=len(matches), banner=self._banner("search"))
 
     def _profile(self, slug: str) -> Response:
         people = {p["slug"]: p for p in self.scenario["birthdays"] + self.scenario["people"]}
@@ -199,8 +241,21 @@ class SandboxSite:
             return _html(pages.profile_page(None), "404 Not Found")
         if person.get("gone") == "soft":  # LinkedIn also answers 200 with a "doesn't exist" page
             return _html(pages.profile_page(None))
+        if banner := self._banner("profile"):  # the limit is reached: this view is not one more visit
+            return _html(pages.profile_page(person, banner=banner))
         self._record(self.visits, {"slug": slug, "name": person["name"]})
         return _html(pages.profile_page(person))
+
+
+def _reached(threshold: int | None, count: int) -> bool:
+    return threshold is not None and count >= threshold
+
+
+def _checkpoint_location(path: str) -> str:
+    """Where LinkedIn sends a session it wants to check: /checkpoint/challenge/AgH<token>?ut=..."""
+    digest = hashlib.sha256(path.encode()).digest()
+    token = base64.urlsafe_b64encode(digest[:30]).decode().rstrip("=")
+    return f"/checkpoint/challenge/AgH{token}?ut={digest[30:].hex()}&session_redirect={quote(path)}"
 
 
 def _body(environ: dict[str, Any]) -> dict[str, Any]:
