@@ -25,8 +25,9 @@ FEED_PATH = "/feed/"
 BIRTHDAYS_PATH = "/mynetwork/catch-up/birthday/"
 PEOPLE_SEARCH_PATH = "/search/results/people/"
 PROFILE_PATH = "/in/{slug}/"
-# Where LinkedIn sends a browser whose session is gone.
-LOGGED_OUT_PATH_PREFIXES = ("/login", "/authwall", "/checkpoint", "/uas/login")
+# Where LinkedIn sends a browser whose session is gone (or that it wants to check: the checkpoint).
+CHECKPOINT_PATH_PREFIX = "/checkpoint"
+LOGGED_OUT_PATH_PREFIXES = ("/login", "/authwall", CHECKPOINT_PATH_PREFIX, "/uas/login")
 
 
 def people_search_path(*, keywords: str, page: int) -> str:
@@ -44,6 +45,42 @@ LOGGED_IN_MARKERS = (
     Locator("global search box", "input.search-global-typeahead__input"),
     Locator("'me' photo", "img.global-nav__me-photo"),
 )
+
+# --- Limits and restrictions: LinkedIn's banners ------------------------------------------------
+# Where LinkedIn says so: a global alert under the navigation, an error feedback (the message
+# overlay shows one when a send is refused), a toast, or a limit modal. Only these are read, so a
+# message in a conversation that quotes the words cannot stop a run.
+LIMIT_BANNER = Locator(
+    "limit or restriction banner",
+    "[role='alert'], [role='alertdialog'], .artdeco-global-alert, .artdeco-inline-feedback--error, "
+    "[data-test-artdeco-toast-item-type='error'], .ip-fuse-limit-alert, #ip-fuse-limit-alert__header",
+)
+# What a banner says when the account hit a limit or was restricted, per interface language: a
+# line of a banner holding one of these (compared folded: case, accents and apostrophes aside)
+# is a limit. Fragments, so that "You've reached the weekly limit for profile views" and "... for
+# connection invitations" both match.
+LIMIT_BANNER_TEXTS = {
+    "en": (
+        "reached the weekly invitation limit",  # "You've reached the weekly invitation limit"
+        "reached the weekly limit",  # "... for profile views", "... for connection invitations"
+        "reached the monthly limit",  # "You've reached the monthly limit for profile searches"
+        "commercial use limit",  # "You've reached the commercial use limit on search"
+        "temporarily restricted",  # "Your account has been temporarily restricted"
+        "restricted your account",  # "We've restricted your account temporarily"
+        "account has been restricted",
+        "account is restricted",
+    ),
+    "fr": (
+        "atteint la limite hebdomadaire",  # "Vous avez atteint la limite hebdomadaire d'invitations"
+        "atteint la limite mensuelle",  # "Vous avez atteint la limite mensuelle de recherches de profils"
+        "limite d’utilisation commerciale",
+        "temporairement restreint",  # "Votre compte est temporairement restreint"
+        "restreint temporairement votre compte",  # "Nous avons restreint temporairement votre compte"
+        "restreint votre compte",
+        "compte a été restreint",
+        "compte est restreint",
+    ),
+}
 
 # --- Birthdays (catch-up) page ---------------------------------------------------------------
 CATCH_UP_SCREEN = Locator("catch-up screen", "div[data-sdui-screen*='CatchUp']")
