@@ -8,6 +8,9 @@ The run's status tells the truth (bots/report.py): it fails, its counts kept, wh
 not confirmed (after UNCONFIRMED_IN_A_ROW of them in a row it stops clicking Send), or when the
 list could not be read to the end (the walk gave up, or the page announces more birthdays today
 than were read). A birthday still to come is never wished, whatever ``max_days_late`` says.
+LinkedIn pushing back (a checkpoint, an expired session, a limit banner: ``SessionLost`` /
+``RateLimited`` from the driver) ends the run at once, its counts kept; a send that it refused
+after the click stays ``unknown``, so that birthday is never wished twice.
 """
 import logging
 
@@ -115,6 +118,9 @@ def run(bot_run: BotRun) -> BotOutcome:
                     report.problems.append(report.stopped)
             elif status == "sent":
                 unconfirmed = 0
+                # A checkpoint or a limit banner that this send brought shows on this page, which no
+                # page load checks again: SessionLost / RateLimited end the run, the message counted.
+                driver.check_pushback("birthday")
             if status in ("sent", "would_send", "unknown"):
                 done += 1
                 human_pause(deadline=session.deadline)

@@ -4,7 +4,9 @@ Every method runs on the browser's own thread (see ``bots.browser``) and returns
 never a handle, because LinkedIn's lists re-render while they load. The rules LinkedIn's
 automators learned the hard way (docs/linkedin.md) are built in here:
 
-* check the session on every page, and say "session expired" when it is gone;
+* check the session on every page, and say "session expired" when it is gone, "checkpoint" when
+  LinkedIn wants a security check (``SessionLost``); then look for a limit or restriction banner
+  ("rate limited": ``RateLimited``), on every page and after every send: one cheap read, no wait;
 * a selector that matches nothing is a loud ``BotError`` naming it and the page, and "zero
   cards" is cross-checked against profile links on the page before it is believed;
 * every locator is scoped to its card or overlay; the overlay's recipient is checked against
@@ -26,7 +28,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from bots import linkedin_locators as L
 from bots.deadline import Deadline
 from bots.profiles import name_key, slug_from_href
-from bots.runner import BotError
+from bots.runner import AccountPushback, BotError, RateLimited, SessionLost
 from bots.text import fold
 
 SESSION_HELP = "log in again with `python manage.py linkedin_login`"
@@ -92,6 +94,23 @@ _READ_RESULTS_JS = """
 })
 """
 
+# The text of every banner where LinkedIn says it limited or restricted the account (rendered ones only).
+_READ_BANNERS_JS = """
+(css) => [...document.querySelectorAll(css)].filter(e => e.getClientRects().length).map(e => e.innerText || '')
+"""
+
+
+def limit_banner_line(texts: list[str]) -> str | None:
+    """The first line of these banner texts that says the account hit a limit or was restricted
+    (L.LIMIT_BANNER_TEXTS, any language, compared folded), spacing collapsed; None when none does."""
+    phrases = [fold(phrase) for phrases in L.LIMIT_BANNER_TEXTS.values() for phrase in phrases]
+    for text in texts:
+        for line in text.splitlines():
+            folded = fold(line)
+            if folded and any(phrase in folded for phrase in phrases):
+                return " ".join(line.split())
+    return None
+
 
 # The lazy list is complete when this many scrolls in a row added nothing, each waiting longer.
 LIST_SETTLE_ATTEMPTS = 3
@@ -150,21 +169,62 @@ class LinkedInDriver:
         status = response.status if response is not None else None
         if not (not_found_ok and status == 404):
             self._check_session(page_name)
+            self._check_limit()
         return status
 
-    def _check_session(self, page_name: str) -> None:
+    def _session_lost(self, page_name: str) -> SessionLost | None:
+        """Where the page is says the session is gone (a login wall) or under a checkpoint; no wait."""
         path = urlparse(self.page.url).path
+        if path.startswith(L.CHECKPOINT_PATH_PREFIX):
+            return SessionLost(
+                f"checkpoint: LinkedIn asks for a security check ({path}); {SESSION_HELP} "
+                "and pass the check in the window it opens"
+            )
         if path.startswith(L.LOGGED_OUT_PATH_PREFIXES):
-            raise BotError(f"session expired: LinkedIn sent the {page_name} page to {path}; {SESSION_HELP}")
+            return SessionLost(f"session expired: LinkedIn sent the {page_name} page to {path}; {SESSION_HELP}")
+        return None
+
+    def _check_session(self, page_name: str) -> None:
+        if lost := self._session_lost(page_name):
+            raise lost
         markers = ", ".join(m.css for m in L.LOGGED_IN_MARKERS)
         try:
             self.page.locator(markers).first.wait_for(state="attached", timeout=self._ms())
         except PlaywrightTimeout:
             self.deadline.check(f"checking the session on the {page_name} page")
             names = ", ".join(str(m) for m in L.LOGGED_IN_MARKERS)
-            raise BotError(
+            raise SessionLost(
                 f"session expired: the {page_name} page has no global navigation ({names}); {SESSION_HELP}"
             ) from None
+
+    def _limit_banner(self) -> str | None:
+        """What a limit or restriction banner on the page says, or None: one evaluate, no wait."""
+        try:
+            texts = self.page.evaluate(_READ_BANNERS_JS, L.LIMIT_BANNER.css)
+        except PlaywrightError:
+            return None  # the page is going elsewhere (a checkpoint?): the session check says where
+        return limit_banner_line(texts)
+
+    def _rate_limited(self) -> RateLimited | None:
+        line = self._limit_banner()
+        return RateLimited(f"rate limited: LinkedIn says '{line}'") if line else None
+
+    def _check_limit(self) -> None:
+        if limited := self._rate_limited():
+            raise limited
+
+    def _pushback(self, page_name: str) -> AccountPushback | None:
+        """LinkedIn pushing back on the page as it is now (checkpoint, login wall, limit banner), or None."""
+        return self._session_lost(page_name) or self._rate_limited()
+
+    def check_pushback(self, page_name: str) -> None:
+        """Raise SessionLost or RateLimited when the page, as it is now, shows LinkedIn pushing back.
+
+        Cheap (the address, one evaluate, no wait): the birthday bot calls it after each confirmed
+        send, where no page load would check.
+        """
+        if pushback := self._pushback(page_name):
+            raise pushback
 
     def _require(self, scope: Page | PwLocator, locator: L.Locator, where: str) -> PwLocator:
         found = scope.locator(locator.css).first
@@ -308,21 +368,39 @@ class LinkedInDriver:
         if self._message_shown(thread, composer, before=before, text=text):
             return "sent"
         self.deadline.check(f"confirming the message to {name}")
+        if pushback := self._pushback("birthday"):
+            # The send was refused by a checkpoint or a limit, or so it seems: the click happened, so
+            # the bot keeps this message as unknown (never retried) and the run stops.
+            raise pushback
         raise ContactProblem(
             "send was clicked but the message did not appear in the conversation: outcome unknown",
             maybe_sent=True,
         )
 
     def _message_shown(self, thread: PwLocator, composer: PwLocator, *, before: int, text: str) -> bool:
-        """Lesson 1: the thread shows the new message and the composer emptied (bounded by time)."""
+        """Lesson 1: the thread shows the new message and the composer emptied (bounded by time).
+
+        Gives up early when LinkedIn pushes back instead (a checkpoint took the page away, a limit
+        banner showed): the caller says which.
+        """
         wanted = " ".join(text.split())
+
+        def shown() -> bool:
+            try:
+                count = thread.count()
+                if count > before:
+                    last = " ".join(thread.nth(count - 1).inner_text(timeout=self._ms()).split())
+                    return wanted in last and not composer.inner_text(timeout=self._ms()).strip()
+            except PlaywrightError:
+                pass  # the page went away under the check (a checkpoint redirect): the caller sees where
+            return False
+
         stop = time.monotonic() + self.send_confirm_ms / 1000
         while time.monotonic() < stop and not self.deadline.reached():
-            count = thread.count()
-            if count > before:
-                last = " ".join(thread.nth(count - 1).inner_text(timeout=self._ms()).split())
-                if wanted in last and not composer.inner_text(timeout=self._ms()).strip():
-                    return True
+            if shown():
+                return True
+            if self._pushback("birthday") is not None:
+                return shown()  # a last look: the banner may have come with the message
             self.page.wait_for_timeout(self._ms(150))
         return False
 
