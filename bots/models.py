@@ -78,8 +78,12 @@ class LinkedInAccount(models.Model):
 
 def default_account_id():
     """The default account's id: the account of a message or visit written without one (rows
-    from before accounts, and code paths that know of one account only)."""
-    return LinkedInAccount.objects.filter(label=DEFAULT_ACCOUNT_LABEL).values_list("pk", flat=True).first()
+    from before accounts, and code paths that know of one account only); made on first use when
+    no account exists (bots/services/accounts.py ``account_default_ensure``)."""
+    from bots.services.accounts import account_default_ensure
+
+    account = account_default_ensure()
+    return account.pk if account is not None else None
 
 
 class Contact(models.Model):

@@ -61,7 +61,9 @@ def account_default() -> LinkedInAccount | None:
 
 def account_for_run(account_id) -> LinkedInAccount:
     """The run's account (``account_id`` None: the default one, for runs made without a job)."""
-    account = account_get(account_id=account_id) if account_id is not None else account_default()
+    from bots.services.accounts import account_default_ensure
+
+    account = account_get(account_id=account_id) if account_id is not None else account_default_ensure()
     if account is None:
         from bots.runner import BotError
 
@@ -220,7 +222,7 @@ def blacklist_reason(*, slug: str, name: str, account: LinkedInAccount | None = 
 
 def birthday_message_get(*, contact: Contact, birthday: date,
                          account: LinkedInAccount | None = None) -> BirthdayMessage | None:
-    account = account or account_default()
+    account = account or account_for_run(None)
     return BirthdayMessage.objects.filter(account=account, contact=contact, birthday=birthday).first()
 
 
@@ -233,7 +235,7 @@ def messages_counted_since(since: datetime, *, account: LinkedInAccount | None =
 def message_quota_left(now: datetime | None = None, *, account: LinkedInAccount | None = None) -> tuple[int, str]:
     """Messages the account (default: the default one) may still send now, and the name of the
     quota that binds (daily, with its warm-up, or weekly)."""
-    allowance = account_message_allowance(account or account_default(), now)
+    allowance = account_message_allowance(account or account_for_run(None), now)
     return allowance.left, allowance.name
 
 
@@ -246,7 +248,7 @@ def visit_latest(*, contact: Contact, within_days: int, now: datetime | None = N
                  account: LinkedInAccount | None = None) -> ProfileVisit | None:
     """The account's latest visit (done or in flight) of ``contact`` in the skip window, or None."""
     since = (now or timezone.now()) - timedelta(days=within_days)
-    account = account or account_default()
+    account = account or account_for_run(None)
     return (
         ProfileVisit.objects.filter(account=account, contact=contact, status__in=VISIT_COUNTED_STATUSES,
                                     visited_at__gte=since)

@@ -185,14 +185,16 @@ def account_create(*, data: dict[str, Any]) -> LinkedInAccount:
 def account_default_ensure() -> LinkedInAccount | None:
     """The account a job written without one goes to (bots.selectors.account_default); when no
     account exists at all, the ``default`` account is made for it, with no stored session (so it
-    reads LINKEDIN_STORAGE_STATE, as every run did before accounts) and its warm-up starting now."""
+    reads LINKEDIN_STORAGE_STATE, as every run did before accounts) and, like the one the migration
+    makes, warmed up: it stands for the account people used before accounts existed."""
     from bots.selectors import account_default
 
     found = account_default()
     if found is None and not LinkedInAccount.objects.exists():
         now = utc_now()
         found, _ = LinkedInAccount.objects.get_or_create(
-            label=DEFAULT_ACCOUNT_LABEL, defaults={"created_at": now, "updated_at": now, "warmup_started_at": now})
+            label=DEFAULT_ACCOUNT_LABEL,
+            defaults={"created_at": now, "updated_at": now, "warmup_started_at": now - timedelta(days=3650)})
     return found
 
 

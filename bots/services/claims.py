@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from bots.models import BirthdayMessage, Contact, LinkedInAccount, MessageStatus, ProfileVisit, QuotaLock, VisitStatus
 from bots.selectors import (
-    account_default,
+    account_for_run,
     account_message_allowance,
     account_visit_allowance,
     birthday_message_get,
@@ -51,7 +51,7 @@ def message_claim(
 ) -> BirthdayMessage:
     """Reserve the one message this contact gets from ``account`` (default: the default account)
     for this birthday, within the account's quotas, or refuse."""
-    account = account or account_default()
+    account = account or account_for_run(None)
     lock = _quota_lock(MESSAGES_LOCK, account)
     try:
         with transaction.atomic():
@@ -96,7 +96,7 @@ def message_finish(*, message: BirthdayMessage, status: str, error: str = "") ->
 def visit_claim(*, contact: Contact, execution_id: UUID | None, account: LinkedInAccount | None = None) -> ProfileVisit:
     """Reserve a visit within the account's daily cap, unless the account visited this profile in
     the skip window."""
-    account = account or account_default()
+    account = account or account_for_run(None)
     lock = _quota_lock(VISITS_LOCK, account)
     with transaction.atomic():
         QuotaLock.objects.select_for_update().get(name=lock)

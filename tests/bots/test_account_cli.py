@@ -1,6 +1,7 @@
 """``linkedin_login [--account]`` saves into the account (the default one without the flag;
-encrypted, checked, probe queued) and writes no file; ``--output`` writes a file instead. ``accounts list`` lists them. The browser part
-(a person logging in) is replaced by the storage state it would return."""
+encrypted, checked, probe queued) and writes no file; ``--output`` writes a file instead.
+``accounts list`` lists them. The browser part (a person logging in) is replaced by the storage
+state it would return."""
 import io
 import json
 import stat

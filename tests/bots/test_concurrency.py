@@ -3,7 +3,12 @@
 Both start together on the same birthday list; the claims (quota lock + the one-message-per-
 birthday constraint) must leave every person with exactly one message, and the daily quota
 must hold for the two runs together.
+
+Two runs of one account never overlap in the product: the account's browser lease serialises
+them (tests/bots/test_account_runs.py, tests/integration/test_accounts_fleet.py). The lease is
+switched off here, so the claims beneath it still meet a real race: they must hold on their own.
 """
+import contextlib
 import threading
 
 import pytest
@@ -14,6 +19,11 @@ from bots.runner import BotError, BotOutcome
 from tests.bots.helpers import birthday, run_birthday, sent_to
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def _no_account_lease(monkeypatch):
+    monkeypatch.setattr("bots.account_run.account_lease", lambda **_: contextlib.nullcontext())
 
 
 def _race(count: int, **config) -> list[BotOutcome | BaseException]:
