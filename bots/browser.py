@@ -220,7 +220,7 @@ class BrowserSession:
         if not isinstance(self.storage_state, dict) and not self.storage_state.is_file():
             raise SessionLost(
                 f"no LinkedIn session: {self.storage_state} does not exist; "
-                "save one with `python manage.py linkedin_login` (LINKEDIN_STORAGE_STATE)"
+                "save one with `python manage.py linkedin_login` (into the default account)"
             )
         try:
             self._call(self._open, what="starting Chromium")

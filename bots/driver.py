@@ -31,7 +31,8 @@ from bots.profiles import name_key, slug_from_href
 from bots.runner import AccountPushback, BotError, RateLimited, SessionLost
 from bots.text import fold
 
-SESSION_HELP = "log in again with `python manage.py linkedin_login`"
+SESSION_HELP = ("log in again and save the session into the run's account: "
+                "`python manage.py linkedin_login --account LABEL`, or upload it on the dashboard's Accounts page")
 
 
 class PageChanged(BotError):

@@ -17,7 +17,8 @@ from scheduler_app.dashboard.forms import _coerce
 ACCOUNT_FIELDS = ("label", "timezone", "working_hours", "messages_per_day", "messages_per_week", "visits_per_day",
                   "cooldown_hours")
 CAP_FIELDS = ("messages_per_day", "messages_per_week", "visits_per_day")
-NO_FILE = "choose the storage-state JSON file (saved by `manage.py linkedin_login`), or paste its content"
+NO_FILE = ("choose the storage-state JSON file (saved by `manage.py linkedin_login --output FILE` on a machine "
+           "with a screen), or paste its content")
 
 
 def _other_errors(errors: dict[str, list[str]], known: set[str]) -> dict[str, list[str]]:
