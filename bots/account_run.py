@@ -18,18 +18,19 @@ import contextlib
 import fcntl
 import logging
 import os
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from django.conf import settings
-from django.db import DatabaseError, connection
+from django.db import DatabaseError
 
 from bots.browser import BrowserSession, linkedin_browser
 from bots.driver import LinkedInDriver
 from bots.models import DEFAULT_ACCOUNT_LABEL, AccountStatus, LinkedInAccount
+from bots.renewal import PeriodicRenewal
 from bots.runner import BotRun, BotSkipped, SessionLost
 from bots.selectors import (
     Allowance,
@@ -88,37 +89,6 @@ def session_for(account: LinkedInAccount) -> dict | Path:
                       f"with `python manage.py linkedin_login --account {account.label}` or in the dashboard")
 
 
-class _LeaseRenewer:
-    """Renews the account's browser lease every third of it, from a thread; stops with the run."""
-
-    def __init__(self, *, account_id, execution_id, lease_seconds: float) -> None:
-        self.args = {"account_id": account_id, "execution_id": execution_id, "lease_seconds": lease_seconds}
-        self._stopped = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=f"account-lease-{execution_id}", daemon=True)
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info):
-        self._stopped.set()
-        self._thread.join(timeout=5)
-
-    def _run(self) -> None:
-        try:
-            while not self._stopped.wait(self.args["lease_seconds"] / 3):
-                try:
-                    if not account_browser_renew(**self.args):
-                        logger.warning("run %s lost the browser lease of account %s", self.args["execution_id"],
-                                       self.args["account_id"])
-                        return
-                except DatabaseError:
-                    logger.warning("could not renew the browser lease of account %s", self.args["account_id"],
-                                   exc_info=True)
-        finally:
-            connection.close()
-
-
 def _holder(account_id) -> str:
     row = LinkedInAccount.objects.filter(pk=account_id).values("browser_holder", "browser_execution_id").first()
     if not row or not row["browser_execution_id"]:
@@ -141,7 +111,8 @@ def account_lease(*, account: LinkedInAccount, execution_id, job_id, holder: str
                              f"ACCOUNT_WAIT_SECONDS ({wait:.0f}s)")
         time.sleep(min(POLL_SECONDS, left))
     try:
-        with _LeaseRenewer(account_id=account.pk, execution_id=execution_id, lease_seconds=lease):
+        renew = partial(account_browser_renew, account_id=account.pk, execution_id=execution_id, lease_seconds=lease)
+        with PeriodicRenewal(renew, every=lease / 3, what=f"the browser lease of account {account.label!r}"):
             yield
     finally:
         with contextlib.suppress(DatabaseError):

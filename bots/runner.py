@@ -18,9 +18,10 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 
 from bots.configs import BOT_CONFIGS, BotConfig
+from bots.renewal import PeriodicRenewal
 
 __all__ = ["BOT_CONFIGS", "AccountPushback", "BotConfig", "BotError", "BotOutcome", "BotRun", "BotSkipped",
-           "RateLimited", "SessionLost", "quota_usage", "run_bot", "working_hours_end"]
+           "PeriodicRenewal", "RateLimited", "SessionLost", "quota_usage", "run_bot", "working_hours_end"]
 
 
 class BotError(Exception):

@@ -16,10 +16,10 @@ the counters, and the bots' per-contact records (bots/models.py, which keep an e
 not a foreign key), are left as they are.
 """
 import logging
-import threading
 import time
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from functools import partial
 from uuid import UUID
 
 from django.conf import settings
@@ -27,7 +27,7 @@ from django.db import DatabaseError, IntegrityError, close_old_connections, conn
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils.timezone import now as utc_now
 
-from bots.runner import AccountPushback, BotError, BotOutcome, BotRun, BotSkipped, run_bot
+from bots.runner import AccountPushback, BotError, BotOutcome, BotRun, BotSkipped, PeriodicRenewal, run_bot
 from scheduler_app.brakes.accounts import account_pushback
 from scheduler_app.brakes.selectors import job_slot_brake
 from scheduler_app.catchup import COALESCED_PREFIX
@@ -348,33 +348,11 @@ def execution_lease_renew(*, execution_id: UUID | str) -> bool:
     )
 
 
-class _LeaseKeeper:
+def _lease_keeper(execution_id: UUID) -> PeriodicRenewal:
     """Renews one execution's lease every third of the lease while its bot runs, from a thread
     of the worker process: when the process dies, renewals stop and the lease runs out."""
-
-    def __init__(self, execution_id: UUID):
-        self.execution_id = execution_id
-        self._stopped = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=f"lease-{execution_id}", daemon=True)
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info):
-        self._stopped.set()
-        self._thread.join(timeout=5)
-
-    def _run(self) -> None:
-        try:
-            while not self._stopped.wait(_lease_seconds() / 3):
-                try:
-                    if not execution_lease_renew(execution_id=self.execution_id):
-                        return
-                except DatabaseError:
-                    logger.warning("could not renew the lease of execution %s", self.execution_id, exc_info=True)
-        finally:
-            connection.close()  # this thread's own connection
+    return PeriodicRenewal(partial(execution_lease_renew, execution_id=execution_id), every=_lease_seconds() / 3,
+                           what=f"the lease of execution {execution_id}")
 
 
 def executions_record_dispatch(
@@ -475,7 +453,7 @@ def execution_run(
         job_name=job.name,
     )
     try:
-        with _LeaseKeeper(execution.pk):
+        with _lease_keeper(execution.pk):
             outcome = run_bot(run)
     except BotSkipped as exc:
         return execution_finish(execution=execution, status=ExecutionStatus.SKIPPED, error=str(exc),
