@@ -29,6 +29,7 @@ pytestmark = [
     pytest.mark.integration,
     pytest.mark.browser,
     pytest.mark.timeout(300),
+    pytest.mark.slow,
     pytest.mark.skipif(postgres_bin_dir() is None, reason="PostgreSQL server not installed"),
     pytest.mark.skipif(not CHROMIUM, reason="no Chromium"),
 ]
