@@ -40,7 +40,12 @@ from bots.selectors import (
     account_session_state,
     account_visit_allowance,
 )
-from bots.services.accounts import account_browser_acquire, account_browser_release, account_browser_renew
+from bots.services.accounts import (
+    account_browser_acquire,
+    account_browser_release,
+    account_browser_renew,
+    account_ok,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -166,3 +171,4 @@ def account_browser(bot_run: BotRun) -> Iterator[AccountBrowser]:
         with host_browser_slot(give_up=give_up), linkedin_browser(storage_state=storage_state) as (driver, session):
             yield AccountBrowser(driver=driver, session=session, account=account,
                                  allowance=allowance_for(account, bot_run.bot_type))
+        account_ok(account_id=account.pk)  # LinkedIn took the session for a whole run

@@ -178,8 +178,8 @@ class LinkedInDriver:
         path = urlparse(self.page.url).path
         if path.startswith(L.CHECKPOINT_PATH_PREFIX):
             return SessionLost(
-                f"checkpoint: LinkedIn asks for a security check ({path}); {SESSION_HELP} "
-                "and pass the check in the window it opens"
+                f"checkpoint: LinkedIn asks for a security check ({path}); pass it when you log in again, "
+                f"then {SESSION_HELP.removeprefix('log in again and ')}"
             )
         if path.startswith(L.LOGGED_OUT_PATH_PREFIXES):
             return SessionLost(f"session expired: LinkedIn sent the {page_name} page to {path}; {SESSION_HELP}")

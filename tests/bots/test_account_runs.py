@@ -62,6 +62,8 @@ def test_a_new_account_sends_at_most_its_warm_up_cap_on_day_one(sandbox, sandbox
     assert execution.messages_sent == 3 == sum(sent_to(sandbox.state()).values())  # 6 were due
     assert execution.result["stopped"] == "daily quota of 3 messages (warm-up week 1) reached"
     assert BirthdayMessage.objects.filter(account=account, status=MessageStatus.SENT).count() == 3
+    account.refresh_from_db()
+    assert account.last_ok_at is not None and account.last_ok_at >= execution.started_at
 
 
 def test_a_used_up_quota_skips_the_run_with_its_reset_time_and_starts_no_browser(sandbox, sandbox_server, tmp_path):
