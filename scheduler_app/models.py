@@ -252,3 +252,20 @@ from scheduler_app.notify.models import (  # noqa: E402, F401
     NotificationDelivery,
     NotificationRule,
 )
+
+
+class ReadOnlyApiKey(models.Model):
+    """Marks a djangorestframework-api-key ``APIKey`` as read-only: it may call every GET of the
+    API but nothing that writes or runs (scheduler_app/api/auth.py ``WritesNeedWriteKey``). A key
+    without this row is a write key; the bootstrap key (``SCHEDULER_API_KEY``) never has one."""
+
+    api_key = models.OneToOneField(
+        "rest_framework_api_key.APIKey", on_delete=models.CASCADE, primary_key=True, related_name="read_only"
+    )
+    created_at = models.DateTimeField(default=utc_now)
+
+    class Meta:
+        verbose_name = "read-only API key"
+
+    def __str__(self) -> str:
+        return f"{self.api_key.name} (read-only)"

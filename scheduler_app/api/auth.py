@@ -12,6 +12,10 @@ to slow down; it cannot stop guessing (a right key still works from a blocked ad
 length does: generated keys carry 32 random characters. The counts live in this web process's
 memory (the ``api_bad_keys`` cache in config/settings.py), so a restart clears every block, and
 each web process counts on its own.
+
+A read-only key (``apikey create NAME --read-only``) passes ``HasApiKeyOrStaffSession`` like any
+key; ``WritesNeedWriteKey``, the other permission of every API class (``SchedulerApi``), answers
+403 to it on any method but GET, HEAD and OPTIONS.
 """
 import time
 from dataclasses import dataclass
@@ -20,10 +24,15 @@ from django.conf import settings
 from django.core.cache import caches
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed, Throttled
-from rest_framework.permissions import BasePermission
+from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.throttling import BaseThrottle
 
-from scheduler_app.services.api_keys import BOOTSTRAP_NAME, api_key_check, api_key_is_environment_key
+from scheduler_app.services.api_keys import (
+    BOOTSTRAP_NAME,
+    api_key_check,
+    api_key_is_environment_key,
+    api_key_is_read_only,
+)
 
 API_KEY_HEADER = "X-API-Key"
 BAD_KEYS_CACHE = "api_bad_keys"
@@ -127,3 +136,19 @@ class HasApiKeyOrStaffSession(BasePermission):
             return True
         user = request.user
         return bool(user and user.is_authenticated and user.is_staff)
+
+
+READ_ONLY_KEY_DETAIL = "This API key is read-only: it can read (GET) but not write or run anything. Use a write key."
+WRITE_KEY_NOTE = "Needs a write key: a read-only API key gets 403."
+
+
+class WritesNeedWriteKey(BasePermission):
+    """Anything but GET/HEAD/OPTIONS is refused (403) to a read-only key; write keys and staff
+    sessions pass. Reads cost no query: the key's mark is looked up only for a write."""
+
+    message = READ_ONLY_KEY_DETAIL
+
+    def has_permission(self, request, view) -> bool:
+        if request.method in SAFE_METHODS:
+            return True
+        return not api_key_is_read_only(request.auth)

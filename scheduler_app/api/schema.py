@@ -6,6 +6,7 @@ from typing import Any
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 from pydantic import BaseModel
+from rest_framework.permissions import SAFE_METHODS
 
 from scheduler_app.spec import BOT_CONFIGS, SCHEDULE_CONFIGS
 
@@ -58,10 +59,34 @@ class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
         return {"type": "apiKey", "in": "header", "name": "X-API-Key"}
 
 
+WRITE_KEY_EXTENSION = "x-requires-write-key"
+
+
 class SchedulerAutoSchema(AutoSchema):
     """Names components after the API class that nests them (``JobCreateApi.InputSerializer``
     -> ``JobCreateInput``): with one Input/OutputSerializer per API class, the plain class names
-    would all collide."""
+    would all collide.
+
+    Every operation a read-only key may not call (any write of a view guarded by
+    ``WritesNeedWriteKey``) says so: a sentence at the end of its description and
+    ``x-requires-write-key: true``."""
+
+    def needs_write_key(self) -> bool:
+        from scheduler_app.api.auth import WritesNeedWriteKey
+
+        return self.method not in SAFE_METHODS and any(
+            isinstance(permission, WritesNeedWriteKey) for permission in self.view.get_permissions()
+        )
+
+    def get_operation(self, *args, **kwargs):
+        operation = super().get_operation(*args, **kwargs)
+        if operation is not None and self.needs_write_key():
+            from scheduler_app.api.auth import WRITE_KEY_NOTE
+
+            description = operation.get("description", "").rstrip()
+            operation["description"] = f"{description}\n\n{WRITE_KEY_NOTE}" if description else WRITE_KEY_NOTE
+            operation[WRITE_KEY_EXTENSION] = True
+        return operation
 
     def get_serializer_name(self, serializer, direction):
         parts = type(serializer).__qualname__.split(".")

@@ -11,6 +11,10 @@ authenticator compares it directly (``api_key_is_environment_key``), so a server
 ``manage.py apikey bootstrap`` or ``manage.py up`` still accepts it. The stored "bootstrap" row
 those commands write is what the admin and ``apikey list`` show; revoking it does not disable the
 key while the variable is still set.
+
+A key made with ``read_only=True`` (``manage.py apikey create NAME --read-only``) carries a
+``ReadOnlyApiKey`` row: it may read everything and write nothing (``api_key_is_read_only``). The
+bootstrap key is always a write key.
 """
 import hashlib
 import hmac
@@ -19,6 +23,8 @@ from django.conf import settings
 from django.db import transaction
 from rest_framework_api_key.crypto import KeyGenerator
 from rest_framework_api_key.models import APIKey
+
+from scheduler_app.models import ReadOnlyApiKey
 
 BOOTSTRAP_NAME = "bootstrap"
 MIN_BOOTSTRAP_LENGTH = 8
@@ -62,15 +68,28 @@ def api_key_check(key: str) -> APIKey | None:
     return None
 
 
-def api_key_create(*, name: str) -> tuple[APIKey, str]:
-    """A new random key named ``name`` (shown as ``created_by`` on the jobs it creates).
+def api_key_create(*, name: str, read_only: bool = False) -> tuple[APIKey, str]:
+    """A new random key named ``name`` (shown as ``created_by`` on the jobs it creates); with
+    ``read_only`` it can call every GET of the API and nothing that writes or runs.
 
     Returns the row and the plaintext key, which is not stored and cannot be shown again.
     """
     name = name.strip()
     if not name or len(name) > 50:
         raise ValueError("an API key name must be 1..50 characters")
-    return APIKey.objects.create_key(name=name)
+    with transaction.atomic():
+        row, key = APIKey.objects.create_key(name=name)
+        if read_only:
+            ReadOnlyApiKey.objects.create(api_key=row)
+    return row, key
+
+
+def api_key_is_read_only(api_key: object) -> bool:
+    """Whether ``api_key`` (a request's ``auth``) is a stored key marked read-only. The
+    environment's bootstrap key and anything that is not a stored key are not."""
+    if not isinstance(api_key, APIKey):
+        return False
+    return ReadOnlyApiKey.objects.filter(api_key_id=api_key.pk).exists()
 
 
 def api_key_revoke(*, name_or_prefix: str) -> int:
@@ -109,6 +128,7 @@ def api_key_ensure_bootstrap(key: str) -> None:
             hashed = _generator.hash(key)
             row = APIKey(id=f"{prefix}.{hashed}", prefix=prefix, hashed_key=hashed, name=BOOTSTRAP_NAME)
             row.save()
+        ReadOnlyApiKey.objects.filter(api_key_id=row.pk).delete()  # the bootstrap key always writes
         for stale in APIKey.objects.filter(name=BOOTSTRAP_NAME, revoked=False).exclude(pk=row.pk):
             stale.revoked = True
             stale.save(update_fields=["revoked"])

@@ -1,10 +1,13 @@
-"""``manage.py apikey create NAME | revoke NAME_OR_PREFIX | list | bootstrap [KEY]``: API keys
-for the scheduler API. ``bootstrap`` makes ``SCHEDULER_API_KEY`` (or KEY) valid, for container
-entrypoints that do not go through ``manage.py up``."""
+"""``manage.py apikey create NAME [--read-only] | revoke NAME_OR_PREFIX | list | bootstrap [KEY]``:
+API keys for the scheduler API. ``bootstrap`` makes ``SCHEDULER_API_KEY`` (or KEY) valid, for
+container entrypoints that do not go through ``manage.py up``; it is always a write key. A
+``--read-only`` key gets every GET and a 403 on anything that writes or runs (a monitoring
+screen's key). ``list`` says of each key whether it is ``read-only`` or ``write``."""
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from rest_framework_api_key.models import APIKey
 
+from scheduler_app.models import ReadOnlyApiKey
 from scheduler_app.services.api_keys import api_key_create, api_key_ensure_bootstrap, api_key_revoke
 
 
@@ -15,6 +18,8 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="action", required=True)
         create = sub.add_parser("create", help="make a new key and print it (shown once)")
         create.add_argument("name", help="shown as created_by on the jobs this key creates")
+        create.add_argument("--read-only", action="store_true",
+                            help="the key may read everything (GET) but write or run nothing (403)")
         revoke = sub.add_parser("revoke", help="revoke every key with this name or prefix")
         revoke.add_argument("name_or_prefix")
         sub.add_parser("list", help="list keys (never the keys themselves)")
@@ -24,7 +29,7 @@ class Command(BaseCommand):
     def handle(self, *args, action: str, **options):
         if action == "create":
             try:
-                _, key = api_key_create(name=options["name"])
+                _, key = api_key_create(name=options["name"], read_only=options["read_only"])
             except ValueError as exc:
                 raise CommandError(str(exc)) from exc
             self.stdout.write(key)
@@ -43,6 +48,8 @@ class Command(BaseCommand):
                 raise CommandError(str(exc)) from exc
             self.stdout.write("bootstrap key is valid")
         else:
+            read_only = set(ReadOnlyApiKey.objects.values_list("api_key_id", flat=True))
             for key in APIKey.objects.order_by("-created"):
                 state = "revoked" if key.revoked else ("expired" if key.has_expired else "active")
-                self.stdout.write(f"{key.prefix}\t{key.name}\t{state}\t{key.created.isoformat()}")
+                access = "read-only" if key.pk in read_only else "write"
+                self.stdout.write(f"{key.prefix}\t{key.name}\t{state}\t{access}\t{key.created.isoformat()}")
