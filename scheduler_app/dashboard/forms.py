@@ -44,7 +44,7 @@ LABELS = {
     "schedule_config.hours": ("Hours", ""),
     "schedule_config.minutes": ("Minutes", ""),
     "schedule_config.seconds": ("Seconds", ""),
-    "bot_config.dry_run": ("Dry run", "do everything but the final send / visit"),
+    "bot_config.dry_run": ("Dry run", "do everything but the final send / visit"),  # per bot: DRY_RUN_HELP
     "bot_config.process_late": ("Also wish late birthdays", ""),
     "bot_config.max_days_late": ("Max days late", "1–365; used only when late birthdays are wished"),
     "bot_config.max_messages_per_run": ("Max messages per run", "1–100"),
@@ -61,6 +61,13 @@ LABELS = {
     "config.from_email": ("From", "optional: the server's DEFAULT_FROM_EMAIL otherwise"),
     "config.priority": ("Priority", "ntfy's message priority"),
     "config.chat_id": ("Chat id", "a number (-100… for groups) or @channel_name"),
+}
+
+# What a dry run does, under the checkbox, per bot type. A new job starts with dry run on (JobForm.for_job).
+DRY_RUN_HELP = {
+    "birthday": "Opens each conversation and checks its recipient but types and sends nothing; "
+                "the run's history lists who would have been wished. Untick to send for real.",
+    "visitor": "Searches and lists the profiles it would visit but opens none of them. Untick to visit for real.",
 }
 
 
@@ -202,7 +209,8 @@ class JobForm:
             # The form opens on the first type of each kind the spec lists.
             values.update(name="", description="", bot_type=next(iter(BOT_CONFIGS)),
                           schedule_type=next(iter(SCHEDULE_CONFIGS)), timezone=settings.TIME_ZONE)
-            return cls(job=None, values=values, schedule_values={}, bot_values={})
+            # A new job starts as a dry run, so a first try cannot write to anyone by mistake.
+            return cls(job=None, values=values, schedule_values={}, bot_values={"dry_run": True})
         values = {name: job_field_value(job, name) for name in TOP_LEVEL_FIELDS}
         values["description"] = job.description or ""
         return cls(
@@ -286,7 +294,11 @@ class JobForm:
     @property
     def bot_fields(self) -> list[FormField]:
         model = BOT_CONFIGS.get(self.values["bot_type"])
-        return config_fields("bot_config", model, self.bot_values, self.errors) if model else []
+        fields = config_fields("bot_config", model, self.bot_values, self.errors) if model else []
+        for form_field in fields:
+            if form_field.name == "bot_config.dry_run" and self.values["bot_type"] in DRY_RUN_HELP:
+                form_field.help = DRY_RUN_HELP[self.values["bot_type"]]
+        return fields
 
     @property
     def known_error_names(self) -> set[str]:

@@ -12,6 +12,7 @@ from django.apps import apps
 from django.core.management import call_command
 from django.urls import URLPattern
 from rest_framework.test import APIClient
+from rest_framework_api_key.models import APIKey
 
 from scheduler_app.api import urls as api_urls
 from scheduler_app.api.auth import READ_ONLY_KEY_DETAIL, WRITE_KEY_NOTE
@@ -146,8 +147,7 @@ def test_write_keys_still_write(writer, ids, settings, sent_tasks):
 
 def test_the_bootstrap_key_is_never_read_only(anon):
     api_key_ensure_bootstrap("a-bootstrap-secret")
-    ReadOnlyApiKey.objects.create(api_key_id=ReadOnlyApiKey._meta.get_field("api_key").related_model.objects.get(
-        name="bootstrap").pk)
+    ReadOnlyApiKey.objects.create(api_key=APIKey.objects.get(name="bootstrap"))
     api_key_ensure_bootstrap("a-bootstrap-secret")
     assert not ReadOnlyApiKey.objects.exists()
     assert client_with("a-bootstrap-secret").post("/scheduler/jobs", job_data(), format="json").status_code == 201

@@ -13,6 +13,10 @@ The accounts' sessions are encrypted with LINKEDIN_ACCOUNTS_KEY: taken from the 
 made once in ``var/accounts.key`` (mode 600) and given to every process started here. Sessions
 stored before the key existed (encrypted with the key derived from SECRET_KEY) are moved to it.
 The worker gets BOT_BROWSER_SLOTS=1 (one Chromium at a time on this host) unless it is set.
+
+When no Chromium is found (PLAYWRIGHT_CHROMIUM_EXECUTABLE empty or missing, and no browser
+installed by Playwright), ``up`` says so first, with the ways to get one, instead of letting the
+first bot run fail; the stack starts anyway.
 """
 import os
 import secrets
@@ -62,6 +66,50 @@ def accounts_key(path: Path, given: str | None) -> tuple[str, bool]:
     return key, True
 
 
+CHROMIUM_HOW_TO = (
+    "Get one with `apt-get install chromium-headless-shell` (Debian, found by path), or "
+    "`.venv/bin/playwright install chromium`, or point PLAYWRIGHT_CHROMIUM_EXECUTABLE at a Chromium binary, "
+    "then start `up` again."
+)
+
+
+def playwright_browsers_dir(environ: dict[str, str] | None = None) -> Path:
+    """Where ``playwright install`` puts its browsers: PLAYWRIGHT_BROWSERS_PATH ("0": inside the
+    playwright package), else the user's cache (ms-playwright)."""
+    environ = os.environ if environ is None else environ
+    given = environ.get("PLAYWRIGHT_BROWSERS_PATH")
+    if given == "0":
+        import playwright
+
+        return Path(playwright.__file__).parent / "driver" / "package" / ".local-browsers"
+    if given:
+        return Path(given).expanduser()
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Caches" / "ms-playwright"
+    if sys.platform == "win32":
+        return Path(environ.get("LOCALAPPDATA", Path.home())) / "ms-playwright"
+    return Path(environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ms-playwright"
+
+
+def chromium_problem(executable: str, browsers_dir: Path) -> str | None:
+    """Why no bot run can start a browser here, with how to get one; None when a Chromium is found:
+    ``executable`` (PLAYWRIGHT_CHROMIUM_EXECUTABLE, Debian's found by path) exists, or Playwright
+    installed one (chromium or chromium_headless_shell) under ``browsers_dir``."""
+    if executable:
+        if Path(executable).is_file():
+            return None
+        return (f"No Chromium found: PLAYWRIGHT_CHROMIUM_EXECUTABLE is {executable}, which does not exist, "
+                f"so every bot run will fail. {CHROMIUM_HOW_TO}")
+    installed = browsers_dir.is_dir() and any(
+        child.is_dir() and child.name.startswith(("chromium-", "chromium_headless_shell-"))
+        for child in browsers_dir.iterdir()
+    )
+    if installed:
+        return None
+    return (f"No Chromium found (none installed by Playwright in {browsers_dir}), so every bot run will fail. "
+            f"{CHROMIUM_HOW_TO}")
+
+
 def worker_env(env: dict[str, str]) -> dict[str, str]:
     """The worker's environment: one browser at a time on this host unless BOT_BROWSER_SLOTS says
     otherwise (a Raspberry Pi holds one Chromium comfortably, not several)."""
@@ -84,6 +132,9 @@ class Command(BaseCommand):
         parser.add_argument("--sandbox-port", type=int, default=8001, help="sandbox port on 127.0.0.1 (default 8001)")
 
     def handle(self, *args, port: int, concurrency: int, linkedin: str, sandbox_port: int, **options):
+        self._chromium_problem = chromium_problem(settings.PLAYWRIGHT_CHROMIUM_EXECUTABLE, playwright_browsers_dir())
+        if self._chromium_problem:
+            self.stderr.write(self.style.WARNING(self._chromium_problem))
         var = Path(settings.VAR_DIR)
         var.mkdir(parents=True, exist_ok=True)
         (var / "logs").mkdir(exist_ok=True)
@@ -229,6 +280,8 @@ class Command(BaseCommand):
             self.stdout.write(f"  Email:     notifications by email are printed to {var / 'logs' / 'worker.log'} "
                               f"(test sends: {var / 'logs' / 'web.log'}) (console backend); "
                               "set EMAIL_HOST (and EMAIL_PORT, EMAIL_HOST_USER, ...) to send them")
+        if getattr(self, "_chromium_problem", None):
+            self.stdout.write(self.style.WARNING(f"  Chromium:  {self._chromium_problem}"))
         self.stdout.write("Press ctrl-C to stop everything.\n")
 
 
