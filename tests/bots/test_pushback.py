@@ -16,7 +16,8 @@ from bots.sandbox.pages import LIMIT_BANNERS
 from bots.sandbox.scenario import SESSION_TOKEN, person
 from tests.bots.helpers import birthday, by_status, run_birthday, run_visitor, sent_to, typed_in
 
-CHECKPOINT = r"^checkpoint: LinkedIn asks for a security check \(/checkpoint/challenge/AgH[\w-]+\); pass it when you log in again"
+CHECKPOINT = (r"^checkpoint: LinkedIn asks for a security check \(/checkpoint/challenge/AgH[\w-]+\); "
+              r"pass it when you log in again")
 RESTRICTED = {language: texts["restricted"][0] for language, texts in LIMIT_BANNERS.items()}
 
 
