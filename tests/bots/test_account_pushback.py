@@ -77,13 +77,14 @@ def test_a_checkpoint_mid_run_brakes_every_job_of_the_account_and_no_browser_sta
 
     sandbox.faults(checkpoint_after_sent=None)  # whatever LinkedIn would do now, no browser may ask it
     manual = JobExecution.objects.create(job=visits, trigger=Trigger.MANUAL)  # a forced run-now
+    later = _slot(60)
     with ChromiumWatch() as watch:
-        next_slots = [execution_run(job_id=job.pk, scheduled_for=_slot(60)) for job in (wishes, visits)]
+        next_slots = [execution_run(job_id=job.pk, scheduled_for=later) for job in (wishes, visits)]
         forced = execution_run(job_id=visits.pk, execution_id=manual.pk)
     assert watch.seen == set(), "a Chromium started for an account that needs a new session"
     for skipped in next_slots:
         assert skipped is None  # recorded at the claim, never run
-    rows = JobExecution.objects.filter(job__in=[wishes, visits], scheduled_for=_slot(60))
+    rows = JobExecution.objects.filter(job__in=[wishes, visits], scheduled_for=later)
     assert sorted(row.status for row in rows) == ["skipped", "skipped"]
     assert all(row.error.startswith("paused by the system: needs_reauth: account 'alpha' needs a new session")
                for row in rows)
@@ -91,7 +92,7 @@ def test_a_checkpoint_mid_run_brakes_every_job_of_the_account_and_no_browser_sta
     assert forced.error.startswith("account 'alpha' needs a new session: checkpoint")
     assert NotificationDelivery.objects.count() == 1
     # The other account is untouched.
-    assert execution_run(job_id=other.pk, scheduled_for=_slot(60)).status == ExecutionStatus.SUCCESS
+    assert execution_run(job_id=other.pk, scheduled_for=later).status == ExecutionStatus.SUCCESS
 
 
 def test_a_valid_new_session_lifts_only_the_system_pauses(sandbox, sandbox_server, tmp_path):
@@ -139,10 +140,11 @@ def test_a_limit_banner_cools_the_account_down_and_it_resumes_by_itself(sandbox,
     assert timedelta(minutes=59) < alpha.cooldown_until - utc_now() <= timedelta(hours=1)
     [pause] = job_standing_pauses(job=visits)
     assert (pause.cause, pause.until) == ("cooling_down", alpha.cooldown_until)
+    later = _slot(60)
     with ChromiumWatch() as watch:
-        assert execution_run(job_id=visits.pk, scheduled_for=_slot(60)) is None
+        assert execution_run(job_id=visits.pk, scheduled_for=later) is None
     assert watch.seen == set()
-    skipped = JobExecution.objects.get(job=visits, scheduled_for=_slot(60))
+    skipped = JobExecution.objects.get(job=visits, scheduled_for=later)
     assert skipped.status == "skipped" and skipped.error.startswith("paused by the system until ")
 
     # A short cool-down for the test: it ends in two seconds, and nobody lifts anything by hand.
