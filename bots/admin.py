@@ -71,7 +71,7 @@ class BirthdayMessageAdmin(admin.ModelAdmin):
     list_filter = ("status", "birthday")
     search_fields = ("contact__name", "contact__slug", "text")
     list_select_related = ("contact",)
-    raw_id_fields = ("contact",)
+    raw_id_fields = ("contact", "template")
     readonly_fields = ("execution_id", "claimed_at", "sent_at")
 
 
@@ -90,14 +90,14 @@ class MessageTemplateForm(ServiceCheckedForm):
 
     class Meta:
         model = MessageTemplate
-        fields = ("kind", "text", "active")
+        fields = ("kind", "language", "body", "weight", "active")
 
 
 @admin.register(MessageTemplate)
 class MessageTemplateAdmin(admin.ModelAdmin):
     form = MessageTemplateForm
-    list_display = ("kind", "text", "active")
-    list_filter = ("kind", "active")
+    list_display = ("kind", "language", "body", "weight", "active")
+    list_filter = ("kind", "language", "active")
 
     def save_model(self, request, obj, form, change):
         data = {name: form.cleaned_data[name] for name in MessageTemplateForm._meta.fields}

@@ -18,7 +18,7 @@ from bots.account_run import account_browser
 from bots.configs import BirthdayBotConfig
 from bots.dates import announced_today, birthday_on, date_line, days_late
 from bots.driver import BirthdayCard, BirthdayList, ContactProblem, LinkedInDriver, PageChanged
-from bots.messages import message_compose
+from bots.messages import Composed, message_compose
 from bots.models import Contact, MessageStatus
 from bots.pacing import human_pause, working_hours_check, working_hours_of
 from bots.report import RunReport
@@ -104,12 +104,13 @@ def run(bot_run: BotRun) -> BotOutcome:
             if reason := blacklist_reason(slug=card.slug, name=card.name, account=account):
                 report.add(name=card.name, slug=card.slug, status="skipped", reason=reason, days_late=late_by)
                 continue
-            text = message_compose(full_name=card.name, late=late_by > 0)
             birthday = birthday_on(today=today, late_by=late_by)
+            words = message_compose(full_name=card.name, slug=card.slug, birthday=birthday, days_late=late_by,
+                                    contact=contact, language=config.message_language)
             if config.dry_run:
-                status = _dry_run_one(driver, card, contact, birthday, late_by, text, report, account)
+                status = _dry_run_one(driver, card, contact, birthday, late_by, words, report, account)
             else:
-                status = _send_one(driver, card, contact, birthday, late_by, text, bot_run, report, account)
+                status = _send_one(driver, card, contact, birthday, late_by, words, bot_run, report, account)
             if status == "unknown":
                 unconfirmed += 1
                 if unconfirmed >= UNCONFIRMED_IN_A_ROW:
@@ -129,8 +130,16 @@ def run(bot_run: BotRun) -> BotOutcome:
     return report.finish()
 
 
-def _dry_run_one(driver: LinkedInDriver, card: BirthdayCard, contact: Contact, birthday, late_by: int, text: str,
-                 report: RunReport, account) -> str:
+def _words(words: Composed) -> dict:
+    """What the result says about the words: the exact text, its template, and a forced repeat."""
+    details: dict = {"message": words.text, "template_id": words.template.id if words.template else None}
+    if words.reused:
+        details["template_reused"] = words.reused
+    return details
+
+
+def _dry_run_one(driver: LinkedInDriver, card: BirthdayCard, contact: Contact, birthday, late_by: int,
+                 words: Composed, report: RunReport, account) -> str:
     """Everything but writing: the overlay is opened and its recipient checked; nothing is typed in it."""
     existing = birthday_message_get(contact=contact, birthday=birthday, account=account)
     if existing is not None and existing.status != MessageStatus.FAILED:
@@ -138,20 +147,21 @@ def _dry_run_one(driver: LinkedInDriver, card: BirthdayCard, contact: Contact, b
                    reason=f"already wished for the birthday of {birthday:%Y-%m-%d} ({existing.status})")
         return "skipped"
     try:
-        driver.message_card(slug=card.slug, name=card.name, text=text, send=False)
+        driver.message_card(slug=card.slug, name=card.name, text=words.text, send=False)
     except ContactProblem as problem:
         report.add(name=card.name, slug=card.slug, status="failed", reason=problem.reason, days_late=late_by)
         return "failed"
-    report.add(name=card.name, slug=card.slug, status="would_send", days_late=late_by, message=text)
+    report.add(name=card.name, slug=card.slug, status="would_send", days_late=late_by, **_words(words))
     return "would_send"
 
 
-def _send_one(driver: LinkedInDriver, card: BirthdayCard, contact: Contact, birthday, late_by: int, text: str,
-              bot_run: BotRun, report: RunReport, account) -> str:
+def _send_one(driver: LinkedInDriver, card: BirthdayCard, contact: Contact, birthday, late_by: int,
+              words: Composed, bot_run: BotRun, report: RunReport, account) -> str:
+    text = words.text
     try:
         message = message_claim(
             contact=contact, birthday=birthday, days_late=late_by, text=text, execution_id=bot_run.execution_id,
-            account=account,
+            account=account, template=words.template,
         )
     except ClaimRefused as refused:
         if refused.stop:
@@ -177,5 +187,5 @@ def _send_one(driver: LinkedInDriver, card: BirthdayCard, contact: Contact, birt
                    days_late=late_by)
         raise
     message_finish(message=message, status=MessageStatus.SENT)
-    report.add(name=card.name, slug=card.slug, status="sent", days_late=late_by, message=text)
+    report.add(name=card.name, slug=card.slug, status="sent", days_late=late_by, **_words(words))
     return "sent"

@@ -121,7 +121,10 @@ class BirthdayMessage(models.Model):
     birthday = models.DateField()
     days_late = models.PositiveIntegerField(default=0)
     status = models.CharField(max_length=16, choices=MessageStatus.choices, default=MessageStatus.CLAIMED)
-    text = models.TextField(blank=True)
+    text = models.TextField(blank=True)  # the exact text sent
+    # The template it came from (null: the built-in wording, or a template since deleted).
+    template = models.ForeignKey("MessageTemplate", on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="messages")
     error = models.TextField(blank=True)
     execution_id = models.UUIDField(null=True, blank=True, db_index=True)
     claimed_at = models.DateTimeField(default=utc_now, db_index=True)
@@ -178,21 +181,26 @@ class TemplateKind(models.TextChoices):
 
 
 class MessageTemplate(models.Model):
-    """A birthday message; ``{name}`` becomes the person's first name. Late birthdays get their own."""
+    """A birthday message in one language: variables and spintax (bots/spintax.py). Late birthdays get their own."""
 
     kind = models.CharField(max_length=8, choices=TemplateKind.choices, default=TemplateKind.TODAY)
-    text = models.TextField(help_text="Use {name} for the first name.")
+    language = models.CharField(max_length=35, default="fr", help_text="BCP-47 tag: fr, en, fr-CA...")
+    body = models.TextField(
+        help_text="Up to 1,000 characters. {first_name}, {last_name}, {name} (= first name), {days_late} (late "
+                  "only); spintax {Bonjour|Salut|Coucou}, nested up to 3 deep; {{ and }} for literal braces.")
+    weight = models.PositiveSmallIntegerField(default=1, help_text="1..10: how often it is picked among the others.")
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=utc_now)
 
     class Meta:
-        ordering = ["kind", "id"]
+        ordering = ["kind", "language", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(kind__in=TemplateKind.values), name="message_template_kind_valid"),
+            models.CheckConstraint(condition=Q(weight__gte=1, weight__lte=10), name="message_template_weight_1_10"),
         ]
 
     def __str__(self) -> str:
-        return f"[{self.kind}] {self.text[:60]}"
+        return f"[{self.kind}/{self.language}] {self.body[:60]}"
 
 
 class BlacklistEntry(models.Model):

@@ -257,5 +257,24 @@ def visit_latest(*, contact: Contact, within_days: int, now: datetime | None = N
     )
 
 
-def message_template_list(*, kind: str) -> QuerySet[MessageTemplate]:
-    return MessageTemplate.objects.filter(kind=kind, active=True)
+def message_template_list(*, kind: str, language: str | None = None) -> QuerySet[MessageTemplate]:
+    """Active templates of a kind (and of a language, when given), in a stable order."""
+    rows = MessageTemplate.objects.filter(kind=kind, active=True)
+    return (rows.filter(language__iexact=language) if language is not None else rows).order_by("id")
+
+
+def template_last_uses(*, contact: Contact, birthday: date, within_days: int) -> dict[int, date]:
+    """Templates used for ``contact`` (by any account) for a birthday in the ``within_days`` before
+    ``birthday``: template id → the latest such birthday. This birthday's own row does not count
+    (composing again for it gives the same words), nor a failed attempt (nothing was sent)."""
+    rows = (
+        BirthdayMessage.objects.filter(contact=contact, template__isnull=False, status__in=MESSAGE_COUNTED_STATUSES,
+                                       birthday__gt=birthday - timedelta(days=within_days))
+        .exclude(birthday=birthday)
+        .values_list("template_id", "birthday")
+    )
+    last: dict[int, date] = {}
+    for template_id, when in rows:
+        last[template_id] = max(when, last.get(template_id, when))
+    return last
+

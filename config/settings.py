@@ -320,6 +320,9 @@ BOT_RECYCLE_PAGE_EVERY = env_int("BOT_RECYCLE_PAGE_EVERY", 5)
 # Single-process Chromium keeps most of what it grew even in a fresh tab: the visitor bot closes it
 # and starts a new one (same session, login checked again) after this many profiles (0: never).
 BOT_RESTART_BROWSER_EVERY = env_int("BOT_RESTART_BROWSER_EVERY", 5)
+# A message template used for a contact is not used for them again within this many days while
+# another is left (then the least recently used one is, and the run's result says so).
+BOT_AVOID_REPETITION_DAYS = env_int("BOT_AVOID_REPETITION_DAYS", 730)
 BOT_RUN_TIME_LIMIT = float(os.environ.get("BOT_RUN_TIME_LIMIT") or 900)  # seconds, hard, per run
 BOT_ACTION_TIMEOUT_MS = env_int("BOT_ACTION_TIMEOUT_MS", 15000)  # one page load / one element wait
 # How long a lazy list may take to grow; the walk ends after 3 scrolls in a row added nothing,

@@ -14,7 +14,16 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from bots.models import BirthdayMessage, Contact, LinkedInAccount, MessageStatus, ProfileVisit, QuotaLock, VisitStatus
+from bots.models import (
+    BirthdayMessage,
+    Contact,
+    LinkedInAccount,
+    MessageStatus,
+    MessageTemplate,
+    ProfileVisit,
+    QuotaLock,
+    VisitStatus,
+)
 from bots.selectors import (
     account_for_run,
     account_message_allowance,
@@ -47,7 +56,7 @@ class ClaimRefused(Exception):
 
 def message_claim(
     *, contact: Contact, birthday: date, days_late: int, text: str, execution_id: UUID | None,
-    account: LinkedInAccount | None = None,
+    account: LinkedInAccount | None = None, template: MessageTemplate | None = None,
 ) -> BirthdayMessage:
     """Reserve the one message this contact gets from ``account`` (default: the default account)
     for this birthday, within the account's quotas, or refuse."""
@@ -66,6 +75,7 @@ def message_claim(
                 "days_late": days_late,
                 "status": MessageStatus.CLAIMED,
                 "text": text,
+                "template": template,
                 "error": "",
                 "execution_id": execution_id,
                 "claimed_at": timezone.now(),

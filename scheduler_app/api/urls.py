@@ -23,6 +23,7 @@ from scheduler_app.api.jobs import (
     JobsApi,
     JobToggleApi,
 )
+from scheduler_app.api.message_templates import MessageTemplatePreviewApi
 from scheduler_app.api.system import HealthApi, MetricsApi, StatsApi
 from scheduler_app.notify.api import ChannelApi, ChannelsApi, ChannelTestApi, DeliveryListApi, RuleApi, RulesApi
 
@@ -55,6 +56,7 @@ ROUTES = [
     ("accounts", AccountsApi, "accounts"),
     ("accounts/<str:account_id>", AccountApi, "account"),
     ("accounts/<str:account_id>/session", AccountSessionApi, "account-session"),
+    ("message-templates/preview", MessageTemplatePreviewApi, "message-template-preview"),
     ("blackouts", BlackoutsApi, "blackouts"),
     ("blackouts/<str:blackout_id>", BlackoutApi, "blackout"),
     ("notification-channels", ChannelsApi, "notification-channels"),

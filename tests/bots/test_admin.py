@@ -63,31 +63,36 @@ def test_admin_template_add_and_change_go_through_the_service(admin_client, monk
     created = spy_on(monkeypatch, "message_template_create")
     updated = spy_on(monkeypatch, "message_template_update")
 
-    response = admin_client.post(TEMPLATE_ADD, {"kind": "late", "text": "  Belated wishes, {name}!  ", "active": "on"})
+    response = admin_client.post(TEMPLATE_ADD, {"kind": "late", "language": "en", "body": "  Belated wishes, {name}!  ",
+                                                "weight": "3", "active": "on"})
     assert response.status_code == 302, response.content.decode()[:2000]
     template = MessageTemplate.objects.get()
-    assert (template.kind, template.text, template.active) == ("late", "Belated wishes, {name}!", True)
+    assert (template.kind, template.language, template.body, template.weight, template.active) == (
+        "late", "en", "Belated wishes, {name}!", 3, True)
 
     response = admin_client.post(
-        f"/admin/bots/messagetemplate/{template.pk}/change/", {"kind": "today", "text": " Happy birthday {name}! "}
+        f"/admin/bots/messagetemplate/{template.pk}/change/",
+        {"kind": "today", "language": "fr", "body": " Happy birthday {name}! ", "weight": "1"},
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     template.refresh_from_db()
-    assert (template.kind, template.text, template.active) == ("today", "Happy birthday {name}!", False)
+    assert (template.kind, template.language, template.body, template.active) == (
+        "today", "fr", "Happy birthday {name}!", False)
     assert len(created) == len(updated) == 1
 
 
 def test_admin_template_refuses_blank_text(admin_client):
-    response = admin_client.post(TEMPLATE_ADD, {"kind": "today", "text": "   ", "active": "on"})
+    response = admin_client.post(TEMPLATE_ADD, {"kind": "today", "language": "fr", "body": "   ", "weight": "1",
+                                                "active": "on"})
 
     assert response.status_code == 200
     assert not MessageTemplate.objects.exists()
 
 
 def test_template_service_rules():
-    assert message_template_create(kind=TemplateKind.LATE, text=" Hi {name} ").text == "Hi {name}"
+    assert message_template_create(kind=TemplateKind.LATE, body=" Hi {name} ").body == "Hi {name}"
     with pytest.raises(InvalidInput, match="needs some text") as blank:
-        message_template_create(text="  ")
-    assert blank.value.field == "text"
+        message_template_create(body="  ")
+    assert blank.value.field == "body"
     with pytest.raises(InvalidInput, match="unknown template kind"):
-        message_template_create(kind="weekly", text="Hi")
+        message_template_create(kind="weekly", body="Hi")

@@ -39,8 +39,8 @@ def test_birthday_sends_only_todays_birthdays_by_default(sandbox):
 
 
 def test_birthday_late_ones_within_max_days_late_with_late_templates(sandbox):
-    MessageTemplate.objects.create(kind=TemplateKind.TODAY, text="Joyeux anniversaire {name} !")
-    MessageTemplate.objects.create(kind=TemplateKind.LATE, text="Belated wishes, {name}!")
+    MessageTemplate.objects.create(kind=TemplateKind.TODAY, body="Joyeux anniversaire {name} !")
+    MessageTemplate.objects.create(kind=TemplateKind.LATE, body="Belated wishes, {name}!")
 
     outcome = run_birthday(process_late=True, max_days_late=3)
 

@@ -1,6 +1,5 @@
 """Unit tests without a browser: names and slugs, templates, working hours, pauses."""
 import os
-import random
 import subprocess
 import sys
 from datetime import date, datetime
@@ -53,24 +52,30 @@ def test_first_name():
     assert first_name("Jean-Pierre Dupont") == "Jean-Pierre"
 
 
-def test_template_render_replaces_only_name():
-    assert template_render("Hi {name} {other} {0}", full_name="Ada Lovelace") == "Hi Ada {other} {0}"
+def test_template_render_fills_the_variables():
+    assert template_render("Hi {name} {last_name} {{0}}", full_name="Ada King Lovelace") == "Hi Ada King Lovelace {0}"
 
 
 @pytest.mark.django_db
 def test_message_compose_uses_active_templates_of_the_right_kind():
-    MessageTemplate.objects.create(kind=TemplateKind.TODAY, text="Today {name}")
-    MessageTemplate.objects.create(kind=TemplateKind.TODAY, text="Inactive {name}", active=False)
-    MessageTemplate.objects.create(kind=TemplateKind.LATE, text="Late {name}")
-    rng = random.Random(1)
-    assert {message_compose(full_name="Ada Lovelace", late=False, rng=rng) for _ in range(20)} == {"Today Ada"}
-    assert message_compose(full_name="Ada Lovelace", late=True) == "Late Ada"
+    MessageTemplate.objects.create(kind=TemplateKind.TODAY, body="Today {name}")
+    MessageTemplate.objects.create(kind=TemplateKind.TODAY, body="Inactive {name}", active=False)
+    MessageTemplate.objects.create(kind=TemplateKind.LATE, body="Late {name} {days_late}")
+    MessageTemplate.objects.create(kind=TemplateKind.TODAY, language="en", body="English {name}")
+    texts = {message_compose(full_name="Ada Lovelace", slug=f"ada-{i}", birthday=date(2026, 6, 1)).text
+             for i in range(20)}
+    assert texts == {"Today Ada"}
+    late = message_compose(full_name="Ada Lovelace", slug="ada", birthday=date(2026, 6, 1), days_late=2)
+    assert late.text == "Late Ada 2"
+    english = message_compose(full_name="Ada Lovelace", slug="ada", birthday=date(2026, 6, 1), language="en")
+    assert english.text == "English Ada"
 
 
 @pytest.mark.django_db
 def test_message_compose_falls_back_to_built_in_templates():
-    text = message_compose(full_name="Ada Lovelace", late=True)
-    assert text in {t.replace("{name}", "Ada") for t in DEFAULT_TEMPLATES[TemplateKind.LATE]}
+    words = message_compose(full_name="Ada Lovelace", slug="ada", birthday=date(2026, 6, 1), days_late=1)
+    assert words.text in {t.replace("{name}", "Ada") for t in DEFAULT_TEMPLATES[TemplateKind.LATE]}
+    assert words.template is None
 
 
 def _at(hour: int, minute: int = 0, tz: str = "Europe/Paris") -> datetime:
