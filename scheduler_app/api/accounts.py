@@ -32,6 +32,7 @@ from scheduler_app.api.base import SchedulerApi
 from scheduler_app.api.exceptions import RequestTooLarge
 from scheduler_app.api.jobs import DETAIL_SCHEMA
 from scheduler_app.api.parsers import LimitedJSONParser, max_body_bytes
+from scheduler_app.api.serializers import optional
 
 TAGS = ["accounts"]
 STORAGE_STATE_SCHEMA = {
@@ -213,10 +214,7 @@ class AccountDetailApi(SchedulerApi):
 class AccountUpdateApi(SchedulerApi):
     class InputSerializer(AccountBodySerializer):
         def get_fields(self):
-            fields = super().get_fields()
-            for field in fields.values():
-                field.required = False
-            return fields
+            return optional(super().get_fields())
 
     @extend_schema(tags=TAGS, request=InputSerializer, responses={200: AccountOutputSerializer},
                    description="Changes the settings given. The session is written by PUT /accounts/{id}/session only.")

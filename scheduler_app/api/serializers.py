@@ -156,3 +156,11 @@ class QueryMomentField(serializers.Field):
 
     def to_representation(self, value):
         return value.isoformat()
+
+
+def optional(fields: dict[str, serializers.Field]) -> dict[str, serializers.Field]:
+    """The same fields for an update: any may be left out, and none has a creation default (a
+    client generated from the document would send it and reset the row)."""
+    for field in fields.values():
+        field.required, field.default = False, serializers.empty
+    return fields

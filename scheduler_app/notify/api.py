@@ -18,6 +18,7 @@ from scheduler_app.api.auth import actor_name
 from scheduler_app.api.base import SchedulerApi
 from scheduler_app.api.jobs import plain_list
 from scheduler_app.api.schema import configs_any_of
+from scheduler_app.api.serializers import optional
 from scheduler_app.models import BotType
 from scheduler_app.notify.configs import (
     CHANNEL_CONFIGS,
@@ -81,14 +82,6 @@ class BodySerializer(serializers.Serializer):
         if not isinstance(data, dict):
             raise serializers.ValidationError({"non_field_errors": ["Expected a JSON object."]})
         return dict(data)
-
-
-def optional(fields: dict[str, serializers.Field]) -> dict[str, serializers.Field]:
-    """The same fields for an update: any may be left out, and none has a creation default (a
-    client generated from the document would send it and reset the row)."""
-    for field in fields.values():
-        field.required, field.default = False, serializers.empty
-    return fields
 
 
 # --- channels -------------------------------------------------------------------------------
