@@ -102,11 +102,10 @@ def _holder(account_id) -> str:
 
 
 @contextlib.contextmanager
-def account_lease(*, account: LinkedInAccount, execution_id, job_id, holder: str = "",
-                  wait_seconds: float | None = None) -> Iterator[None]:
+def account_lease(*, account: LinkedInAccount, execution_id, job_id, holder: str = "") -> Iterator[None]:
     """Hold ``account``'s browser lease (waiting up to ACCOUNT_WAIT_SECONDS), renewed while held."""
     lease = float(settings.SCHEDULER_LEASE_SECONDS)
-    wait = settings.ACCOUNT_WAIT_SECONDS if wait_seconds is None else wait_seconds
+    wait = settings.ACCOUNT_WAIT_SECONDS
     give_up = time.monotonic() + wait
     while not account_browser_acquire(account_id=account.pk, execution_id=execution_id, job_id=job_id,
                                       lease_seconds=lease, holder=holder):
