@@ -37,7 +37,12 @@ from bots.services.accounts import (
 )
 from bots.services.accounts import _checked_fields as account_fields_checked
 from bots.services.blacklist import blacklist_entry_clean, blacklist_entry_create, blacklist_entry_update
-from bots.services.templates import message_template_clean, message_template_create, message_template_update
+from bots.services.templates import (
+    language_clean,
+    message_template_clean,
+    message_template_create,
+    message_template_update,
+)
 
 
 class ServiceCheckedForm(forms.ModelForm):
@@ -59,9 +64,26 @@ class ServiceCheckedForm(forms.ModelForm):
         return cleaned
 
 
+class ContactForm(forms.ModelForm):
+    """The language is the one thing meant to be edited here: checked by the service's rules."""
+
+    class Meta:
+        model = Contact
+        fields = ("slug", "name", "language")
+
+    def clean_language(self):
+        language = self.cleaned_data.get("language") or ""
+        try:
+            return language_clean(language) if language.strip() else ""
+        except InvalidInput as exc:
+            raise forms.ValidationError(str(exc)[:1].upper() + str(exc)[1:] + ".") from None
+
+
 @admin.register(Contact)
 class ContactAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "first_seen_at", "last_seen_at")
+    form = ContactForm
+    list_display = ("name", "slug", "language", "first_seen_at", "last_seen_at")
+    list_filter = ("language",)
     search_fields = ("name", "slug")
 
 
@@ -173,7 +195,7 @@ class LinkedInAccountAdmin(admin.ModelAdmin):
                        "warmup_started_at", "session", "session_saved_at", "li_at_expires_at", "browser_holder",
                        "browser_lease_expires_at", "created_at", "updated_at")
     fieldsets = (
-        (None, {"fields": ("label", "timezone", "working_hours")}),
+        (None, {"fields": ("label", "timezone", "working_hours", "message_language")}),
         ("Quotas (empty: the BOT_* settings) and cool-down",
          {"fields": ("messages_per_day", "messages_per_week", "visits_per_day", "cooldown_hours")}),
         ("What LinkedIn said (read-only)",

@@ -18,7 +18,7 @@ from bots.account_run import account_browser
 from bots.configs import BirthdayBotConfig
 from bots.dates import announced_today, birthday_on, date_line, days_late
 from bots.driver import BirthdayCard, BirthdayList, ContactProblem, LinkedInDriver, PageChanged
-from bots.messages import Composed, message_compose
+from bots.messages import Composed, message_compose, message_language_for
 from bots.models import Contact, MessageStatus
 from bots.pacing import human_pause, working_hours_check, working_hours_of
 from bots.report import RunReport
@@ -105,8 +105,9 @@ def run(bot_run: BotRun) -> BotOutcome:
                 report.add(name=card.name, slug=card.slug, status="skipped", reason=reason, days_late=late_by)
                 continue
             birthday = birthday_on(today=today, late_by=late_by)
+            language = message_language_for(contact=contact, job_language=config.message_language, account=account)
             words = message_compose(full_name=card.name, slug=card.slug, birthday=birthday, days_late=late_by,
-                                    contact=contact, language=config.message_language)
+                                    contact=contact, language=language)
             if config.dry_run:
                 status = _dry_run_one(driver, card, contact, birthday, late_by, words, report, account)
             else:
@@ -131,8 +132,10 @@ def run(bot_run: BotRun) -> BotOutcome:
 
 
 def _words(words: Composed) -> dict:
-    """What the result says about the words: the exact text, its template, and a forced repeat."""
-    details: dict = {"message": words.text, "template_id": words.template.id if words.template else None}
+    """What the result says about the words: the exact text, its language and template (null: the
+    built-in wording), and a forced repeat."""
+    details: dict = {"message": words.text, "language": words.language,
+                     "template_id": words.template.id if words.template else None}
     if words.reused:
         details["template_reused"] = words.reused
     return details
@@ -173,8 +176,9 @@ def _send_one(driver: LinkedInDriver, card: BirthdayCard, contact: Contact, birt
     except ContactProblem as problem:
         status = MessageStatus.UNKNOWN if problem.maybe_sent else MessageStatus.FAILED
         message_finish(message=message, status=status, error=problem.reason)
+        # A send that may have reached the person says which words (they are on its row too).
         report.add(name=card.name, slug=card.slug, status=str(status) if problem.maybe_sent else "failed",
-                   reason=problem.reason, days_late=late_by)
+                   reason=problem.reason, days_late=late_by, **(_words(words) if problem.maybe_sent else {}))
         return str(status) if problem.maybe_sent else "failed"
     except PageChanged as exc:
         message_finish(message=message, status=MessageStatus.FAILED, error=str(exc))  # failed before any send
@@ -184,7 +188,7 @@ def _send_one(driver: LinkedInDriver, card: BirthdayCard, contact: Contact, birt
         # keep the claim as unknown so this birthday is never wished twice, and say so in the report.
         message_finish(message=message, status=MessageStatus.UNKNOWN, error=f"run failed: {exc}")
         report.add(name=card.name, slug=card.slug, status="unknown", reason=f"the run ended while sending: {exc}",
-                   days_late=late_by)
+                   days_late=late_by, **_words(words))
         raise
     message_finish(message=message, status=MessageStatus.SENT)
     report.add(name=card.name, slug=card.slug, status="sent", days_late=late_by, **_words(words))

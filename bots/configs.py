@@ -21,9 +21,10 @@ class BirthdayBotConfig(BaseModel):
     process_late: bool = False
     max_days_late: Annotated[int, Field(ge=1, le=365)] = DEFAULT_MAX_DAYS_LATE
     max_messages_per_run: Annotated[int, Field(ge=1, le=100)] = 10
-    # The language of the templates the messages come from (BCP-47: fr, en, fr-CA...).
+    # The language of the templates the messages come from (BCP-47: fr, en, fr-CA...). A contact's
+    # own language wins over it; unset, the account's, else "fr" (bots/messages.py message_language_for).
     message_language: Annotated[str, Field(min_length=2, max_length=35,
-                                           pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")] = "fr"
+                                           pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")] | None = None
 
     @model_validator(mode="after")
     def _late_window_only_when_late(self) -> "BirthdayBotConfig":

@@ -10,6 +10,18 @@ run shows exactly what the real run sends, and a run repeated for the same birth
 same words. Among the active templates of the kind and language, one is drawn by weight, leaving
 out those used for this contact within ``BOT_AVOID_REPETITION_DAYS`` (730) unless none is left:
 then the least recently used one is taken and the result says so.
+
+The language a contact is written in (``message_language_for``), first found wins:
+
+1. the contact's own (``Contact.language``: set per person in the admin or with
+   ``PATCH /scheduler/contacts/{slug}``), because a person's language is a fact about them;
+2. the job's ``bot_config.message_language``, when the job names one: a job is the narrower choice
+   (one account may run a French job and an English one);
+3. the account's ``message_language`` (API, admin): the language of that account's network;
+4. ``fr`` (DEFAULT_LANGUAGE), the product's first language.
+
+Templates are looked up in that language (``fr-CA``), then in its primary language (``fr``); with
+none, a built-in wording in the language (French for ``fr*``, English otherwise).
 """
 import random
 from dataclasses import dataclass
@@ -17,22 +29,49 @@ from datetime import date
 
 from django.conf import settings
 
-from bots.models import Contact, MessageTemplate, TemplateKind
+from bots.models import Contact, LinkedInAccount, MessageTemplate, TemplateKind
 from bots.profiles import first_name
 from bots.selectors import message_template_list, template_last_uses
 from bots.spintax import TemplateSyntaxError, parse, render
 
 DEFAULT_LANGUAGE = "fr"
+# Used when no active template of the kind exists in the language: French for fr*, else English.
 DEFAULT_TEMPLATES = {
-    TemplateKind.TODAY: [
-        "Happy birthday {name}! Wishing you a great year ahead.",
-        "Happy birthday {name}! All the best for the year to come.",
-    ],
-    TemplateKind.LATE: [
-        "Happy belated birthday {name}! I hope it was a great day.",
-        "A little late, but happy birthday {name}! All the best for the year ahead.",
-    ],
+    "en": {
+        TemplateKind.TODAY: [
+            "Happy birthday {name}! Wishing you a great year ahead.",
+            "Happy birthday {name}! All the best for the year to come.",
+        ],
+        TemplateKind.LATE: [
+            "Happy belated birthday {name}! I hope it was a great day.",
+            "A little late, but happy birthday {name}! All the best for the year ahead.",
+        ],
+    },
+    "fr": {
+        TemplateKind.TODAY: [
+            "Joyeux anniversaire {name} ! Je te souhaite une très belle année.",
+            "Bon anniversaire {name} ! Plein de bonnes choses pour l'année qui vient.",
+        ],
+        TemplateKind.LATE: [
+            "Joyeux anniversaire {name}, avec un peu de retard ! J'espère que tu as passé une belle journée.",
+            "Un peu en retard, mais bon anniversaire {name} ! Plein de bonnes choses pour l'année qui vient.",
+        ],
+    },
 }
+
+
+def primary_language(language: str) -> str:
+    """``fr-CA`` → ``fr``."""
+    return language.split("-")[0].lower()
+
+
+def message_language_for(*, contact: Contact | None, job_language: str | None = None,
+                         account: LinkedInAccount | None = None) -> str:
+    """The language ``contact`` is written in: contact → job → account → ``fr`` (module docstring)."""
+    for language in (contact.language if contact else "", job_language, account.message_language if account else ""):
+        if language:
+            return language
+    return DEFAULT_LANGUAGE
 
 
 @dataclass(frozen=True)
@@ -40,6 +79,7 @@ class Composed:
     text: str
     template: MessageTemplate | None  # None: a built-in wording
     reused: str | None = None  # why a template used for this contact in the window was taken again
+    language: str = DEFAULT_LANGUAGE  # the language asked for (the template's may be its primary one)
 
 
 def name_values(full_name: str, *, days_late: int = 0) -> dict[str, str]:
@@ -80,13 +120,19 @@ def message_compose(*, full_name: str, slug: str, birthday: date, days_late: int
     rng = message_seed(slug=slug, birthday=birthday)
     values = name_values(full_name, days_late=days_late)
     late = kind == TemplateKind.LATE
-    # One stored before templates were checked and that does not parse is left out, not sent half-made.
-    templates = [t for t in message_template_list(kind=kind, language=language) if _parses(t.body, late=late)]
+    templates: list[MessageTemplate] = []
+    for tag in dict.fromkeys((language, primary_language(language))):  # fr-CA, then fr
+        # One stored before templates were checked and that does not parse is left out, not sent half-made.
+        templates = [t for t in message_template_list(kind=kind, language=tag) if _parses(t.body, late=late)]
+        if templates:
+            break
     if not templates:
-        body = rng.choice(DEFAULT_TEMPLATES[kind])
-        return Composed(text=render(parse(body), values, rng), template=None)
+        builtin = DEFAULT_TEMPLATES.get(primary_language(language), DEFAULT_TEMPLATES["en"])
+        body = rng.choice(builtin[kind])
+        return Composed(text=render(parse(body), values, rng), template=None, language=language)
     template, reused = _pick(templates, contact=contact, birthday=birthday, rng=rng)
-    return Composed(text=render(parse(template.body, late=late), values, rng), template=template, reused=reused)
+    return Composed(text=render(parse(template.body, late=late), values, rng), template=template, reused=reused,
+                    language=language)
 
 
 def _parses(body: str, *, late: bool) -> bool:

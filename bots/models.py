@@ -50,6 +50,9 @@ class LinkedInAccount(models.Model):
     timezone = models.CharField(max_length=64, blank=True, default="")
     # "09:00-20:00"; blank: BOT_WORKING_HOURS.
     working_hours = models.CharField(max_length=32, blank=True, default="")
+    # The language its contacts are written in when neither the contact nor the job names one
+    # (bots/messages.py ``message_language_for``); blank: "fr".
+    message_language = models.CharField(max_length=35, blank=True, default="")
     # Caps once warmed up; null: the BOT_* setting.
     messages_per_day = models.PositiveIntegerField(null=True, blank=True)
     messages_per_week = models.PositiveIntegerField(null=True, blank=True)
@@ -79,9 +82,16 @@ class LinkedInAccount(models.Model):
 def default_account_id():
     """The default account's id: the account of a message or visit written without one (rows
     from before accounts, and code paths that know of one account only); made on first use when
-    no account exists (bots/services/accounts.py ``account_default_ensure``)."""
+    no account exists (bots/services/accounts.py ``account_default_ensure``).
+
+    It reads ids only: migration 0004's AlterField calls it with this code's model against a table
+    that does not have the columns added after 0004 yet (selecting them would fail the migrate)."""
     from bots.services.accounts import account_default_ensure
 
+    accounts = LinkedInAccount.objects.values_list("pk", flat=True)
+    ids = list(accounts.filter(label=DEFAULT_ACCOUNT_LABEL)[:1]) or list(accounts[:2])
+    if ids:
+        return ids[0] if len(ids) == 1 else None  # two accounts, none "default": ambiguous, as account_default
     account = account_default_ensure()
     return account.pk if account is not None else None
 
@@ -91,6 +101,9 @@ class Contact(models.Model):
 
     slug = models.CharField(max_length=200, unique=True)
     name = models.CharField(max_length=300, blank=True)
+    # The language this person is written in, whatever the job or the account says (BCP-47: fr,
+    # en...); blank: none of their own (bots/messages.py ``message_language_for``).
+    language = models.CharField(max_length=35, blank=True, default="")
     first_seen_at = models.DateTimeField(default=utc_now)
     last_seen_at = models.DateTimeField(default=utc_now)
 

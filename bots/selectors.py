@@ -257,10 +257,25 @@ def visit_latest(*, contact: Contact, within_days: int, now: datetime | None = N
     )
 
 
-def message_template_list(*, kind: str, language: str | None = None) -> QuerySet[MessageTemplate]:
-    """Active templates of a kind (and of a language, when given), in a stable order."""
-    rows = MessageTemplate.objects.filter(kind=kind, active=True)
-    return (rows.filter(language__iexact=language) if language is not None else rows).order_by("id")
+def message_template_list(*, kind: str | None = None, language: str | None = None,
+                          active: bool | None = True) -> QuerySet[MessageTemplate]:
+    """Templates of a kind and a language (either None: any), active ones unless ``active`` says
+    otherwise (None: all), in a stable order."""
+    rows = MessageTemplate.objects.all()
+    if kind is not None:
+        rows = rows.filter(kind=kind)
+    if language is not None:
+        rows = rows.filter(language__iexact=language)
+    if active is not None:
+        rows = rows.filter(active=active)
+    return rows.order_by("kind", "language", "id") if kind is None else rows.order_by("id")
+
+
+def message_template_get(*, template_id) -> MessageTemplate | None:
+    try:
+        return MessageTemplate.objects.filter(pk=int(template_id)).first()
+    except (TypeError, ValueError):
+        return None
 
 
 def template_last_uses(*, contact: Contact, birthday: date, within_days: int) -> dict[int, date]:

@@ -1,15 +1,28 @@
 """The scheduler's door to message templates, as ``bots.runner`` is its door to runs and
-``bots.accounts`` to accounts: what scheduler_app may use of templates (the preview), so the
-parser and the words' rules can change behind it."""
+``bots.accounts`` to accounts: what scheduler_app may use of the words (templates, their preview,
+a contact's language), so the parser and the words' rules can change behind it."""
 from dataclasses import dataclass
 
 from bots.messages import name_values
-from bots.models import TemplateKind
+from bots.models import MessageTemplate, TemplateKind
+from bots.selectors import message_template_get, message_template_list
 from bots.services import InvalidInput
-from bots.services.templates import BODY_MAX, template_body_clean
-from bots.spintax import distinct_renders, parse, variations
+from bots.services.contacts import contact_language_set
+from bots.services.templates import (
+    BODY_MAX,
+    WEIGHT_MAX,
+    WEIGHT_MIN,
+    message_template_create,
+    message_template_delete,
+    message_template_update,
+    template_body_clean,
+)
+from bots.spintax import TemplateSyntaxError, distinct_renders, parse, variations
 
-__all__ = ["BODY_MAX", "PREVIEW_DAYS_LATE", "TEMPLATE_KINDS", "InvalidInput", "Preview", "template_preview"]
+__all__ = ["BODY_MAX", "PREVIEW_DAYS_LATE", "TEMPLATE_KINDS", "WEIGHT_MAX", "WEIGHT_MIN", "InvalidInput",
+           "MessageTemplate", "Preview", "contact_language_set", "message_template_create",
+           "message_template_delete", "message_template_get", "message_template_list", "message_template_update",
+           "template_preview", "template_variations"]
 
 TEMPLATE_KINDS = list(TemplateKind.values)
 PREVIEW_DAYS_LATE = 3  # what {days_late} shows in a late template's preview
@@ -31,3 +44,12 @@ def template_preview(*, body: str, count: int, first_name: str, last_name: str =
     values = name_values(f"{first} {last}".strip(), days_late=PREVIEW_DAYS_LATE)
     values.update(first_name=first, name=first, last_name=last)
     return Preview(renders=distinct_renders(template, values, count=count, seed=body), variations=variations(template))
+
+
+def template_variations(template: MessageTemplate) -> int | None:
+    """How many ways a stored template's spintax can fall (None: a body stored before templates
+    were checked, which no longer parses)."""
+    try:
+        return variations(parse(template.body, late=template.kind == TemplateKind.LATE))
+    except TemplateSyntaxError:
+        return None

@@ -30,13 +30,15 @@ from bots.models import (
 from bots.pacing import parse_window
 from bots.runner import BotError
 from bots.selectors import cookie_for_linkedin, linkedin_host
+from bots.services import InvalidInput
+from bots.services.templates import language_clean
 
 LABEL_MAX = 100
 CAP_MAX = 10_000
 SESSION_MAX_BYTES = 2_000_000
 SESSION_COOKIE = "li_at"
 ACCOUNT_FIELDS = ("label", "timezone", "working_hours", "messages_per_day", "messages_per_week", "visits_per_day",
-                  "cooldown_hours")
+                  "cooldown_hours", "message_language")
 
 
 class AccountValidationError(Exception):
@@ -98,6 +100,14 @@ def _checked_fields(values: dict[str, Any], *, account: LinkedInAccount | None) 
             errors["cooldown_hours"] = [f"an integer {COOLDOWN_HOURS_MIN}..{COOLDOWN_HOURS_MAX}"]
         else:
             clean["cooldown_hours"] = value
+    if "message_language" in values:
+        language = values["message_language"] or ""
+        try:
+            if not isinstance(language, str):
+                raise InvalidInput("not text")
+            clean["message_language"] = language_clean(language) if language.strip() else ""
+        except InvalidInput:
+            errors["message_language"] = ["a BCP-47 language tag (fr, en, fr-CA), or empty for fr"]
     session = None
     if values.get("storage_state") not in (None, ""):
         try:

@@ -75,3 +75,8 @@ def message_template_update(*, template: MessageTemplate, kind: str, body: str, 
                             weight: int = 1, active: bool) -> MessageTemplate:
     return model_update(template, message_template_clean(kind=kind, body=body, language=language, weight=weight,
                                                          active=active))
+
+
+def message_template_delete(*, template: MessageTemplate) -> None:
+    """Messages sent with it keep their text; they no longer keep it from being repeated (it is gone)."""
+    template.delete()

@@ -84,6 +84,10 @@ class AccountBodySerializer(serializers.Serializer):
                                               help_text="Once warmed up; null: BOT_VISITS_PER_DAY.")
     cooldown_hours = serializers.IntegerField(required=False, min_value=1, max_value=168,
                                               help_text="How long it rests after LinkedIn's limit banner (default 24).")
+    message_language = serializers.CharField(
+        required=False, allow_blank=True,
+        help_text="BCP-47 tag its contacts are written in when neither the contact nor the job names one; "
+                  "empty: fr.")
 
     def run_validation(self, data=serializers.empty):
         if data is serializers.empty or data is None:
@@ -126,6 +130,7 @@ class AccountOutputSerializer(serializers.Serializer):
     messages_per_week = serializers.IntegerField(allow_null=True)
     visits_per_day = serializers.IntegerField(allow_null=True)
     cooldown_hours = serializers.IntegerField()
+    message_language = serializers.CharField(help_text="Empty: fr (unless the contact or the job names one).")
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
 
@@ -160,6 +165,7 @@ class AccountOutputSerializer(serializers.Serializer):
             "messages_per_week": account.messages_per_week,
             "visits_per_day": account.visits_per_day,
             "cooldown_hours": account.cooldown_hours,
+            "message_language": account.message_language,
             "created_at": local(account.created_at),
             "updated_at": local(account.updated_at),
         }

@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from scheduler_app.api import schema  # noqa: F401  (registers the X-API-Key OpenAPI scheme)
 from scheduler_app.api.accounts import AccountApi, AccountsApi, AccountSessionApi
 from scheduler_app.api.brakes import BlackoutApi, BlackoutsApi, JobPauseApi, JobResumeApi, JobsPauseApi, JobsResumeApi
+from scheduler_app.api.contacts import ContactApi
 from scheduler_app.api.jobs import (
     JobApi,
     JobHistoryApi,
@@ -57,6 +58,7 @@ ROUTES = [
     ("accounts/<str:account_id>", AccountApi, "account"),
     ("accounts/<str:account_id>/session", AccountSessionApi, "account-session"),
     ("message-templates/preview", MessageTemplatePreviewApi, "message-template-preview"),
+    ("contacts/<str:slug>", ContactApi, "contact"),
     ("blackouts", BlackoutsApi, "blackouts"),
     ("blackouts/<str:blackout_id>", BlackoutApi, "blackout"),
     ("notification-channels", ChannelsApi, "notification-channels"),

@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_session_file")]
 OUTPUT_FIELDS = {"id", "label", "status", "status_reason", "cooldown_until", "last_ok_at", "has_session",
                  "session_saved_at", "li_at_expires_at", "warmup", "allowance", "jobs", "busy", "timezone",
                  "working_hours", "messages_per_day", "messages_per_week", "visits_per_day", "cooldown_hours",
-                 "created_at", "updated_at"}
+                 "message_language", "created_at", "updated_at"}
 SETTINGS = {"label": "sales", "timezone": "Europe/Paris", "working_hours": "09:00-18:00", "messages_per_day": 12,
             "messages_per_week": 60, "visits_per_day": 40, "cooldown_hours": 48}
 

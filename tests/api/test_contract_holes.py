@@ -34,7 +34,7 @@ def test_patch_null_removes_a_key_back_to_its_default(client):
 
     assert answer.status_code == 200, answer.json()
     assert answer.json()["bot_config"] == {"dry_run": True, "process_late": False, "max_days_late": 7,
-                                           "max_messages_per_run": 10, "message_language": "fr"}
+                                           "max_messages_per_run": 10}
 
 
 def test_patch_merge_still_validates_the_merged_config(client):

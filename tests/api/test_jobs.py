@@ -15,8 +15,7 @@ def test_create_job_answers_201_with_defaults_filled_in(client):
     assert response.status_code == 201
     job = response.json()
     assert job["enabled"] is True and job["created_by"] == "tests"
-    assert job["bot_config"] == {"dry_run": True, "process_late": False, "max_days_late": 7, "max_messages_per_run": 10,
-                                 "message_language": "fr"}
+    assert job["bot_config"] == {"dry_run": True, "process_late": False, "max_days_late": 7, "max_messages_per_run": 10}
     assert job["timezone"] == "Europe/Paris" and job["max_instances"] == 1 and job["misfire_grace_time"] == 3600
     assert job["next_run_at"].endswith(("+01:00", "+02:00"))
     assert datetime.fromisoformat(job["created_at"]).utcoffset() is not None

@@ -48,3 +48,32 @@ def test_preview_refuses_a_bad_body_naming_the_position(client, payload, field, 
 
 def test_preview_needs_a_key(anon):
     assert anon.post(URL, {"body": "Hi"}, format="json").status_code == 401
+
+
+# --- a contact's language, an account's -------------------------------------------------------
+
+
+def test_patch_contact_sets_clears_and_refuses_a_bad_language_naming_the_field(client):
+    from bots.models import Contact
+
+    answer = client.patch("/scheduler/contacts/john-smith", {"language": "en"}, format="json")
+    assert answer.status_code == 200, answer.content
+    assert answer.json() == {"slug": "john-smith", "name": "", "language": "en"}
+    for body, field in (({"language": "English"}, "language"), ({}, "language"), ({"lang": "en"}, "lang"),
+                        ({"language": 3}, "language")):
+        refused = client.patch("/scheduler/contacts/john-smith", body, format="json")
+        assert refused.status_code == 400, (body, refused.content)
+        assert field in refused.json()["errors"], refused.json()
+    assert client.patch("/scheduler/contacts/a%20b", {"language": "en"}, format="json").status_code == 400
+    assert list(Contact.objects.values_list("slug", "language")) == [("john-smith", "en")]
+    assert client.patch("/scheduler/contacts/john-smith", {"language": ""}, format="json").json()["language"] == ""
+
+
+def test_an_accounts_message_language_is_checked_and_shown(client):
+    created = client.post("/scheduler/accounts", {"label": "sales", "message_language": "en-gb"}, format="json")
+    assert created.status_code == 201, created.content
+    assert created.json()["message_language"] == "en-GB"
+    refused = client.patch(f"/scheduler/accounts/{created.json()['id']}", {"message_language": "anglais!"},
+                           format="json")
+    assert refused.status_code == 400 and "message_language" in refused.json()["errors"], refused.content
+    assert client.get(f"/scheduler/accounts/{created.json()['id']}").json()["message_language"] == "en-GB"

@@ -89,6 +89,7 @@ def ids(writer) -> dict[str, str]:
                                              "end_date": "2026-12-27", "yearly": True}),
         "channel_id": channel_id,
         "rule_id": created("notification-rules", {"channel_id": channel_id, "events": ["failed"]}),
+        "slug": "ada-lovelace",  # a contact's profile slug (PATCH makes one not seen yet)
     }
 
 

@@ -209,7 +209,94 @@ def test_weights_make_a_template_more_likely():
     assert 50 <= picks[True] <= 150  # expected 100
 
 
+# --- the language ------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_language_is_the_contacts_then_the_jobs_then_the_accounts_then_fr():
+    from bots.messages import message_language_for
+    from bots.services.accounts import account_create
+
+    account = account_create(data={"label": "sales"})
+    contact = _contact()
+    assert message_language_for(contact=contact, job_language=None, account=account) == "fr"
+    account.message_language = "de"
+    assert message_language_for(contact=contact, job_language=None, account=account) == "de"
+    assert message_language_for(contact=contact, job_language="en", account=account) == "en"
+    contact.language = "es"
+    assert message_language_for(contact=contact, job_language="en", account=account) == "es"
+    assert message_language_for(contact=None, job_language=None, account=None) == "fr"
+
+
+@pytest.mark.django_db
+def test_a_contacts_language_is_checked_stored_and_cleared_and_a_profile_not_seen_yet_is_remembered():
+    from bots.services.contacts import contact_language_set
+
+    contact = contact_language_set(slug="/in/john-smith/", language="en-gb")
+    assert (contact.slug, contact.name, contact.language) == ("john-smith", "", "en-GB")
+    with pytest.raises(InvalidInput, match="BCP-47") as bad:
+        contact_language_set(slug="john-smith", language="english please")
+    assert bad.value.field == "language"
+    with pytest.raises(InvalidInput) as bad:
+        contact_language_set(slug="john smith", language="fr")
+    assert bad.value.field == "slug"
+    contact.refresh_from_db()
+    assert contact.language == "en-GB" and Contact.objects.count() == 1
+    assert contact_language_set(slug="john-smith", language="").language == ""
+
+
+@pytest.mark.django_db
+def test_a_regional_language_falls_back_to_its_primary_templates_then_to_built_in_words_in_the_language():
+    from bots.messages import DEFAULT_TEMPLATES
+
+    contact = _contact()
+    # No template at all: the built-in words are French for fr*, English for anything else.
+    for language, builtin in (("fr", "fr"), ("fr-CA", "fr"), ("en", "en"), ("de", "en")):
+        for days_late, kind in ((0, TemplateKind.TODAY), (2, TemplateKind.LATE)):
+            words = _compose(contact, language=language, days_late=days_late)
+            assert words.template is None and words.language == language
+            assert words.text in {t.replace("{name}", "Ada") for t in DEFAULT_TEMPLATES[builtin][kind]}
+    fr = message_template_create(body="Joyeux anniversaire {first_name} !", language="fr")
+    assert _compose(contact, language="fr-CA").template == fr
+    quebec = message_template_create(body="Bonne fête {first_name} !", language="fr-CA")
+    assert _compose(contact, language="fr-CA").template == quebec
+    assert _compose(contact, language="fr").template == fr
+
+
 # --- in a real run -----------------------------------------------------------------------------
+
+
+@pytest.mark.browser
+@pytest.mark.django_db
+def test_french_and_english_contacts_each_get_their_language_in_one_run(sandbox):
+    """Today's two birthdays: Alice is set to English, Bruno has no language of his own; the job
+    names none, the account says French."""
+    from bots.selectors import account_default
+    from bots.services.accounts import account_update
+    from bots.services.contacts import contact_language_set
+    from tests.bots.helpers import run_birthday
+
+    fr = message_template_create(body="{Joyeux anniversaire|Bon anniversaire} {first_name} !", language="fr")
+    en = message_template_create(body="{Happy birthday|Many happy returns} {first_name}!", language="en")
+    run_birthday(dry_run=True)  # meets the default account (made on first use) and both contacts
+    account_update(account=account_default(), changes={"message_language": "fr"})
+    contact_language_set(slug="alice-martin-0", language="en")
+
+    real = run_birthday()
+
+    sent = {c["profile"]: c for c in real.result["contacts"] if c["status"] == "sent"}
+    assert set(sent) == {"/in/alice-martin-0/", "/in/bruno-bernard-1/"}, real.result
+    alice, bruno = sent["/in/alice-martin-0/"], sent["/in/bruno-bernard-1/"]
+    assert (alice["language"], alice["template_id"]) == ("en", en.id)
+    assert alice["message"] in {"Happy birthday Alice!", "Many happy returns Alice!"}
+    assert (bruno["language"], bruno["template_id"]) == ("fr", fr.id)
+    assert bruno["message"] in {"Joyeux anniversaire Bruno !", "Bon anniversaire Bruno !"}
+    on_the_page = {m["to"]: m["text"] for m in sandbox.state()["messages"]}
+    rows = {row.contact.slug: row for row in BirthdayMessage.objects.select_related("template")}
+    for slug, entry in (("alice-martin-0", alice), ("bruno-bernard-1", bruno)):
+        assert on_the_page[slug] == rows[slug].text == entry["message"]
+        assert rows[slug].template.language == entry["language"]
+
 
 
 @pytest.mark.browser

@@ -74,7 +74,7 @@ def test_message_compose_uses_active_templates_of_the_right_kind():
 @pytest.mark.django_db
 def test_message_compose_falls_back_to_built_in_templates():
     words = message_compose(full_name="Ada Lovelace", slug="ada", birthday=date(2026, 6, 1), days_late=1)
-    assert words.text in {t.replace("{name}", "Ada") for t in DEFAULT_TEMPLATES[TemplateKind.LATE]}
+    assert words.text in {t.replace("{name}", "Ada") for t in DEFAULT_TEMPLATES["fr"][TemplateKind.LATE]}
     assert words.template is None
 
 

@@ -78,7 +78,6 @@ class TestScheduledJobConfig:
             "process_late": False,
             "max_days_late": 7,
             "max_messages_per_run": 10,
-            "message_language": "fr",
         }
 
 def test_daily_defaults_are_eight_oclock():
