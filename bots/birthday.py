@@ -33,10 +33,11 @@ logger = logging.getLogger(__name__)
 UNCONFIRMED_IN_A_ROW = 2
 
 
-def card_days_late(card: BirthdayCard, *, today) -> int | None:
-    """Days since the card's birthday, read from its date line only (None: no single date line)."""
-    line = date_line(card.lines)
-    return days_late(line, today=today) if line is not None else None
+def card_days_late(card: BirthdayCard, *, today, language: str | None = None) -> int | None:
+    """Days since the card's birthday, read from its date line only (None: no single date line), in the
+    page's display language first."""
+    line = date_line(card.lines, language=language)
+    return days_late(line, today=today, language=language) if line is not None else None
 
 
 def _late_refusal(late_by: int | None, card: BirthdayCard, config: BirthdayBotConfig) -> str | None:
@@ -56,7 +57,7 @@ def _list_problem(listing: BirthdayList, *, today_read: int) -> str | None:
     """Why the list as read is not the whole list, or None (lesson 2: checked against the page's own count)."""
     if listing.incomplete:
         return f"the birthday list was not read to the end: {listing.incomplete}"
-    announced = announced_today(listing.headings)
+    announced = announced_today(listing.headings, language=listing.language)
     if announced is not None and today_read < announced:
         return (f"the birthday list was not read to the end: the page announces {announced} birthday(s) today, "
                 f"{today_read} read")
@@ -74,11 +75,11 @@ def run(bot_run: BotRun) -> BotOutcome:
     report = RunReport(dry_run=config.dry_run, extra={"today": today.isoformat()})
     with report.kept(), account_browser(bot_run) as held:
         driver, session = held.driver, held.session
-        driver.ensure_logged_in()
+        report.extra["page_language"] = driver.ensure_logged_in()
         listing = driver.birthday_cards()
         cards = listing.cards
         report.extra["cards_found"] = len(cards)
-        timing = {card.slug: card_days_late(card, today=today) for card in cards}
+        timing = {card.slug: card_days_late(card, today=today, language=listing.language) for card in cards}
         if problem := _list_problem(listing, today_read=sum(1 for late in timing.values() if late == 0)):
             report.problems.append(problem)
         # What the account has left (warm-up included) caps the run: it stops there, not at a refusal.

@@ -7,6 +7,9 @@ automators learned the hard way (docs/linkedin.md) are built in here:
 * check the session on every page, and say "session expired" when it is gone, "checkpoint" when
   LinkedIn wants a security check (``SessionLost``); then look for a limit or restriction banner
   ("rate limited": ``RateLimited``), on every page and after every send: one cheap read, no wait;
+* read the page's display language (``<html lang>``) on every page and its words through that
+  language's table (``linkedin_locators.PAGE_TEXTS``); a language without a table fails the run
+  (``UnsupportedLanguage``) before anything is read or sent;
 * a selector that matches nothing is a loud ``BotError`` naming it and the page, and "zero
   cards" is cross-checked against profile links on the page before it is believed;
 * every locator is scoped to its card or overlay; the overlay's recipient is checked against
@@ -28,7 +31,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from bots import linkedin_locators as L
 from bots.deadline import Deadline
 from bots.profiles import name_key, slug_from_href
-from bots.runner import AccountPushback, BotError, RateLimited, SessionLost
+from bots.runner import AccountPushback, BotError, RateLimited, SessionLost, UnsupportedLanguage
 from bots.text import fold
 
 SESSION_HELP = ("log in again and save the session into the run's account: "
@@ -69,6 +72,7 @@ class BirthdayList:
 
     cards: list[BirthdayCard]
     headings: list[str]
+    language: str  # the page's display language: its date lines and headings are read in it first
     incomplete: str | None = None  # None: the list stopped growing over several longer waits
 
 
@@ -103,14 +107,30 @@ _READ_BANNERS_JS = """
 
 def limit_banner_line(texts: list[str]) -> str | None:
     """The first line of these banner texts that says the account hit a limit or was restricted
-    (L.LIMIT_BANNER_TEXTS, any language, compared folded), spacing collapsed; None when none does."""
-    phrases = [fold(phrase) for phrases in L.LIMIT_BANNER_TEXTS.values() for phrase in phrases]
+    (PageTexts.limit_banner, compared folded), spacing collapsed; None when none does.
+
+    In every known language, not only the page's: a banner is a brake, and LinkedIn's own alerts
+    may come in another language than the page around them (a missed one costs the account).
+    """
+    phrases = [fold(phrase) for texts in L.PAGE_TEXTS.values() for phrase in texts.limit_banner]
     for text in texts:
         for line in text.splitlines():
             folded = fold(line)
             if folded and any(phrase in folded for phrase in phrases):
                 return " ".join(line.split())
     return None
+
+
+def display_language(declared: str) -> str:
+    """The language of ``PAGE_TEXTS`` a page declaring ``<html lang=declared>`` is read in ("fr-FR" -> "fr").
+
+    Raises UnsupportedLanguage naming what the page declares when no table reads it.
+    """
+    code = declared.strip().replace("_", "-").split("-")[0].lower()
+    if code in L.PAGE_TEXTS:
+        return code
+    shown = declared.strip() or "an undeclared language (no lang on <html>)"
+    raise UnsupportedLanguage(f"LinkedIn is displayed in {shown}; supported: {', '.join(L.PAGE_TEXTS)}")
 
 
 # The lazy list is complete when this many scrolls in a row added nothing, each waiting longer.
@@ -143,6 +163,16 @@ class LinkedInDriver:
         self.send_confirm_ms = send_confirm_ms
         self.deadline = deadline or Deadline(float("inf"))
         self.list_max_scrolls = list_max_scrolls
+        self.language: str | None = None  # the display language of the last page opened
+
+    def _language(self) -> str:
+        """The page's display language (read from the page when no page was opened through ``_goto``)."""
+        return self.language or self._read_language()
+
+    @property
+    def texts(self) -> L.PageTexts:
+        """The words of the page's display language."""
+        return L.PAGE_TEXTS[self._language()]
 
     def _ms(self, ms: float | None = None) -> float:
         """A wait's timeout: its own (the action timeout by default), or the run's remaining time if shorter."""
@@ -171,7 +201,17 @@ class LinkedInDriver:
         if not (not_found_ok and status == 404):
             self._check_session(page_name)
             self._check_limit()
+            self._read_language()
         return status
+
+    def _read_language(self) -> str:
+        """Once per page: which table its words are read through (UnsupportedLanguage when none)."""
+        try:
+            declared = self.page.evaluate(L.HTML_LANG_JS)
+        except PlaywrightError as exc:
+            raise BotError(f"could not read the page's display language: {str(exc).splitlines()[0]}") from None
+        self.language = display_language(declared)
+        return self.language
 
     def _session_lost(self, page_name: str) -> SessionLost | None:
         """Where the page is says the session is gone (a login wall) or under a checkpoint; no wait."""
@@ -236,8 +276,11 @@ class LinkedInDriver:
             raise PageChanged(f"selector {locator} not found on {where}: the page changed?") from None
         return found
 
-    def ensure_logged_in(self) -> None:
+    def ensure_logged_in(self) -> str:
+        """Open the feed: the session, the limit banners and the display language (returned) are checked there,
+        before any page a bot acts on."""
         self._goto(L.FEED_PATH, "feed")
+        return self._language()
 
     # --- birthdays -------------------------------------------------------------------------
     def birthday_cards(self) -> BirthdayList:
@@ -257,7 +300,8 @@ class LinkedInDriver:
             lines = _without_name([" ".join(line.split()) for line in item["lines"]], " ".join(item["name"].split()))
             found[slug] = BirthdayCard(name=item["name"], slug=slug, lines=tuple(line for line in lines if line))
         headings = [" ".join(text.split()) for text in screen.locator(L.SCREEN_HEADINGS.css).all_inner_texts()]
-        return BirthdayList(cards=list(found.values()), headings=headings, incomplete=incomplete)
+        return BirthdayList(cards=list(found.values()), headings=headings, language=self._language(),
+                            incomplete=incomplete)
 
     def _walk_list(self, listing: PwLocator) -> str | None:
         """Scroll the last card into view until the list stops growing; None when it did, else why not.
@@ -316,9 +360,10 @@ class LinkedInDriver:
         card = self.page.locator(L.card_for_profile(slug).css).first
         if not card.count():
             raise ContactProblem("the card left the birthday list before it could be opened")
-        button = card.locator(L.CARD_MESSAGE_BUTTON.css).first
+        message_button = L.card_message_button(self._language())
+        button = card.locator(message_button.css).first
         if not button.count():
-            raise PageChanged(f"selector {L.CARD_MESSAGE_BUTTON} not found in the card of {name} on the birthday page")
+            raise PageChanged(f"selector {message_button} not found in the card of {name} on the birthday page")
         # Mark the conversations already open: the one the click opens is the unmarked one.
         self.page.locator(L.OVERLAY.css).evaluate_all("els => els.forEach(e => e.setAttribute('data-bot-seen', ''))")
         button.click(timeout=self._ms())
@@ -407,7 +452,7 @@ class LinkedInDriver:
 
     def _close_overlay(self, overlay: PwLocator) -> None:
         try:
-            close = overlay.locator(L.CLOSE_BUTTON.css).first
+            close = overlay.locator(L.close_button(self._language()).css).first
             if close.count():
                 close.click(timeout=self._ms())
         except PlaywrightError:
@@ -444,6 +489,6 @@ class LinkedInDriver:
         if status == 404:
             raise ProfileNotFound(f"the profile /in/{slug}/ answered 404 (not found): no visit")
         heading = self._require(self.page, L.PROFILE_NAME, where).inner_text(timeout=self._ms()).strip()
-        if fold(heading) in L.PROFILE_NOT_FOUND_HEADINGS:
+        if fold(heading) in {fold(text) for text in self.texts.profile_not_found}:
             raise ProfileNotFound(f"the profile /in/{slug}/ says {heading!r}: no visit")
         return heading

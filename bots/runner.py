@@ -21,7 +21,8 @@ from bots.configs import BOT_CONFIGS, BotConfig
 from bots.renewal import PeriodicRenewal
 
 __all__ = ["BOT_CONFIGS", "AccountPushback", "BotConfig", "BotError", "BotOutcome", "BotRun", "BotSkipped",
-           "PeriodicRenewal", "RateLimited", "SessionLost", "quota_usage", "run_bot", "working_hours_end"]
+           "PeriodicRenewal", "RateLimited", "SessionLost", "UnsupportedLanguage", "quota_usage", "run_bot",
+           "working_hours_end"]
 
 
 class BotError(Exception):
@@ -57,6 +58,13 @@ class RateLimited(AccountPushback):
     """LinkedIn shows a limit or warning banner: the account cools down."""
 
     cause = "cooling_down"
+
+
+class UnsupportedLanguage(BotError):
+    """LinkedIn shows the account's pages in a display language the bots have no words for
+    (bots.linkedin_locators.PAGE_TEXTS): every run of the account would read nothing, so a person
+    must fix it (switch the display language, or add the language's table) and a retry never
+    helps. Not an AccountPushback: LinkedIn has nothing against the account, so it is not braked."""
 
 
 @dataclass(frozen=True)

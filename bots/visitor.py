@@ -42,7 +42,7 @@ def run(bot_run: BotRun) -> BotOutcome:
         # What the account has left today (warm-up included) caps the run.
         limit = min(config.limit, held.allowance.left)
         limit_reason = f"limit ({config.limit}) reached" if limit == config.limit else f"{held.allowance.name} reached"
-        driver.ensure_logged_in()
+        report.extra["page_language"] = driver.ensure_logged_in()
         for page_number in range(1, settings.BOT_SEARCH_MAX_PAGES + 2):
             if done >= limit or report.stopped:
                 break

@@ -2,12 +2,34 @@
 import json
 from html import escape
 from typing import Any
+from urllib.parse import quote
 
+# Every word the sandbox shows, per display language, as LinkedIn words it. Written out here and
+# not taken from the bots' table (bots.linkedin_locators.PAGE_TEXTS): the sandbox stands for
+# LinkedIn, so a word missing or wrong in the bots' table fails a test instead of being echoed.
 LABELS = {
-    "en": {"message": "Message", "wish": "Say happy birthday", "close": "Close", "send": "Send"},
-    "fr": {"message": "Envoyer un message", "wish": "Souhaiter un joyeux anniversaire", "close": "Fermer",
-           "send": "Envoyer"},
-}
+    "en": {
+        "message": "Message", "wish": "Say happy birthday", "close": "Close", "send": "Send",
+        "home": "Home", "network": "My Network", "birthdays": "Birthdays", "search": "Search", "me": "Me",
+        "feed": "Feed", "feed_line": "Sandbox feed.", "no_birthdays": "No birthdays to celebrate right now.",
+        "ad": "Promoted · Try Premium for free", "ad_button": "Try now", "results": "About {n} results",
+        "no_results": "No results found", "matching": "People matching “{keywords}”", "previous": "Previous",
+        "next": "Next", "page": "Page {n}", "not_found": "This page doesn’t exist",
+        "page_not_found": "Page not found", "connect": "Connect", "more": "More", "sign_in": "Sign in",
+        "email": "Email", "password": "Password", "verify": "Verify", "sent": "Sent",
+    },
+    "fr": {
+        "message": "Envoyer un message", "wish": "Souhaitez un joyeux anniversaire", "close": "Fermer",
+        "send": "Envoyer", "home": "Accueil", "network": "Réseau", "birthdays": "Anniversaires",
+        "search": "Recherche", "me": "Vous", "feed": "Fil d’actualité", "feed_line": "Fil du bac à sable.",
+        "no_birthdays": "Aucun anniversaire à fêter pour le moment.",
+        "ad": "Sponsorisé · Essayez Premium gratuitement", "ad_button": "Essayer",
+        "results": "Environ {n} résultats", "no_results": "Aucun résultat", "matching": "Personnes : « {keywords} »",
+        "previous": "Précédent", "next": "Suivant", "page": "Page {n}", "not_found": "Cette page n’existe pas",
+        "page_not_found": "Page introuvable", "connect": "Se connecter", "more": "Plus", "sign_in": "S’identifier",
+        "email": "E-mail", "password": "Mot de passe", "verify": "Vérifier", "sent": "Envoyé",
+    },
+}  # fmt: skip
 
 _STYLE = """
 body{font-family:sans-serif;margin:0} #global-nav{display:flex;gap:1em;padding:.5em;background:#eee}
@@ -76,46 +98,63 @@ def checkpoint_page(language: str) -> str:
         title,
         f'<main class="challenge"><h1>{escape(heading)}</h1><p>{escape(line)}</p>'
         '<form method="post"><div id="captcha-internal">(puzzle)</div>'
-        '<button type="submit">Verify</button></form></main>',
+        f'<button type="submit">{escape(LABELS[language]["verify"])}</button></form></main>',
+        language=language,
         logged_in=False,
     )
 
 
-def layout(title: str, body: str, *, logged_in: bool = True, script: str = "", banner: str = "") -> str:
+def layout(title: str, body: str, *, language: str, logged_in: bool = True, script: str = "",
+           banner: str = "") -> str:
+    """A page in ``language``, which it declares on ``<html lang>`` as LinkedIn does."""
+    words = {key: escape(text) for key, text in LABELS[language].items()}
     nav = (
-        '<header id="global-nav"><a href="/feed/">Home</a><a href="/mynetwork/catch-up/birthday/">Birthdays</a>'
-        '<input class="search-global-typeahead__input" placeholder="Search">'
-        '<img class="global-nav__me-photo" alt="Me" src="data:,"></header>'
+        f'<header id="global-nav"><a href="/feed/">{words["home"]}</a><a href="/mynetwork/">{words["network"]}</a>'
+        f'<a href="/mynetwork/catch-up/birthday/">{words["birthdays"]}</a>'
+        f'<input class="search-global-typeahead__input" placeholder="{words["search"]}">'
+        f'<img class="global-nav__me-photo" alt="{words["me"]}" src="data:,"></header>'
         if logged_in
         else ""
     )
     return (
-        f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{escape(title)} | LinkedIn sandbox"
-        f"</title><style>{_STYLE}</style></head><body>{nav}{banner}{body}<script>{script}</script></body></html>"
+        f"<!doctype html><html lang='{escape(language)}'><head><meta charset='utf-8'><title>{escape(title)} | "
+        f"LinkedIn sandbox</title><style>{_STYLE}</style></head><body>{nav}{banner}{body}<script>{script}</script>"
+        "</body></html>"
     )
 
 
-def login_page() -> str:
+def login_page(language: str) -> str:
+    words = {key: escape(text) for key, text in LABELS[language].items()}
     return layout(
-        "Sign in",
-        '<main><h1>Sign in (sandbox)</h1><form method="post" action="/login">'
-        '<input name="session_key" placeholder="Email"><input name="session_password" type="password">'
-        '<button type="submit">Sign in</button></form></main>',
+        LABELS[language]["sign_in"],
+        f'<main><h1>{words["sign_in"]} (sandbox)</h1><form method="post" action="/login">'
+        f'<input name="session_key" placeholder="{words["email"]}"><input name="session_password" type="password" '
+        f'placeholder="{words["password"]}"><button type="submit">{words["sign_in"]}</button></form></main>',
+        language=language,
         logged_in=False,
     )
 
 
-def feed_page(*, banner: str = "") -> str:
+def feed_page(*, language: str, banner: str = "") -> str:
+    words = {key: escape(text) for key, text in LABELS[language].items()}
     return layout(
-        "Feed",
-        "<main><h1>Feed</h1><p>Sandbox feed. <a href='/mynetwork/catch-up/birthday/'>Birthdays</a></p></main>",
+        LABELS[language]["feed"],
+        f"<main><h1>{words['feed']}</h1><p>{words['feed_line']} "
+        f"<a href='/mynetwork/catch-up/birthday/'>{words['birthdays']}</a></p></main>",
+        language=language,
         banner=banner,
     )
 
 
+def not_found_page(language: str) -> str:
+    return layout(LABELS[language]["page_not_found"],
+                  f"<main><h1>{escape(LABELS[language]['page_not_found'])}</h1></main>", language=language)
+
+
 def birthday_card(card: dict[str, Any], *, labels: dict[str, str], with_button: bool) -> str:
+    """A person's card; its button wishes on the day ("Say happy birthday") and is "Message" after."""
     slug, name = escape(card["slug"]), escape(card["name"])
-    label = escape(labels["message"])
+    label = escape(labels["wish"] if card.get("today") else labels["message"])
     button = f'<button type="button" class="sandbox-card-action">{label}</button>' if with_button else ""
     # A headline on the card, as LinkedIn shows under the name (it may hold a date word: "today").
     headline = f'<p>{escape(card["card_headline"])}</p>' if card.get("card_headline") else ""
@@ -127,7 +166,10 @@ def birthday_card(card: dict[str, Any], *, labels: dict[str, str], with_button: 
     )
 
 
-AD_CARD = '<div role="listitem"><p>Promoted · Try Premium for free</p><button type="button">Try now</button></div>'
+def ad_card(labels: dict[str, str]) -> str:
+    """Ads are list items too, without a profile link."""
+    return (f'<div role="listitem"><p>{escape(labels["ad"])}</p>'
+            f'<button type="button">{escape(labels["ad_button"])}</button></div>')
 
 _BIRTHDAY_JS = """
 const CONF = __CONF__;
@@ -192,6 +234,8 @@ function openOverlay(slug, name, thread) {
     if (!r.ok && data.banner) box.querySelector('form').insertAdjacentHTML('beforebegin', data.banner);
     if (!r.ok || CONF.noEcho.includes(slug)) return;
     const li = document.createElement('li'); li.textContent = text; box.querySelector('ul').append(li);
+    const seen = document.createElement('p'); seen.className = 'msg-s-event-with-indicator__sending-indicator';
+    seen.textContent = CONF.labels.sent; box.querySelector('ul').after(seen);  // "Sent" under the thread
     composer.innerHTML = '';
     // This message reached a limit: LinkedIn says so on the page at once.
     if (data.banner) document.querySelector('main').insertAdjacentHTML('beforebegin', data.banner);
@@ -218,37 +262,61 @@ ANNOUNCE_TODAY = {"en": "{n} birthdays today", "fr": "{n} anniversaires aujourd�
 
 def birthday_page(*, cards_html: list[str], conf: dict[str, Any], today_count: int, language: str,
                   banner: str = "") -> str:
+    labels = LABELS[language]
     listing = "".join(cards_html)
-    empty = "" if cards_html else "<p>No birthdays to celebrate right now.</p>"
+    empty = "" if cards_html else f"<p>{escape(labels['no_birthdays'])}</p>"
     announce = f"<h2>{escape(ANNOUNCE_TODAY[language].format(n=today_count))}</h2>" if today_count else ""
     body = (
         '<main><div data-sdui-screen="com.linkedin.sdui.flagshipnav.mynetwork.CatchUp">'
-        f'<h1>Birthdays</h1>{announce}{empty}<div data-testid="lazy-column" role="list">{listing}</div></div></main>'
-        '<div id="msg-overlay"></div>'
+        f'<h1>{escape(labels["birthdays"])}</h1>{announce}{empty}'
+        f'<div data-testid="lazy-column" role="list">{listing}</div></div></main><div id="msg-overlay"></div>'
     )
-    return layout("Birthdays", body, script=_BIRTHDAY_JS.replace("__CONF__", json.dumps(conf)), banner=banner)
+    return layout(labels["birthdays"], body, language=language,
+                  script=_BIRTHDAY_JS.replace("__CONF__", json.dumps(conf)), banner=banner)
 
 
-def search_page(*, keywords: str, results: list[dict[str, str]], total: int, banner: str = "") -> str:
+def _pagination(*, keywords: str, page: int, pages: int, labels: dict[str, str]) -> str:
+    """LinkedIn's pager under the results (the bots walk ``&page=N`` and never read it)."""
+    def link(number: int, text: str) -> str:
+        return (f'<a class="artdeco-pagination__button" href="/search/results/people/?keywords={quote(keywords)}'
+                f'&amp;page={number}">{escape(text)}</a>')
+
+    parts = [link(page - 1, labels["previous"])] if page > 1 else []
+    parts.append(f'<span aria-current="true">{escape(labels["page"].format(n=page))}</span>')
+    if page < pages:
+        parts.append(link(page + 1, labels["next"]))
+    return f'<nav class="artdeco-pagination">{"".join(parts)}</nav>'
+
+
+def search_page(*, keywords: str, results: list[dict[str, str]], total: int, page: int, pages: int, language: str,
+                banner: str = "") -> str:
+    labels = LABELS[language]
     if results:
         items = "".join(
             f'<div data-view-name="people-search-result"><a data-view-name="search-result-lockup-title" '
             f'href="/in/{escape(p["slug"])}/">{escape(p["name"])}</a><p>{escape(p["headline"])}</p>'
-            f'<p>{escape(p["location"])}</p></div>'
+            f'<p>{escape(p["location"])}</p><button type="button">{escape(labels["connect"])}</button></div>'
             for p in results
         )
-        content = f"<p>About {total} results</p><div class='search-results-container'>{items}</div>"
+        content = (f"<p>{escape(labels['results'].format(n=total))}</p><div class='search-results-container'>"
+                   f"{items}</div>{_pagination(keywords=keywords, page=page, pages=pages, labels=labels)}")
     else:
-        content = "<p>No results found</p>"
-    return layout("Search", f"<main><h1>People matching “{escape(keywords)}”</h1>{content}</main>", banner=banner)
+        content = f"<p>{escape(labels['no_results'])}</p>"
+    heading = escape(labels["matching"].format(keywords=keywords))
+    return layout(labels["search"], f"<main><h1>{heading}</h1>{content}</main>", language=language, banner=banner)
 
 
-def profile_page(person: dict[str, str] | None, *, banner: str = "") -> str:
+def profile_page(person: dict[str, str] | None, *, language: str, banner: str = "") -> str:
+    labels = LABELS[language]
     if person is None:
-        return layout("Not found", "<main><h1>This page doesn’t exist</h1></main>")
+        return layout(labels["page_not_found"], f"<main><h1>{escape(labels['not_found'])}</h1></main>",
+                      language=language)
     return layout(
         person["name"],
         f'<main><h1 class="text-heading-xlarge">{escape(person["name"])}</h1>'
-        f'<p>{escape(person.get("headline", ""))}</p><p>{escape(person.get("location", ""))}</p></main>',
+        f'<p>{escape(person.get("headline", ""))}</p><p>{escape(person.get("location", ""))}</p>'
+        f'<button type="button">{escape(labels["connect"])}</button><button type="button">'
+        f'{escape(labels["message"])}</button><button type="button">{escape(labels["more"])}</button></main>',
+        language=language,
         banner=banner,
     )

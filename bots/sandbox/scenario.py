@@ -1,10 +1,12 @@
 """What the sandbox shows: birthdays, people to search, and which faults are on.
 
-A birthday is either ``when`` (the card's words, verbatim) or ``days_ago`` (+ ``lang``), the
-latter rendered on each request so the default demo stays "today" every day; a negative
-``days_ago`` is a birthday still to come. ``card_headline`` adds a headline line to the card. A
-person with ``"gone": True`` is found by the search but their profile answers 404 (``"soft"``:
-200 with a "doesn't exist" page).
+A birthday is either ``when`` (the card's words, verbatim) or ``days_ago`` (+ ``lang``, + ``style``:
+"date" for "Oct 24" / "le 24 oct.", "bare" for "Oct 24" / "24 oct."), the latter rendered on each
+request so the default demo stays "today" every day; a negative ``days_ago`` is a birthday still
+to come. ``language`` is LinkedIn's display language: every page's words and ``<html lang>``
+(``en`` or ``fr``; the ``html_lang`` fault makes the pages declare another). ``card_headline``
+adds a headline line to the card. A person with ``"gone": True`` is found by the search but their
+profile answers 404 (``"soft"``: 200 with a "doesn't exist" page).
 """
 import copy
 from datetime import date, timedelta
@@ -43,7 +45,12 @@ FAULTS: dict[str, Any] = {
     "limit_banner": None,
     "limit_after_sent": None,  # the banner appears once this many messages are recorded (language: the scenario's)
     "limit_after_visits": None,  # the banner appears once this many profiles are visited
+    # Every page declares this on <html lang> instead of the scenario's language, its words
+    # unchanged: "de" is a display language the bots have no words for.
+    "html_lang": None,
 }
+
+LANGUAGES = ("en", "fr")
 
 _FIRST = ["Alice", "Bruno", "Chloé", "David", "Emma", "Farid", "Gaëlle", "Hugo", "Inès", "Jules", "Karim", "Léa",
           "Marc", "Nora", "Oscar", "Paula", "Quentin", "Rose", "Sami", "Tess", "Ugo", "Vera", "Willy", "Yanis", "Zoé"]
@@ -97,11 +104,15 @@ def scenario_merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, A
                 raise ValueError(f"limit_banner must be null, 'en' or 'fr', not {merged['faults']['limit_banner']!r}")
         else:
             merged[key] = value
+    if merged["language"] not in LANGUAGES:
+        raise ValueError(f"language must be one of {list(LANGUAGES)}, not {merged['language']!r} "
+                         "(the html_lang fault declares another)")
     return merged
 
 
 _EN_MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 _FR_MONTHS = ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."]
+_FR_PREFIX = {"date": "le ", "bare": ""}
 
 
 def when_text(birthday: dict[str, Any], *, today: date, default_lang: str) -> str:
@@ -110,9 +121,11 @@ def when_text(birthday: dict[str, Any], *, today: date, default_lang: str) -> st
         return birthday["when"]
     days = int(birthday.get("days_ago", 0))
     lang = birthday.get("lang", default_lang)
-    if birthday.get("style") == "date":
+    if birthday.get("style") in _FR_PREFIX:
         day = today - timedelta(days=days)
-        return f"{_EN_MONTHS[day.month - 1]} {day.day}" if lang == "en" else f"le {day.day} {_FR_MONTHS[day.month - 1]}"
+        if lang == "en":
+            return f"{_EN_MONTHS[day.month - 1]} {day.day}"
+        return f"{_FR_PREFIX[birthday['style']]}{day.day} {_FR_MONTHS[day.month - 1]}"
     if lang == "fr":
         if days < 0:
             return "Demain" if days == -1 else f"Dans {-days} jours"

@@ -16,7 +16,8 @@ import hashlib
 import json
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from html import escape
 from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import parse_qs, quote, urlparse
@@ -89,23 +90,34 @@ class SandboxSite:
             if method == "POST":
                 cookie = f"{SESSION_COOKIE}={SESSION_TOKEN}; Path=/; HttpOnly; SameSite=Lax"
                 return "302 Found", [("Location", "/feed/"), ("Set-Cookie", cookie)], b""
-            return _html(pages.login_page())
+            return self._html(pages.login_page(self._language()))
         if path.startswith("/checkpoint/"):
-            return _html(pages.checkpoint_page(self.scenario["language"]))
+            return self._html(pages.checkpoint_page(self._language()))
         if not self._logged_in(environ):
             target = "/authwall" if faults["expired_session"] or faults["expire_after_visits"] is not None else "/login"
             return "302 Found", [("Location", f"{target}?session_redirect={quote(path)}")], b""
         if self._checkpoint_active():
             return "302 Found", [("Location", _checkpoint_location(path))], b""
         if path == "/" or path == "/feed/":
-            return _html(pages.feed_page(banner=self._banner("restricted")))
+            return self._html(pages.feed_page(language=self._language(), banner=self._banner("restricted")))
         if path in ("/mynetwork/catch-up/birthday/", "/mynetwork/catch-up/all/"):
-            return _html(self._birthday_page())
+            return self._html(self._birthday_page())
         if path == "/search/results/people/":
-            return _html(self._search_page(query))
+            return self._html(self._search_page(query))
         if path.startswith("/in/") and path.endswith("/") and path.count("/") == 3:
             return self._profile(path.split("/")[2])
-        return _html(pages.layout("Not found", "<main><h1>Page not found</h1></main>"), "404 Not Found")
+        return self._html(pages.not_found_page(self._language()), "404 Not Found")
+
+    def _language(self) -> str:
+        return self.scenario["language"]
+
+    def _html(self, text: str, status: str = "200 OK") -> Response:
+        """A page as served: with the ``html_lang`` fault on, it declares that language instead of its own
+        (its words stay the scenario's), so only what the page declares tells the bots it is not theirs."""
+        declared = self.scenario["faults"]["html_lang"]
+        if declared is not None:
+            text = text.replace(f"<html lang='{self._language()}'>", f"<html lang='{escape(declared)}'>", 1)
+        return _html(text, status)
 
     def _logged_in(self, environ: dict[str, Any]) -> bool:
         faults = self.scenario["faults"]
@@ -173,17 +185,18 @@ class SandboxSite:
 
     # --- pages ---------------------------------------------------------------------------------
     def _labels(self) -> dict[str, str]:
-        return pages.LABELS[self.scenario["language"]]
+        return pages.LABELS[self._language()]
 
     def _cards_html(self) -> list[str]:
         today = datetime.now(ZoneInfo(self.scenario["timezone"])).date()
         with_button = not self.scenario["faults"]["missing_button"]
         html = []
         for index, birthday in enumerate(self.scenario["birthdays"]):
-            card = {**birthday, "when": when_text(birthday, today=today, default_lang=self.scenario["language"])}
+            card = {**birthday, "when": when_text(birthday, today=today, default_lang=self._language()),
+                    "today": is_today(birthday)}
             html.append(pages.birthday_card(card, labels=self._labels(), with_button=with_button))
             if index == 1:
-                html.append(pages.AD_CARD)  # ads are list items too, without a profile link
+                html.append(pages.ad_card(self._labels()))
         return html
 
     def _cards_batch(self, offset: int) -> dict[str, Any]:
@@ -192,8 +205,9 @@ class SandboxSite:
         if faults["endless_list"]:
             more = [{**person(offset + i), "slug": f"endless-{offset + i}", "days_ago": 0} for i in range(size)]
             labels, with_button = self._labels(), not faults["missing_button"]
-            return {"cards": [pages.birthday_card({**b, "when": "Today"}, labels=labels, with_button=with_button)
-                              for b in more], "done": False}
+            today = when_text({"days_ago": 0}, today=date.today(), default_lang=self._language())
+            return {"cards": [pages.birthday_card({**b, "when": today, "today": True}, labels=labels,
+                                                  with_button=with_button) for b in more], "done": False}
         cards = self._cards_html()
         stall = faults["list_stalls_after"]
         if stall is not None and offset >= stall:
@@ -220,7 +234,7 @@ class SandboxSite:
         }
         today_count = sum(1 for birthday in self.scenario["birthdays"] if is_today(birthday))
         return pages.birthday_page(cards_html=first["cards"], conf=conf, today_count=today_count,
-                                   language=self.scenario["language"], banner=self._banner("restricted"))
+                                   language=self._language(), banner=self._banner("restricted"))
 
     def _search_page(self, query: dict[str, str]) -> str:
         keywords = query.get("keywords", "")
@@ -232,19 +246,21 @@ class SandboxSite:
         size = self.scenario["page_size"]
         page = max(int(query.get("page", 1) or 1), 1)
         return pages.search_page(keywords=keywords, results=matches[(page - 1) * size : page * size],
-                                 total=len(matches), banner=self._banner("search"))
+                                 total=len(matches), page=page, pages=-(-len(matches) // size),
+                                 language=self._language(), banner=self._banner("search"))
 
     def _profile(self, slug: str) -> Response:
         people = {p["slug"]: p for p in self.scenario["birthdays"] + self.scenario["people"]}
         person = people.get(slug)
+        language = self._language()
         if person is None or person.get("gone") is True:
-            return _html(pages.profile_page(None), "404 Not Found")
+            return self._html(pages.profile_page(None, language=language), "404 Not Found")
         if person.get("gone") == "soft":  # LinkedIn also answers 200 with a "doesn't exist" page
-            return _html(pages.profile_page(None))
+            return self._html(pages.profile_page(None, language=language))
         if banner := self._banner("profile"):  # the limit is reached: this view is not one more visit
-            return _html(pages.profile_page(person, banner=banner))
+            return self._html(pages.profile_page(person, language=language, banner=banner))
         self._record(self.visits, {"slug": slug, "name": person["name"]})
-        return _html(pages.profile_page(person))
+        return self._html(pages.profile_page(person, language=language))
 
 
 def _reached(threshold: int | None, count: int) -> bool:

@@ -84,3 +84,65 @@ def test_announced_today_reads_the_heading():
     assert announced_today(["Birthdays", "14 birthdays today"]) == 14
     assert announced_today(["3 anniversaires aujourd\u2019hui"]) == 3
     assert announced_today(["Birthdays"]) is None
+
+
+# --- French pages (the page's language first: bots.linkedin_locators.PAGE_TEXTS["fr"]) ---------------
+MARCH_14 = date(2026, 3, 14)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Aujourd\u2019hui", 0),
+        ("AUJOURD'HUI", 0),
+        ("Hier", 1),
+        ("Demain", -1),
+        ("Il y a 1 jour", 1),
+        ("il y a 3 jours", 3),
+        ("Dans 2 jours", -2),
+        ("12 mars", 2),
+        ("le 12 mars", 2),
+        ("le 1er mars", 13),
+        ("1 mars", 13),
+        ("28 févr.", 14),
+        ("28 fevrier", 14),
+        ("le 16 mars", -2),  # still to come: never wished
+        ("14 mars", 0),
+        ("le 31 déc.", 73),
+        ("l\u2019anniversaire de Marie, le 10 mars", 4),
+    ],
+)
+def test_days_late_reads_french_lines(text, expected):
+    assert days_late(text, today=MARCH_14, language="fr") == expected
+
+
+@pytest.mark.parametrize("text", ["Envoyer un message", "Souhaitez un joyeux anniversaire", "32 mars", "mars",
+                                  "Il y a quelques jours", "30 févr."])
+def test_days_late_french_is_none_when_not_understood(text):
+    assert days_late(text, today=MARCH_14, language="fr") is None
+
+
+def test_a_french_page_still_reads_a_line_linkedin_left_in_english():
+    assert days_late("Yesterday", today=MARCH_14, language="fr") == 1
+    assert days_late("Mar 12", today=MARCH_14, language="fr") == 2
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        (["Responsable des données d\u2019aujourd\u2019hui", "12 mars", "Envoyer un message"], "12 mars"),
+        (["Ingénieure", "Il y a 3 jours", "Envoyer un message"], "Il y a 3 jours"),
+        (["Ingénieure", "Anniversaire aujourd\u2019hui", "Souhaitez un joyeux anniversaire"],
+         "Anniversaire aujourd\u2019hui"),
+        (["Demain, on construit", "Envoyer un message"], None),  # a headline is not a date line
+        (["Hier", "12 mars"], None),  # two date lines: ambiguous
+    ],
+)
+def test_date_line_on_french_cards(lines, expected):
+    assert date_line(lines, language="fr") == expected
+
+
+def test_announced_today_in_french():
+    assert announced_today(["Anniversaires", "14 anniversaires aujourd\u2019hui"], language="fr") == 14
+    assert announced_today(["1 anniversaire aujourd'hui"], language="fr") == 1
+    assert announced_today(["Anniversaires"], language="fr") is None
