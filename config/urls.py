@@ -8,4 +8,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("scheduler/", include("scheduler_app.api.urls")),
     path("dashboard/", include("scheduler_app.dashboard.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),  # set_language: the dashboard's language switcher
 ]

@@ -1,0 +1,153 @@
+"""Run reasons in the reader's language.
+
+Why a run was skipped, missed or failed, why an account is braked, why a delivery failed: these
+are written once, in English, where they happen (the executions' ``error``, the bots' ``result``,
+an account's ``status_reason``, a delivery's ``error``), and stored as written, since they are
+data the API returns and logs quote. People read them translated at display time: each known
+reason is a pattern with named parts, and its message (a gettext msgid with the same names as
+placeholders) is translated and filled with those parts. Parts named in ``NESTED`` are reasons
+themselves and are translated in turn ("attempt 1 failed: <reason>; ..."). A reason no pattern
+knows (an exception's text, a new reason) is shown as stored.
+"""
+import re
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N
+
+NESTED = frozenset({"reason", "error", "why"})
+ISO = r"(?P<{}>\d{{4}}-\d\d-\d\d[T ][\d:.]+(?:[+-]\d\d:\d\d|Z)?)"
+
+
+def _iso(name: str) -> str:
+    return ISO.format(name)
+
+
+# (pattern, msgid): the pattern must match the whole reason; the first that matches wins, so a
+# longer form comes before its shorter prefix.
+REASONS: list[tuple[str, str]] = [
+    # Pauses and blackouts (scheduler_app/brakes/rules.py).
+    (rf"paused by the system until {_iso('until')}: (?P<reason>.+)", N("paused by the system until %(until)s: %(reason)s")),
+    (r"paused by the system: (?P<reason>.+)", N("paused by the system: %(reason)s")),
+    (rf"paused by (?P<who>.+?) until {_iso('until')}: (?P<note>.+)", N("paused by %(who)s until %(until)s: %(note)s")),
+    (rf"paused by (?P<who>.+?) until {_iso('until')}", N("paused by %(who)s until %(until)s")),
+    (r"paused by (?P<who>[^:]+): (?P<note>.+)", N("paused by %(who)s: %(note)s")),
+    (r"paused by (?P<who>[^:]+)", N("paused by %(who)s")),
+    (r"blackout (?P<name>.+?): public holiday in (?P<country>\w+) \((?P<holiday>.+)\)",
+     N("blackout %(name)s: public holiday in %(country)s (%(holiday)s)")),
+    (r"blackout (?P<name>.+)", N("blackout %(name)s")),
+    # The executions' lifecycle (scheduler_app/services/executions.py, catchup.py, retries.py).
+    (rf"worker lost: no sign of life since its lease expired at {_iso('at')}",
+     N("worker lost: no sign of life since its lease expired at %(at)s")),
+    (r"worker lost: the run's message never reached a worker within (?P<seconds>\d+)s",
+     N("worker lost: the run's message never reached a worker within %(seconds)ss")),
+    (r"its message never reached a worker within misfire_grace_time \((?P<grace>\d+)s\); lost with a worker or "
+     r"with Redis",
+     N("its message never reached a worker within misfire_grace_time (%(grace)ss); lost with a worker or with "
+       "Redis")),
+    (rf"coalesced into {_iso('slot')}", N("coalesced into %(slot)s")),
+    (r"not sent within misfire_grace_time \((?P<grace>\d+)s\) of its slot; beat was (?P<late>\d+)s late \(down, "
+     r"or without Redis or a leader\)",
+     N("not sent within misfire_grace_time (%(grace)ss) of its slot; beat was %(late)ss late (down, or without "
+       "Redis or a leader)")),
+    (r"the job was disabled before this run started", N("the job was disabled before this run started")),
+    (r"started (?P<late>\d+)s after its slot, past misfire_grace_time \((?P<grace>\d+)s\)",
+     N("started %(late)ss after its slot, past misfire_grace_time (%(grace)ss)")),
+    (r"max_instances reached: (?P<count>\d+) run\(s\) of this job already running",
+     N("max_instances reached: %(count)s run(s) of this job already running")),
+    (rf"attempt (?P<failed>\d+) failed: (?P<error>.+); attempt (?P<next>\d+) at {_iso('at')}",
+     N("attempt %(failed)s failed: %(error)s; attempt %(next)s at %(at)s")),
+    (r"could not queue the run: (?P<why>.+)", N("could not queue the run: %(why)s")),
+    # Accounts and their brakes (bots/account_run.py, bots/pacing.py, scheduler_app/brakes/accounts.py).
+    (r"outside working hours: it is (?P<time>\d\d:\d\d) in (?P<zone>\S+), bots act only (?P<hours>\S+)",
+     N("outside working hours: it is %(time)s in %(zone)s, bots act only %(hours)s")),
+    (r"account '(?P<label>.+)' needs a new session: (?P<reason>.+); no browser started",
+     N("account '%(label)s' needs a new session: %(reason)s; no browser started")),
+    (r"account '(?P<label>.+)' needs a new session; no browser started",
+     N("account '%(label)s' needs a new session; no browser started")),
+    (rf"account '(?P<label>.+)' is cooling down until {_iso('until')}: (?P<reason>.+)",
+     N("account '%(label)s' is cooling down until %(until)s: %(reason)s")),
+    (rf"account '(?P<label>.+)' is cooling down until {_iso('until')}",
+     N("account '%(label)s' is cooling down until %(until)s")),
+    (rf"quota used up until {_iso('until')}: (?P<quota>.+) \(account '(?P<label>.+)'\)",
+     N("quota used up until %(until)s: %(quota)s (account '%(label)s')")),
+    (r"account busy with (?P<holder>.+): its browser was not free within ACCOUNT_WAIT_SECONDS \((?P<wait>\d+)s\)",
+     N("account busy with %(holder)s: its browser was not free within ACCOUNT_WAIT_SECONDS (%(wait)ss)")),
+    (r"no browser slot free on this host \(BOT_BROWSER_SLOTS=(?P<slots>\d+)\) within ACCOUNT_WAIT_SECONDS "
+     r"\((?P<wait>\d+)s\)",
+     N("no browser slot free on this host (BOT_BROWSER_SLOTS=%(slots)s) within ACCOUNT_WAIT_SECONDS "
+       "(%(wait)ss)")),
+    (r"no session saved yet", N("no session saved yet")),
+    (r"the saved session was checked and did not load the feed: (?P<why>.+)",
+     N("the saved session was checked and did not load the feed: %(why)s")),
+    (r"rate limited: LinkedIn says '(?P<line>.+)'", N("rate limited: LinkedIn says '%(line)s'")),
+    # What a bot run ended on (bots/birthday.py, bots/visitor.py, bots/driver.py, bots/deadline.py).
+    (r"time limit of (?P<seconds>[\d.]+)s reached while (?P<what>.+); the browser was closed",
+     N("time limit of %(seconds)ss reached while %(what)s; the browser was closed")),
+    (r"the birthday list was not read to the end: (?P<why>.+)", N("the birthday list was not read to the end: %(why)s")),
+    (r"stopped after (?P<count>\d+) unconfirmed sends in a row: the page is not doing what the bot expects",
+     N("stopped after %(count)s unconfirmed sends in a row: the page is not doing what the bot expects")),
+    (r"the run crashed: (?P<what>.+)", N("the run crashed: %(what)s")),
+    (r"run failed: (?P<why>.+)", N("run failed: %(why)s")),
+    # Why a contact was left out (the bots' result tables).
+    (r"blacklisted: (?P<note>.+)", N("blacklisted: %(note)s")),
+    (r"blacklisted", N("blacklisted")),
+    (r"visited within (?P<days>\d+) days", N("visited within %(days)s days")),
+    (r"birthday is in (?P<days>\d+) day\(s\): never wished before the day",
+     N("birthday is in %(days)s day(s): never wished before the day")),
+    (r"birthday was (?P<days>\d+) day\(s\) ago and process_late is off",
+     N("birthday was %(days)s day(s) ago and process_late is off")),
+    (r"birthday was (?P<days>\d+) days ago, more than max_days_late \((?P<max>\d+)\)",
+     N("birthday was %(days)s days ago, more than max_days_late (%(max)s)")),
+    (r"already wished for the birthday of (?P<day>\d{4}-\d\d-\d\d) \((?P<status>\w+)\)",
+     N("already wished for the birthday of %(day)s (%(status)s)")),
+    (r"max_messages_per_run \((?P<count>\d+)\) reached", N("max_messages_per_run (%(count)s) reached")),
+    (r"limit \((?P<count>\d+)\) reached", N("limit (%(count)s) reached")),
+    (r"daily quota of (?P<count>\d+) messages reached", N("daily quota of %(count)s messages reached")),
+    (r"weekly quota of (?P<count>\d+) messages reached", N("weekly quota of %(count)s messages reached")),
+    (r"daily quota of (?P<count>\d+) visits reached", N("daily quota of %(count)s visits reached")),
+    (r"the message dialog is addressed to (?P<recipient>'.+'), not (?P<name>'.+'): nothing typed",
+     N("the message dialog is addressed to %(recipient)s, not %(name)s: nothing typed")),
+    (r"the send button stayed disabled or hidden: nothing sent", N("the send button stayed disabled or hidden: nothing sent")),
+    (r"send was clicked but the message did not appear in the conversation: outcome unknown",
+     N("send was clicked but the message did not appear in the conversation: outcome unknown")),
+    (r"the card left the birthday list before it could be opened",
+     N("the card left the birthday list before it could be opened")),
+    (r"the profile (?P<path>/in/\S+/) answered 404 \(not found\): no visit",
+     N("the profile %(path)s answered 404 (not found): no visit")),
+    # Notifications: incidents and deliveries (scheduler_app/notify/).
+    (r"This is a test of the channel\.", N("This is a test of the channel.")),
+    (rf"no successful run since {_iso('since')}", N("no successful run since %(since)s")),
+    (r"no successful run yet", N("no successful run yet")),
+    (r"a beat leads again", N("a beat leads again")),
+    (r"channel disabled: by a user", N("channel disabled: by a user")),
+    (r"channel disabled: (?P<reason>.+)", N("channel disabled: %(reason)s")),
+    (r"connection failed: (?P<why>.+)", N("connection failed: %(why)s")),
+    (r"unknown host: (?P<host>.+)", N("unknown host: %(host)s")),
+    (r"HTTP (?P<code>\d+): redirect to (?P<where>.+) not followed", N("HTTP %(code)s: redirect to %(where)s not followed")),
+]
+
+_COMPILED = [(re.compile(pattern, re.DOTALL), msgid) for pattern, msgid in REASONS]
+
+# The words of a bot's per-contact status column.
+STATUS_WORDS = {
+    "sent": N("sent"), "skipped": N("skipped"), "unknown": N("unknown"), "failed": N("failed"),
+    "visited": N("visited"), "dry_run": N("dry run"), "would_send": N("would send"), "would_visit": N("would visit"),
+}
+
+
+def reason_display(text: str, *, depth: int = 0) -> str:
+    """``text`` in the active language when a pattern knows it, else as stored."""
+    if not text or not isinstance(text, str) or depth > 3:
+        return text
+    for pattern, msgid in _COMPILED:
+        match = pattern.fullmatch(text)
+        if match:
+            parts = {name: (reason_display(value, depth=depth + 1) if name in NESTED else value)
+                     for name, value in match.groupdict().items()}
+            return _(msgid) % parts if parts else _(msgid)
+    return text
+
+
+def status_word_display(text: str) -> str:
+    msgid = STATUS_WORDS.get(text) if isinstance(text, str) else None
+    return _(msgid) if msgid else text
