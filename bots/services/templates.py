@@ -45,7 +45,7 @@ def template_body_clean(body: str, *, kind: str) -> str:
     try:
         parse(body, late=kind == TemplateKind.LATE)
     except TemplateSyntaxError as exc:
-        raise InvalidInput(str(exc), field="body") from None
+        raise InvalidInput(str(exc), field="body", position=exc.position) from None
     return body
 
 

@@ -2,7 +2,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from scheduler_app.dashboard import account_views, notify_views, views
+from scheduler_app.dashboard import account_views, notify_views, template_views, views
 
 app_name = "dashboard"
 
@@ -29,6 +29,13 @@ urlpatterns = [
     path("accounts/<uuid:account_id>/edit/", account_views.account_edit_view, name="account_edit"),
     path("accounts/<uuid:account_id>/session/", account_views.account_session_view, name="account_session"),
     path("accounts/<uuid:account_id>/delete/", account_views.account_delete_view, name="account_delete"),
+    path("templates/", template_views.message_templates_page, name="message_templates"),
+    path("templates/new/", template_views.message_template_create_view, name="message_template_create"),
+    path("templates/preview/", template_views.message_template_preview_view, name="message_template_preview"),
+    path("templates/<int:template_id>/edit/", template_views.message_template_edit_view,
+         name="message_template_edit"),
+    path("templates/<int:template_id>/delete/", template_views.message_template_delete_view,
+         name="message_template_delete"),
     path("notifications/", notify_views.notifications_page, name="notifications"),
     path("notifications/channels/new/", notify_views.channel_create_view, name="channel_create"),
     path("notifications/channels/fields/", notify_views.channel_fields_view, name="channel_fields"),
