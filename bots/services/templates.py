@@ -5,7 +5,10 @@ in a ``today`` template, unbalanced braces or spintax nested deeper than 3 → I
 the character position, and nothing is stored.
 """
 import re
+from dataclasses import dataclass, field
 from typing import TypedDict
+
+from django.db import transaction
 
 from bots.models import MessageTemplate, TemplateKind
 from bots.services import InvalidInput, model_update
@@ -80,3 +83,84 @@ def message_template_update(*, template: MessageTemplate, kind: str, body: str, 
 def message_template_delete(*, template: MessageTemplate) -> None:
     """Messages sent with it keep their text; they no longer keep it from being repeated (it is gone)."""
     template.delete()
+
+
+# --- import of upstream's files ----------------------------------------------------------------
+
+COMMENT = "#"
+
+
+@dataclass(frozen=True)
+class ImportSource:
+    """One upstream file: its name (for messages), the kind its lines become, its lines."""
+
+    name: str
+    kind: str
+    lines: list[str]
+
+
+@dataclass(frozen=True)
+class BadLine:
+    source: str
+    number: int  # 1-based
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.number}: {self.message}"
+
+
+@dataclass
+class ImportResult:
+    language: str  # as stored (fr-ca → fr-CA)
+    created: dict[str, int] = field(default_factory=dict)  # source name → templates created
+    existing: dict[str, int] = field(default_factory=dict)  # source name → lines already there (not duplicated)
+    skipped: list[BadLine] = field(default_factory=list)  # bad lines left out (skip_bad)
+
+
+class TemplatesImportRefused(Exception):
+    """Bad lines and no ``skip_bad``: nothing was stored."""
+
+    def __init__(self, bad: list[BadLine]):
+        super().__init__("; ".join(map(str, bad)))
+        self.bad = bad
+
+
+def import_line_body(line: str) -> str | None:
+    """The template a line of upstream's files holds: None for a blank line or a comment (a line
+    whose first non-blank character is ``#``); the line without its surrounding blanks else."""
+    text = line.strip()
+    return None if not text or text.startswith(COMMENT) else text
+
+
+def message_templates_import(*, sources: list[ImportSource], language: str = DEFAULT_LANGUAGE,
+                             skip_bad: bool = False) -> ImportResult:
+    """Upstream's message files as templates (weight 1, active), in one transaction: every line is
+    checked like any template first; with a bad line and no ``skip_bad`` nothing is stored and
+    TemplatesImportRefused lists them all. A template already stored with the same kind, language
+    and text (or twice in the files) is not made again."""
+    language = language_clean(language)
+    result = ImportResult(language=language)
+    wanted: list[tuple[str, TemplateFields]] = []
+    for source in sources:
+        for number, line in enumerate(source.lines, start=1):
+            body = import_line_body(line)
+            if body is None:
+                continue
+            try:
+                wanted.append((source.name, message_template_clean(kind=source.kind, body=body, language=language)))
+            except InvalidInput as exc:
+                result.skipped.append(BadLine(source.name, number, str(exc)))
+    if result.skipped and not skip_bad:
+        raise TemplatesImportRefused(result.skipped)
+    with transaction.atomic():
+        for source in sources:
+            result.created.setdefault(source.name, 0)
+            result.existing.setdefault(source.name, 0)
+        for name, fields in wanted:
+            same = MessageTemplate.objects.filter(kind=fields["kind"], language=fields["language"], body=fields["body"])
+            if same.exists():
+                result.existing[name] += 1
+            else:
+                MessageTemplate.objects.create(**fields)
+                result.created[name] += 1
+    return result
