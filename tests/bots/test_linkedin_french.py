@@ -136,6 +136,22 @@ def test_unknown_display_language_fails_the_run_before_anything_is_done(sandbox,
 
 @pytest.mark.browser
 @pytest.mark.django_db
+def test_display_language_is_read_on_every_page(sandbox, monkeypatch):
+    """Switched mid-run (after the first visit), the next profile page is refused: the language is not
+    remembered from the feed. That page was loaded, so LinkedIn may count the visit: it stays unknown."""
+    import bots.visitor
+
+    monkeypatch.setattr(bots.visitor, "human_pause", lambda **kwargs: sandbox.faults(html_lang="de"))
+
+    error, outcome = failed_run(run_visitor, match="displayed in", limit=5)
+
+    assert error == UNKNOWN
+    assert outcome.profiles_visited == 1 and outcome.result["summary"] == {"visited": 1, "unknown": 1}
+    assert [v["slug"] for v in sandbox.state()["visits"]] == [person(0)["slug"], person(1)["slug"]]
+
+
+@pytest.mark.browser
+@pytest.mark.django_db
 def test_unknown_display_language_is_a_failed_execution_with_that_reason_and_no_brake(sandbox):
     sandbox.faults(html_lang="de-DE")
     job = make_job(bot_config={"dry_run": False, "process_late": True})
