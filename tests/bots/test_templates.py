@@ -263,6 +263,30 @@ def test_a_regional_language_falls_back_to_its_primary_templates_then_to_built_i
     assert _compose(contact, language="fr").template == fr
 
 
+@pytest.mark.django_db
+def test_a_contacts_language_is_set_in_the_admin_with_the_services_rules(admin_client):
+    contact = _contact()
+    url = f"/admin/bots/contact/{contact.pk}/change/"
+    refused = admin_client.post(url, {"slug": contact.slug, "name": contact.name, "language": "anglais"})
+    assert refused.status_code == 200 and "BCP-47" in refused.content.decode()
+    contact.refresh_from_db()
+    assert contact.language == ""
+    assert admin_client.post(url, {"slug": contact.slug, "name": contact.name, "language": "en-us"}).status_code == 302
+    contact.refresh_from_db()
+    assert contact.language == "en-US"
+
+
+def test_the_results_entry_carries_the_text_its_language_template_and_a_forced_repeat():
+    from bots.birthday import _words
+    from bots.messages import Composed
+
+    template = MessageTemplate(id=4, body="Hi {first_name}")
+    assert _words(Composed(text="Hi Ada", template=template, reused="every today template ...", language="en")) == {
+        "message": "Hi Ada", "language": "en", "template_id": 4, "template_reused": "every today template ..."}
+    assert _words(Composed(text="Joyeux anniversaire Ada !", template=None)) == {
+        "message": "Joyeux anniversaire Ada !", "language": "fr", "template_id": None}
+
+
 # --- in a real run -----------------------------------------------------------------------------
 
 
