@@ -5,6 +5,8 @@ dashboard can each put every message next to its field.
 """
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, ngettext
 from pydantic import BaseModel, ValidationError
 
 from bots.accounts import account_default_ensure, account_find
@@ -36,15 +38,15 @@ def unstorable_values(data: Any) -> dict[str, list[str]]:
                 child = f"{path}.{key}" if path else str(key)
                 if _bad_string(key):
                     errors.setdefault(path or "non_field_errors", []).append(
-                        "keys must not contain NUL characters or unpaired surrogates"
+                        _("keys must not contain NUL characters or unpaired surrogates")
                     )
                 stack.append((child, item))
         elif isinstance(value, list):
             stack.extend((f"{path}.{index}", item) for index, item in enumerate(value))
         elif isinstance(value, str) and _bad_string(value):
-            errors.setdefault(path, []).append("must not contain NUL characters or unpaired surrogates")
+            errors.setdefault(path, []).append(_("must not contain NUL characters or unpaired surrogates"))
         elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INT:
-            errors.setdefault(path, []).append(f"must be at most {MAX_INT} in absolute value")
+            errors.setdefault(path, []).append(_("must be at most %(max)s in absolute value") % {"max": MAX_INT})
     return errors
 
 
@@ -58,13 +60,53 @@ def _bad_string(value: str) -> bool:
     return False
 
 
+# pydantic's messages, by error type, in the reader's language; the placeholders are the error's
+# ``ctx`` keys. A type not listed keeps pydantic's English text.
+PYDANTIC_MESSAGES = {
+    "missing": gettext_noop("Field required"),
+    "extra_forbidden": gettext_noop("Extra inputs are not permitted"),
+    "int_parsing": gettext_noop("Input should be a valid integer, unable to parse string as an integer"),
+    "int_type": gettext_noop("Input should be a valid integer"),
+    "int_from_float": gettext_noop("Input should be a valid integer, got a number with a fractional part"),
+    "bool_parsing": gettext_noop("Input should be a valid boolean, unable to interpret input"),
+    "bool_type": gettext_noop("Input should be a valid boolean"),
+    "string_type": gettext_noop("Input should be a valid string"),
+    "dict_type": gettext_noop("Input should be a valid dictionary"),
+    "list_type": gettext_noop("Input should be a valid list"),
+    "greater_than_equal": gettext_noop("Input should be greater than or equal to %(ge)s"),
+    "less_than_equal": gettext_noop("Input should be less than or equal to %(le)s"),
+    "greater_than": gettext_noop("Input should be greater than %(gt)s"),
+    "less_than": gettext_noop("Input should be less than %(lt)s"),
+    "literal_error": gettext_noop("Input should be %(expected)s"),
+    "enum": gettext_noop("Input should be %(expected)s"),
+}
+
+
+def pydantic_message(err: dict) -> str:
+    """One pydantic error as a person reads it, in the active language."""
+    kind, ctx = err.get("type"), err.get("ctx") or {}
+    if kind == "string_too_long":
+        count = ctx.get("max_length", 0)
+        return ngettext("String should have at most %(count)s character",
+                        "String should have at most %(count)s characters", count) % {"count": count}
+    if kind == "string_too_short":
+        count = ctx.get("min_length", 0)
+        return ngettext("String should have at least %(count)s character",
+                        "String should have at least %(count)s characters", count) % {"count": count}
+    if kind in PYDANTIC_MESSAGES:
+        try:
+            return _(PYDANTIC_MESSAGES[kind]) % {key: str(value) for key, value in ctx.items()}
+        except (KeyError, TypeError):  # a context this table did not expect: pydantic's own words
+            pass
+    return err["msg"].removeprefix("Value error, ")
+
+
 def _collect(exc: ValidationError, prefix: str = "") -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     for err in exc.errors():
         path = ".".join(str(part) for part in err["loc"])
         key = f"{prefix}.{path}" if prefix and path else (prefix or path or "non_field_errors")
-        message = err["msg"].removeprefix("Value error, ")
-        errors.setdefault(key, []).append(message)
+        errors.setdefault(key, []).append(pydantic_message(err))
     return errors
 
 
@@ -107,7 +149,7 @@ def validate_job_data(data: dict[str, Any], *, resolve_account: bool = True) -> 
     if fields is not None and resolve_account:
         values["account"] = _account_id(values.get("account"), errors)
     if errors or fields is None or schedule is None or bot is None:
-        raise JobValidationError(errors or {"non_field_errors": ["invalid job"]})
+        raise JobValidationError(errors or {"non_field_errors": [_("invalid job")]})
     return JobSpec(
         **{name: value for name, value in values.items() if name not in ("schedule_config", "bot_config")},
         schedule=schedule,
@@ -121,8 +163,8 @@ def _account_id(ref: str | None, errors: dict[str, list[str]]) -> str | None:
     account = account_default_ensure() if ref is None else account_find(ref)
     if account is None:
         errors.setdefault("account", []).append(
-            "several accounts exist and none is 'default': name one" if ref is None
-            else f"no LinkedIn account has the id or label {ref!r}")
+            _("several accounts exist and none is 'default': name one") if ref is None
+            else _("no LinkedIn account has the id or label %(ref)r") % {"ref": ref})
         return None
     return str(account.pk)
 
@@ -151,9 +193,9 @@ def merge_update(current: dict[str, Any], changes: dict[str, Any], *, merge_bot_
     """
     unknown = sorted(set(changes) - set(WRITABLE_FIELDS))
     if unknown:
-        raise JobValidationError({name: ["is not a writable job field"] for name in unknown})
+        raise JobValidationError({name: [_("is not a writable job field")] for name in unknown})
     if "bot_type" in changes and changes["bot_type"] != current["bot_type"]:
-        raise JobValidationError({"bot_type": ["cannot be changed after the job is created"]})
+        raise JobValidationError({"bot_type": [_("cannot be changed after the job is created")]})
     merged = {**current, **changes}
     if merge_bot_config and isinstance(changes.get("bot_config"), dict):
         merged["bot_config"] = merge_patch(current["bot_config"], changes["bot_config"])

@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from bots.accounts import AccountInUse, AccountValidationError, account_get, account_update
@@ -33,11 +34,13 @@ def _account_or_404(account_id):
 
 def _probe_message(request: HttpRequest, label: str, probe: str | None) -> None:
     if probe == PROBE_QUEUED:
-        messages.success(request, f"Session of “{label}” saved. A check of LinkedIn's feed with it is under way: "
-                                  "when it loads, the account is active again and its jobs' system pauses lift.")
+        messages.success(request, _("Session of “%(label)s” saved. A check of LinkedIn's feed with it is under way: "
+                                    "when it loads, the account is active again and its jobs' system pauses lift.")
+                         % {"label": label})
     elif probe is not None:
-        messages.warning(request, f"Session of “{label}” saved, but its check could not be queued (the message "
-                                  "broker did not answer): save it again once the scheduler is up.")
+        messages.warning(request, _("Session of “%(label)s” saved, but its check could not be queued (the message "
+                                    "broker did not answer): save it again once the scheduler is up.")
+                         % {"label": label})
 
 
 @dashboard_staff_required
@@ -68,8 +71,9 @@ def account_create_view(request: HttpRequest) -> HttpResponse:
     except AccountValidationError as exc:
         form.errors = exc.errors
         return _account_form(request, form)
-    messages.success(request, f"Account “{account.label}” created"
-                              f"{'' if probe else ': save its session to let its jobs run'}.")
+    messages.success(request, (_("Account “%(label)s” created.") if probe else
+                               _("Account “%(label)s” created: save its session to let its jobs run."))
+                     % {"label": account.label})
     _probe_message(request, account.label, probe)
     return redirect(reverse(PAGE) + f"#account-{account.pk}")
 
@@ -87,7 +91,7 @@ def account_edit_view(request: HttpRequest, account_id) -> HttpResponse:
         account.refresh_from_db()  # the form shows what was typed; the page header what is stored
         form.errors = exc.errors
         return _account_form(request, form)
-    messages.success(request, f"Account “{account.label}” saved.")
+    messages.success(request, _("Account “%(label)s” saved.") % {"label": account.label})
     return redirect(reverse(PAGE) + f"#account-{account.pk}")
 
 
@@ -124,14 +128,14 @@ def account_delete_view(request: HttpRequest, account_id) -> HttpResponse:
         try:
             account_remove(account=account)
         except AccountInUse as exc:
-            messages.error(request, f"Not deleted: {exc}.")
+            messages.error(request, _("Not deleted: %(why)s.") % {"why": exc})
             return redirect(reverse(PAGE) + f"#account-{account.pk}")
-        messages.success(request, f"Account “{account.label}” deleted.")
+        messages.success(request, _("Account “%(label)s” deleted.") % {"label": account.label})
         return redirect(PAGE)
     return render(request, "dashboard/notify_confirm_delete.html", {
         "what": "account", "name": account.label,
-        "consequence": "Its session, settings, blacklist entries and blackouts are deleted with it. An account "
-                       "that still has jobs, or a history of messages and visits, cannot be deleted.",
+        "consequence": _("Its session, settings, blacklist entries and blackouts are deleted with it. An account "
+                         "that still has jobs, or a history of messages and visits, cannot be deleted."),
         "action": reverse("dashboard:account_delete", kwargs={"account_id": account.pk}),
         "cancel": reverse(PAGE),
     })

@@ -10,6 +10,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from cron_descriptor import ExpressionDescriptor, Options
+from django.utils import formats, translation
+from django.utils.dates import WEEKDAYS
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from scheduler_app.schedules import next_fire_times
 from scheduler_app.spec import (
@@ -23,29 +27,49 @@ from scheduler_app.validation import JobValidationError, job_validate
 
 logger = logging.getLogger(__name__)
 
-DAY_WORDS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 INTERVAL_UNITS = ("weeks", "days", "hours", "minutes", "seconds")
+# cron-descriptor ships its own catalogs; the locale it reads for each of ours.
+CRON_LOCALES = {"fr": "fr_FR", "en": "en_US"}
+
+
+def _day(index: int) -> str:
+    """Monday = 0, in the active language (Django's own day names)."""
+    return str(WEEKDAYS[index])
+
+
+def _interval_part(unit: str, count: int) -> str:
+    words = {
+        "weeks": ngettext("%(count)s week", "%(count)s weeks", count),
+        "days": ngettext("%(count)s day", "%(count)s days", count),
+        "hours": ngettext("%(count)s hour", "%(count)s hours", count),
+        "minutes": ngettext("%(count)s minute", "%(count)s minutes", count),
+        "seconds": ngettext("%(count)s second", "%(count)s seconds", count),
+    }
+    return words[unit] % {"count": count}
 
 
 def _and_join(words: list[str]) -> str:
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+    if len(words) == 1:
+        return words[0]
+    return _("%(items)s and %(last)s") % {"items": ", ".join(words[:-1]), "last": words[-1]}
 
 
 def _days_in_words(days: list[int]) -> str:
     if len(days) == 7:
-        return "every day"
+        return _("every day")
     if days == [0, 1, 2, 3, 4]:
-        return "Monday to Friday"
+        return _("Monday to Friday")
     if days == [5, 6]:
-        return "weekends"
+        return _("weekends")
     if len(days) >= 3 and days == list(range(days[0], days[-1] + 1)):
-        return f"{DAY_WORDS[days[0]]} to {DAY_WORDS[days[-1]]}"
-    return "every " + _and_join([DAY_WORDS[d] for d in days])
+        return _("%(first)s to %(last)s") % {"first": _day(days[0]), "last": _day(days[-1])}
+    return _("every %(days)s") % {"days": _and_join([_day(d) for d in days])}
 
 
 def cron_in_words(expression: str) -> str:
     options = Options()
     options.use_24hour_time_format = True
+    options.locale_code = CRON_LOCALES.get((translation.get_language() or "en")[:2], "en_US")
     try:
         return ExpressionDescriptor(expression, options).get_description()
     except Exception:  # cron-descriptor refuses some forms croniter accepts; the raw text still informs
@@ -53,22 +77,22 @@ def cron_in_words(expression: str) -> str:
 
 
 def schedule_in_words(schedule: Schedule, timezone: str) -> str:
-    """"every day at 08:00 (Europe/Paris)": the upstream dashboard's schedule text, in full words."""
+    """"every day at 08:00 (Europe/Paris)": the upstream dashboard's schedule text, in full words
+    (in the active language)."""
     if isinstance(schedule, DailySchedule | WeeklySchedule):
         at = f"{schedule.hour:02d}:{schedule.minute:02d}"
         if isinstance(schedule, DailySchedule):
-            return f"every day at {at} ({timezone})"
-        return f"{_days_in_words(schedule.days)} at {at} ({timezone})"
+            return _("every day at %(time)s (%(zone)s)") % {"time": at, "zone": timezone}
+        return _("%(days)s at %(time)s (%(zone)s)") % {"days": _days_in_words(schedule.days), "time": at,
+                                                        "zone": timezone}
     if isinstance(schedule, IntervalSchedule):
-        parts = [
-            f"{getattr(schedule, unit)} {unit if getattr(schedule, unit) != 1 else unit[:-1]}"
-            for unit in INTERVAL_UNITS if getattr(schedule, unit)
-        ]
-        return "every " + _and_join(parts)
+        parts = [_interval_part(unit, getattr(schedule, unit)) for unit in INTERVAL_UNITS if getattr(schedule, unit)]
+        return _("every %(interval)s") % {"interval": _and_join(parts)}
     if isinstance(schedule, CronSchedule):
         expression = schedule.cron_expression
-        return f"{cron_in_words(expression)} ({timezone}) — cron {expression}"
-    return "manual: runs only when started by hand"
+        return _("%(words)s (%(zone)s) — cron %(expression)s") % {
+            "words": cron_in_words(expression), "zone": timezone, "expression": expression}
+    return _("manual: runs only when started by hand")
 
 
 def relative(moment: datetime | None, now: datetime) -> str:
@@ -82,26 +106,27 @@ def relative(moment: datetime | None, now: datetime) -> str:
     hours, rest = divmod(rest, 3600)
     minutes, secs = divmod(rest, 60)
     if days:
-        text = f"{days} d {hours} h" if hours else f"{days} d"
+        text = (_("%(days)s d %(hours)s h") if hours else _("%(days)s d")) % {"days": days, "hours": hours}
     elif hours:
-        text = f"{hours} h {minutes} min" if minutes else f"{hours} h"
+        text = (_("%(hours)s h %(minutes)s min") if minutes else _("%(hours)s h")) % {"hours": hours,
+                                                                                       "minutes": minutes}
     elif minutes:
-        text = f"{minutes} min"
+        text = _("%(minutes)s min") % {"minutes": minutes}
     else:
-        text = f"{secs} s"
-    return f"in {text}" if future else f"{text} ago"
+        text = _("%(seconds)s s") % {"seconds": secs}
+    return (_("in %(time)s") if future else _("%(time)s ago")) % {"time": text}
 
 
 def duration_in_words(seconds: float | None) -> str:
     if seconds is None:
         return ""
     if seconds < 60:
-        return f"{seconds:.1f} s"
+        return _("%(seconds)s s") % {"seconds": formats.number_format(seconds, 1)}
     minutes, secs = divmod(int(seconds), 60)
     if minutes < 60:
-        return f"{minutes} min {secs} s"
+        return _("%(minutes)s min %(seconds)s s") % {"minutes": minutes, "seconds": secs}
     hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes} min"
+    return _("%(hours)s h %(minutes)s min") % {"hours": hours, "minutes": minutes}
 
 
 @dataclass
@@ -128,11 +153,15 @@ def dst_warnings(times: list[datetime], *, now: datetime) -> list[str]:
     warnings = []
     for before, after in zip(points, points[1:], strict=False):
         if before.utcoffset() != after.utcoffset():
-            warnings.append(
-                f"Clocks change between {before:%a %d %b %H:%M} and {after:%a %d %b %H:%M} "
-                f"({_offset_label(before)} → {_offset_label(after)}): runs from {after:%d %b} on are at "
-                f"UTC{after:%z} instead of UTC{before:%z}."
-            )
+            warnings.append(_(
+                "Clocks change between %(before)s and %(after)s (%(before_zone)s → %(after_zone)s): runs from "
+                "%(day)s on are at UTC%(after_offset)s instead of UTC%(before_offset)s."
+            ) % {
+                "before": formats.date_format(before, "D d M H:i"), "after": formats.date_format(after, "D d M H:i"),
+                "before_zone": _offset_label(before), "after_zone": _offset_label(after),
+                "day": formats.date_format(after, "d M"), "after_offset": f"{after:%z}",
+                "before_offset": f"{before:%z}",
+            })
     return warnings
 
 
@@ -175,7 +204,8 @@ def schedule_preview(
         times = next_fire_times(schedule=spec.schedule, timezone=timezone, after=now, count=count)
     except Exception as exc:  # whatever the schedule math raises is the user's schedule, shown in the box
         logger.warning("schedule preview failed for %s %r", schedule_type, spec.schedule, exc_info=True)
-        return Preview(errors={"schedule_config": [f"the next runs cannot be computed: {exc}"]}, words=words)
+        return Preview(errors={"schedule_config": [_("the next runs cannot be computed: %(error)s") % {"error": exc}]},
+                       words=words)
     return Preview(times=times, dst_warnings=dst_warnings(times, now=now), words=words)
 
 

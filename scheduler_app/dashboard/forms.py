@@ -12,6 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import QueryDict
+from django.utils.translation import gettext_lazy as _
 from pydantic import BaseModel
 
 from scheduler_app.models import ScheduledJob
@@ -32,42 +33,42 @@ from scheduler_app.spec import (
 PRESENT = "_present"
 
 LABELS = {
-    "schedule_config.hour": ("Hour", "0–23, in the job's time zone"),
-    "schedule_config.minute": ("Minute", "0–59"),
-    "schedule_config.day_of_week": ("Days of the week", "mon..sun: a list (mon,wed,fri) or a range (mon-fri)"),
+    "schedule_config.hour": (_("Hour"), _("0–23, in the job's time zone")),
+    "schedule_config.minute": (_("Minute"), _("0–59")),
+    "schedule_config.day_of_week": (_("Days of the week"), _("mon..sun: a list (mon,wed,fri) or a range (mon-fri)")),
     "schedule_config.cron_expression": (
-        "Cron expression",
-        "minute hour day-of-month month day-of-week, e.g. 0 8-18 * * 1-5 (0 and 7 = Sunday)",
+        _("Cron expression"),
+        _("minute hour day-of-month month day-of-week, e.g. 0 8-18 * * 1-5 (0 and 7 = Sunday)"),
     ),
-    "schedule_config.weeks": ("Weeks", ""),
-    "schedule_config.days": ("Days", ""),
-    "schedule_config.hours": ("Hours", ""),
-    "schedule_config.minutes": ("Minutes", ""),
-    "schedule_config.seconds": ("Seconds", ""),
-    "bot_config.dry_run": ("Dry run", "do everything but the final send / visit"),  # per bot: DRY_RUN_HELP
-    "bot_config.process_late": ("Also wish late birthdays", ""),
-    "bot_config.max_days_late": ("Max days late", "1–365; used only when late birthdays are wished"),
-    "bot_config.max_messages_per_run": ("Max messages per run", "1–100"),
-    "bot_config.limit": ("Profiles to visit", "1–500 per run"),
-    "bot_config.keywords": ("Search keywords", "optional"),
-    "bot_config.location": ("Location", "optional"),
-    "config.url": ("URL", "http:// or https:// only; redirects are not followed"),
-    "config.to": ("To", "one or more addresses, comma-separated"),
-    "config.smtp_host": ("SMTP host", "optional: the server's EMAIL_HOST otherwise"),
-    "config.smtp_port": ("SMTP port", "optional"),
-    "config.smtp_username": ("SMTP username", "optional"),
-    "config.smtp_use_tls": ("SMTP STARTTLS", ""),
-    "config.smtp_use_ssl": ("SMTP over SSL", ""),
-    "config.from_email": ("From", "optional: the server's DEFAULT_FROM_EMAIL otherwise"),
-    "config.priority": ("Priority", "ntfy's message priority"),
-    "config.chat_id": ("Chat id", "a number (-100… for groups) or @channel_name"),
+    "schedule_config.weeks": (_("Weeks"), ""),
+    "schedule_config.days": (_("Days"), ""),
+    "schedule_config.hours": (_("Hours"), ""),
+    "schedule_config.minutes": (_("Minutes"), ""),
+    "schedule_config.seconds": (_("Seconds"), ""),
+    "bot_config.dry_run": (_("Dry run"), _("do everything but the final send / visit")),  # per bot: DRY_RUN_HELP
+    "bot_config.process_late": (_("Also wish late birthdays"), ""),
+    "bot_config.max_days_late": (_("Max days late"), _("1–365; used only when late birthdays are wished")),
+    "bot_config.max_messages_per_run": (_("Max messages per run"), _("1–100")),
+    "bot_config.limit": (_("Profiles to visit"), _("1–500 per run")),
+    "bot_config.keywords": (_("Search keywords"), _("optional")),
+    "bot_config.location": (_("Location"), _("optional")),
+    "config.url": (_("URL"), _("http:// or https:// only; redirects are not followed")),
+    "config.to": (_("To"), _("one or more addresses, comma-separated")),
+    "config.smtp_host": (_("SMTP host"), _("optional: the server's EMAIL_HOST otherwise")),
+    "config.smtp_port": (_("SMTP port"), _("optional")),
+    "config.smtp_username": (_("SMTP username"), _("optional")),
+    "config.smtp_use_tls": (_("SMTP STARTTLS"), ""),
+    "config.smtp_use_ssl": (_("SMTP over SSL"), ""),
+    "config.from_email": (_("From"), _("optional: the server's DEFAULT_FROM_EMAIL otherwise")),
+    "config.priority": (_("Priority"), _("ntfy's message priority")),
+    "config.chat_id": (_("Chat id"), _("a number (-100… for groups) or @channel_name")),
 }
 
 # What a dry run does, under the checkbox, per bot type. A new job starts with dry run on (JobForm.for_job).
 DRY_RUN_HELP = {
-    "birthday": "Opens each conversation and checks its recipient but types and sends nothing; "
-                "the run's history lists who would have been wished. Untick to send for real.",
-    "visitor": "Searches and lists the profiles it would visit but opens none of them. Untick to visit for real.",
+    "birthday": _("Opens each conversation and checks its recipient but types and sends nothing; "
+                  "the run's history lists who would have been wished. Untick to send for real."),
+    "visitor": _("Searches and lists the profiles it would visit but opens none of them. Untick to visit for real."),
 }
 
 

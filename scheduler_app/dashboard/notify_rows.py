@@ -2,6 +2,8 @@
 words, and the secret only as its hint (last 4 characters), never the stored value."""
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from scheduler_app.models import BotType
 from scheduler_app.notify.configs import secret_hint
 from scheduler_app.notify.models import ChannelKind, Event, NotificationChannel, NotificationRule
@@ -13,27 +15,28 @@ def channel_target(channel: NotificationChannel) -> str:
     if channel.kind == ChannelKind.EMAIL:
         return ", ".join(config.get("to", []))
     if channel.kind == ChannelKind.TELEGRAM:
-        return f"chat {config.get('chat_id', '')}"
+        return _("chat %(chat)s") % {"chat": config.get("chat_id", "")}
     return config.get("url", "")
 
 
 def realert_in_words(seconds: int | None) -> str:
     if seconds is None:
-        return "once per incident"
+        return _("once per incident")
     if seconds % 86400 == 0:
-        return f"every {seconds // 86400} d"
+        return _("every %(count)s d") % {"count": seconds // 86400}
     if seconds % 3600 == 0:
-        return f"every {seconds // 3600} h"
-    return f"every {seconds} s"
+        return _("every %(count)s h") % {"count": seconds // 3600}
+    return _("every %(count)s s") % {"count": seconds}
 
 
 def rule_scope(rule: NotificationRule) -> str:
     """"every job", "birthday jobs" or the job's name (the rule's ``job`` is select_related)."""
     if rule.job_id:
-        return f"job “{rule.job.name}”" if rule.job is not None else "one job"
+        return _("job “%(name)s”") % {"name": rule.job.name} if rule.job is not None else _("one job")
     if rule.bot_type:
-        return f"{BotType(rule.bot_type).label} jobs" if rule.bot_type in BotType.values else f"{rule.bot_type} jobs"
-    return "every job"
+        label = BotType(rule.bot_type).label if rule.bot_type in BotType.values else rule.bot_type
+        return _("%(bot_type)s jobs") % {"bot_type": label}
+    return _("every job")
 
 
 def event_labels(events: list[str]) -> list[str]:

@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from scheduler_app.dashboard.notify_forms import ChannelForm, RuleForm
@@ -33,6 +34,7 @@ from scheduler_app.notify.services.channels import (
     rule_update,
 )
 from scheduler_app.notify.services.deliveries import delivery_send_test
+from scheduler_app.reasons import reason_display
 from scheduler_app.selectors import job_get
 from scheduler_app.validation import JobValidationError
 
@@ -100,7 +102,7 @@ def _channel_save(request: HttpRequest, channel=None) -> HttpResponse:
     if channel is None and saved.secret and "secret" not in data:
         # The service generated the signing secret: this answer is the only place it is shown.
         return render(request, "dashboard/channel_secret.html", {"channel": saved, "secret": saved.secret})
-    messages.success(request, f"Channel “{saved.name}” saved.")
+    messages.success(request, _("Channel “%(name)s” saved.") % {"name": saved.name})
     return _done(request, "#channels")
 
 
@@ -134,11 +136,12 @@ def channel_delete_view(request: HttpRequest, channel_id) -> HttpResponse:
     channel = _channel_or_404(channel_id)
     if request.method == "POST":
         channel_delete(channel=channel)
-        messages.success(request, f"Channel “{channel.name}” deleted, with its rules and deliveries.")
+        messages.success(request, _("Channel “%(name)s” deleted, with its rules and deliveries.")
+                         % {"name": channel.name})
         return _done(request, "#channels")
     return render(request, "dashboard/notify_confirm_delete.html", {
         "what": "channel", "name": channel.name,
-        "consequence": "Its rules and its delivery history are deleted with it. It cannot be undone.",
+        "consequence": _("Its rules and its delivery history are deleted with it. It cannot be undone."),
         "action": reverse("dashboard:channel_delete", kwargs={"channel_id": channel.pk}),
     })
 
@@ -147,7 +150,8 @@ def channel_delete_view(request: HttpRequest, channel_id) -> HttpResponse:
 @require_POST
 def channel_enable_view(request: HttpRequest, channel_id) -> HttpResponse:
     channel = channel_update(channel=_channel_or_404(channel_id), changes={"enabled": True})
-    messages.success(request, f"Channel “{channel.name}” enabled again: alerts go to it from now on.")
+    messages.success(request, _("Channel “%(name)s” enabled again: alerts go to it from now on.")
+                     % {"name": channel.name})
     return _done(request, "#channels")
 
 
@@ -157,13 +161,15 @@ def channel_test_view(request: HttpRequest, channel_id) -> HttpResponse:
     """Sends a ``test`` event now (a disabled channel too) and says how the first attempt went."""
     delivery = delivery_send_test(channel=_channel_or_404(channel_id))
     answer = f" (HTTP {delivery.http_status})" if delivery.http_status else ""
-    text = f"Test to “{delivery.channel.name}”: {delivery.get_status_display().lower()}{answer}"
+    text = _("Test to “%(name)s”: %(status)s") % {"name": delivery.channel.name,
+                                                  "status": delivery.get_status_display().lower()} + answer
     if delivery.status == "delivered":
         messages.success(request, text + ".")
     elif delivery.status == "failed":
-        messages.error(request, f"{text}: {delivery.error}")
+        messages.error(request, f"{text}: {reason_display(delivery.error)}")
     else:
-        messages.warning(request, f"{text}; retried later: {delivery.error or 'no answer yet'}")
+        messages.warning(request, _("%(text)s; retried later: %(error)s")
+                         % {"text": text, "error": reason_display(delivery.error) or _("no answer yet")})
     return _done(request, "#deliveries")
 
 
@@ -195,7 +201,7 @@ def _rule_save(request: HttpRequest, rule=None) -> HttpResponse:
     except JobValidationError as exc:
         form.errors = exc.errors
         return _rule_form(request, form)
-    messages.success(request, "Rule saved.")
+    messages.success(request, _("Rule saved."))
     return _done(request, "#rules")
 
 
@@ -224,10 +230,10 @@ def rule_delete_view(request: HttpRequest, rule_id) -> HttpResponse:
     rule = _rule_or_404(rule_id)
     if request.method == "POST":
         rule_delete(rule=rule)
-        messages.success(request, "Rule deleted.")
+        messages.success(request, _("Rule deleted."))
         return _done(request, "#rules")
     return render(request, "dashboard/notify_confirm_delete.html", {
         "what": "rule", "name": f"{', '.join(rule.events)} → {rule.channel.name}",
-        "consequence": "Its open incidents are deleted with it; the deliveries it made stay. It cannot be undone.",
+        "consequence": _("Its open incidents are deleted with it; the deliveries it made stay. It cannot be undone."),
         "action": reverse("dashboard:rule_delete", kwargs={"rule_id": rule.pk}),
     })

@@ -8,10 +8,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from scheduler_app.brakes.rules import pause_reason
 from scheduler_app.brakes.selectors import job_standing_pauses
 from scheduler_app.dashboard.display import duration_in_words, local, relative, schedule_in_words
 from scheduler_app.models import FINAL_STATUSES, JobExecution, ScheduledJob
+from scheduler_app.reasons import reason_display, status_word_display
 from scheduler_app.spec import job_bot_config, job_schedule
 
 
@@ -62,13 +66,47 @@ class ExecutionRow:
     tables: list[ResultTable]
 
 
-def _cell(value: Any) -> str:
+# The names of the keys the bots put in ``result`` and in its per-contact rows, as people read them;
+# a key not listed shows as written, underscores as spaces.
+RESULT_LABELS = {
+    "dry_run": gettext_lazy("dry run"), "cards_found": gettext_lazy("cards found"),
+    "page_language": gettext_lazy("page language"), "pages": gettext_lazy("pages"),
+    "summary": gettext_lazy("summary"), "stopped": gettext_lazy("stopped"), "contacts": gettext_lazy("contacts"),
+    "problems": gettext_lazy("problems"), "profiles": gettext_lazy("profiles"), "name": gettext_lazy("name"),
+    "profile": gettext_lazy("profile"), "status": gettext_lazy("status"), "reason": gettext_lazy("reason"),
+    "days_late": gettext_lazy("days late"), "language": gettext_lazy("language"), "text": gettext_lazy("text"),
+    "template": gettext_lazy("template"), "template_reused": gettext_lazy("template reused"),
+    "error": gettext_lazy("error"),
+}
+# Columns whose values are stored English words: a reason, a status.
+REASON_COLUMNS = frozenset({"reason", "stopped", "problems", "error"})
+
+
+def result_label(key: str) -> str:
+    label = RESULT_LABELS.get(key)
+    return str(label) if label is not None else key.replace("_", " ")
+
+
+def _words(key: str, value: str) -> str:
+    if key in REASON_COLUMNS:
+        return reason_display(value)
+    if key == "status":
+        return status_word_display(value)
+    return value
+
+
+def _cell(value: Any, key: str = "") -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
+    if isinstance(value, str):
+        return _words(key, value)
+    if isinstance(value, list) and key in REASON_COLUMNS and all(isinstance(v, str) for v in value):
+        return "; ".join(reason_display(v) for v in value)
     if isinstance(value, dict) and all(not isinstance(v, dict | list) for v in value.values()):
-        return ", ".join(f"{k}: {_cell(v)}" for k, v in value.items())  # e.g. the bots' status summary
+        # e.g. the bots' status summary
+        return ", ".join(f"{status_word_display(k)}: {_cell(v)}" for k, v in value.items())
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False, default=str)
     return str(value)
@@ -84,17 +122,17 @@ def result_parts(result: Any) -> tuple[list[tuple[str, str]], list[ResultTable]]
     if not result:
         return [], []
     if not isinstance(result, dict):
-        return [("result", _cell(result))], []
+        return [(_("result"), _cell(result))], []
     details, tables = [], []
     for key, value in result.items():
         if isinstance(value, list) and value and all(isinstance(item, dict) for item in value):
             columns: list[str] = []
             for item in value:
                 columns.extend(k for k in item if k not in columns)
-            rows = [[_cell(item.get(column)) for column in columns] for item in value]
-            tables.append(ResultTable(title=key.replace("_", " "), columns=columns, rows=rows))
+            rows = [[_cell(item.get(column), column) for column in columns] for item in value]
+            tables.append(ResultTable(title=result_label(key), columns=[result_label(c) for c in columns], rows=rows))
         else:
-            details.append((key.replace("_", " "), _cell(value)))
+            details.append((result_label(key), _cell(value, key)))
     return details, tables
 
 

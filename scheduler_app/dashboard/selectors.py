@@ -8,6 +8,7 @@ import uuid
 from datetime import datetime
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from bots.runner import quota_usage as bot_quota_usage
 from scheduler_app.models import ScheduledJob
@@ -55,9 +56,9 @@ def quota_usage(*, now: datetime | None = None) -> dict:
         "visits_today": settings.BOT_VISITS_PER_DAY,
     }
     labels = {
-        "messages_today": "Messages today",
-        "messages_week": "Messages this week",
-        "visits_today": "Profile visits today",
+        "messages_today": _("Messages today"),
+        "messages_week": _("Messages this week"),
+        "visits_today": _("Profile visits today"),
     }
     quotas = []
     for key, label in labels.items():

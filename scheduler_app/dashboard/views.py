@@ -20,7 +20,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from scheduler_app.accounts.selectors import account_by_ref, account_choices
@@ -33,13 +36,15 @@ from scheduler_app.dashboard.rows import execution_row, job_row
 from scheduler_app.dashboard.selectors import DASHBOARD_PAGE, job_many, job_notifications, job_table, quota_usage
 from scheduler_app.models import FINAL_STATUSES, BotType, ExecutionStatus, ScheduleType
 from scheduler_app.paging import Cursor, Page
+from scheduler_app.reasons import reason_display
 from scheduler_app.selectors import execution_list, job_get, job_list
 from scheduler_app.services import job_create, job_delete, job_run_now, job_toggle, job_update
 from scheduler_app.spec import known_timezones
 from scheduler_app.stats import beat_overview, execution_daily_series, stats_overview, stats_window
 from scheduler_app.validation import JobValidationError
 
-NOT_STAFF = "The dashboard is for staff accounts only, and “{username}” is not one. Log in with a staff account."
+NOT_STAFF = gettext_noop(
+    "The dashboard is for staff accounts only, and “%(username)s” is not one. Log in with a staff account.")
 
 
 def _is_staff(user) -> bool:
@@ -54,7 +59,7 @@ def dashboard_staff_required(view):
         if _is_staff(request.user):
             return view(request, *args, **kwargs)
         if request.user.is_authenticated:
-            messages.error(request, NOT_STAFF.format(username=request.user.get_username()))
+            messages.error(request, _(NOT_STAFF) % {"username": request.user.get_username()})
         return redirect_to_login(request.get_full_path(), reverse("dashboard:login"))
 
     return wrapped
@@ -66,7 +71,7 @@ class StaffAuthenticationForm(AuthenticationForm):
     def confirm_login_allowed(self, user) -> None:
         super().confirm_login_allowed(user)
         if not user.is_staff:
-            raise ValidationError(NOT_STAFF.format(username=user.get_username()), code="not_staff")
+            raise ValidationError(_(NOT_STAFF) % {"username": user.get_username()}, code="not_staff")
 
 
 class DashboardLoginView(auth_views.LoginView):
@@ -176,15 +181,21 @@ def _pause_input(request: HttpRequest) -> tuple[datetime | None, str]:
         try:
             until = datetime.fromisoformat(raw)
         except ValueError:
-            raise BrakeValidationError({"until": [f"{raw!r} is not a date and time"]}) from None
+            raise BrakeValidationError({"until": [_("%(value)r is not a date and time") % {"value": raw}]}) from None
         if until.tzinfo is None:
             until = until.replace(tzinfo=ZoneInfo(settings.TIME_ZONE))
     return until, request.POST.get("note", "")
 
 
+def _when(until: datetime | None) -> str:
+    """A pause's end as the messages say it, in the active language."""
+    return date_format(until, "d M Y H:i") if until else ""
+
+
 def _brake_errors(request: HttpRequest, exc: BrakeValidationError) -> None:
     for field, problems in exc.errors.items():
-        messages.error(request, f"Not paused: {field}: {' '.join(problems)}")
+        messages.error(request, _("Not paused: %(field)s: %(problems)s")
+                       % {"field": field, "problems": " ".join(problems)})
 
 
 @dashboard_staff_required
@@ -197,7 +208,8 @@ def job_pause_view(request: HttpRequest, job_id) -> HttpResponse:
     except BrakeValidationError as exc:
         _brake_errors(request, exc)
     else:
-        messages.success(request, f"“{job.name}” paused{f' until {until:%d %b %Y %H:%M}' if until else ''}.")
+        messages.success(request, _("“%(name)s” paused until %(until)s.") % {"name": job.name, "until": _when(until)}
+                         if until else _("“%(name)s” paused.") % {"name": job.name})
     return _back(request, reverse("dashboard:jobs"))
 
 
@@ -206,7 +218,9 @@ def job_pause_view(request: HttpRequest, job_id) -> HttpResponse:
 def job_resume_view(request: HttpRequest, job_id) -> HttpResponse:
     job = _job_or_404(job_id)
     lifted = job_resume(job=job, actor=request.user.get_username(), include_system=request.POST.get("all") == "1")
-    messages.success(request, f"“{job.name}” resumed ({lifted} pause(s) lifted); the skipped slots stay skipped.")
+    messages.success(request, ngettext("“%(name)s” resumed (%(count)s pause lifted); the skipped slots stay skipped.",
+                                       "“%(name)s” resumed (%(count)s pauses lifted); the skipped slots stay skipped.",
+                                       lifted) % {"name": job.name, "count": lifted})
     return _back(request, reverse("dashboard:jobs"))
 
 
@@ -218,18 +232,22 @@ def jobs_holiday_view(request: HttpRequest) -> HttpResponse:
     bot_type = request.POST.get("bot_type") or None
     if bot_type is not None and bot_type not in BotType.values:
         # Never widen an unknown bot type to "every job".
-        messages.error(request, f"bot_type: unknown bot type {bot_type!r}; nothing was paused or resumed.")
+        messages.error(request, _("bot_type: unknown bot type %(value)r; nothing was paused or resumed.")
+                       % {"value": bot_type})
         return _back(request, reverse("dashboard:jobs"))
     ref = request.POST.get("account") or None
     account = account_by_ref(ref) if ref is not None else None
     if ref is not None and account is None:
         # Nor an unknown (say, just deleted) account.
-        messages.error(request, f"account: no LinkedIn account {ref!r}; nothing was paused or resumed.")
+        messages.error(request, _("account: no LinkedIn account %(value)r; nothing was paused or resumed.")
+                       % {"value": ref})
         return _back(request, reverse("dashboard:jobs"))
     jobs = job_list(bot_type=bot_type, account_id=account.pk if account else None)
     actor = request.user.get_username()
     if request.POST.get("action") == "resume":
-        messages.success(request, f"{jobs_resume(jobs=jobs, actor=actor)} pause(s) lifted.")
+        lifted = jobs_resume(jobs=jobs, actor=actor)
+        messages.success(request, ngettext("%(count)s pause lifted.", "%(count)s pauses lifted.", lifted)
+                         % {"count": lifted})
         return _back(request, reverse("dashboard:jobs"))
     try:
         until, note = _pause_input(request)
@@ -237,7 +255,12 @@ def jobs_holiday_view(request: HttpRequest) -> HttpResponse:
     except BrakeValidationError as exc:
         _brake_errors(request, exc)
     else:
-        messages.success(request, f"{count} job(s) paused{f' until {until:%d %b %Y %H:%M}' if until else ''}.")
+        words = {"count": count, "until": _when(until)}
+        if until:
+            text = ngettext("%(count)s job paused until %(until)s.", "%(count)s jobs paused until %(until)s.", count)
+        else:
+            text = ngettext("%(count)s job paused.", "%(count)s jobs paused.", count)
+        messages.success(request, text % words)
     return _back(request, reverse("dashboard:jobs"))
 
 
@@ -249,9 +272,12 @@ def job_run_view(request: HttpRequest, job_id) -> HttpResponse:
     dry_run = {"1": True, "0": False}.get(request.POST.get("dry_run", ""))
     execution = job_run_now(job=job, dry_run=dry_run)
     if execution.status == ExecutionStatus.FAILED:
-        messages.error(request, f"“{job.name}” could not be queued: {execution.error}")
+        messages.error(request, _("“%(name)s” could not be queued: %(error)s")
+                       % {"name": job.name, "error": reason_display(execution.error)})
+    elif execution.dry_run:
+        messages.success(request, _("Run of “%(name)s” queued (dry run).") % {"name": job.name})
     else:
-        messages.success(request, f"Run of “{job.name}” queued{' (dry run)' if execution.dry_run else ''}.")
+        messages.success(request, _("Run of “%(name)s” queued.") % {"name": job.name})
     return redirect("dashboard:job_history", job_id=job.pk)
 
 
@@ -262,7 +288,7 @@ def job_delete_view(request: HttpRequest, job_id) -> HttpResponse:
     if request.method == "POST":
         name = job.name
         job_delete(job=job)
-        messages.success(request, f"“{name}” deleted.")
+        messages.success(request, _("“%(name)s” deleted.") % {"name": name})
         return redirect("dashboard:jobs")
     return render(request, "dashboard/confirm_delete.html", {"jobs": [job]})
 
@@ -274,20 +300,25 @@ def jobs_batch_view(request: HttpRequest) -> HttpResponse:
     action = request.POST.get("action")
     jobs = job_many(ids=request.POST.getlist("ids"))
     if not jobs:
-        messages.warning(request, "Tick at least one job first.")
+        messages.warning(request, _("Tick at least one job first."))
         return _back(request, reverse("dashboard:jobs"))
     if action in ("enable", "disable"):
         for job in jobs:
             job_toggle(job=job, enabled=action == "enable")
-        messages.success(request, f"{len(jobs)} job(s) {action}d.")
+        count = len(jobs)
+        messages.success(request, (ngettext("%(count)s job enabled.", "%(count)s jobs enabled.", count)
+                                   if action == "enable" else
+                                   ngettext("%(count)s job disabled.", "%(count)s jobs disabled.", count))
+                         % {"count": count})
     elif action == "delete":
         if request.POST.get("confirm") != "yes":
             return render(request, "dashboard/confirm_delete.html", {"jobs": jobs, "batch": True})
         for job in jobs:
             job_delete(job=job)
-        messages.success(request, f"{len(jobs)} job(s) deleted.")
+        messages.success(request, ngettext("%(count)s job deleted.", "%(count)s jobs deleted.", len(jobs))
+                         % {"count": len(jobs)})
     else:
-        messages.error(request, "Unknown action.")
+        messages.error(request, _("Unknown action."))
     return _back(request, reverse("dashboard:jobs"))
 
 
@@ -414,11 +445,12 @@ def _stats_since(request: HttpRequest) -> tuple[date, str | None]:
     try:
         since = date.fromisoformat(text)
     except ValueError:
-        return default, f"“{text}” is not a date (YYYY-MM-DD); showing the last 30 days."
+        return default, _("“%(text)s” is not a date (YYYY-MM-DD); showing the last 30 days.") % {"text": text}
     today = timezone.localdate()
     earliest = today - timedelta(days=STATS_MAX_DAYS - 1)
     if since < earliest:
-        return earliest, f"The charts go back {STATS_MAX_DAYS} days at most; showing from {earliest:%d %b %Y}."
+        return earliest, _("The charts go back %(days)s days at most; showing from %(day)s.") % {
+            "days": STATS_MAX_DAYS, "day": date_format(earliest, "j M Y")}
     return min(since, today), None
 
 
@@ -442,7 +474,7 @@ def stats_view(request: HttpRequest) -> HttpResponse:
             "final_statuses": FINAL_STATUSES,
             "runs_chart": stacked_status_chart(series, statuses),
             "work_chart": grouped_chart(
-                series, [("messages_sent", "Messages sent"), ("profiles_visited", "Profiles visited")]
+                series, [("messages_sent", _("Messages sent")), ("profiles_visited", _("Profiles visited"))]
             ),
             "quota": quota_usage(),
         },

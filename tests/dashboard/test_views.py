@@ -290,7 +290,7 @@ def test_history_renders_per_contact_results_lag_and_errors(client_in, sent_task
         ),
     )
     html = client_in.get(reverse("dashboard:job_history", kwargs={"job_id": job.pk})).content.decode()
-    assert "session expired" in html and "Ann Lee" in html and "days_late" in html
+    assert "session expired" in html and "Ann Lee" in html and "days late" in html
     assert "every 2s" not in html
 
 
