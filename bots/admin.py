@@ -15,6 +15,8 @@ from django.contrib import admin
 from django.db.models import Count, ProtectedError
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from bots.models import (
     BirthdayMessage,
@@ -196,35 +198,36 @@ class LinkedInAccountAdmin(admin.ModelAdmin):
                        "browser_lease_expires_at", "created_at", "updated_at")
     fieldsets = (
         (None, {"fields": ("label", "timezone", "working_hours", "message_language")}),
-        ("Quotas (empty: the BOT_* settings) and cool-down",
+        (gettext_lazy("Quotas (empty: the BOT_* settings) and cool-down"),
          {"fields": ("messages_per_day", "messages_per_week", "visits_per_day", "cooldown_hours")}),
-        ("What LinkedIn said (read-only)",
+        (gettext_lazy("What LinkedIn said (read-only)"),
          {"fields": ("status", "status_reason", "status_changed_at", "cooldown_until", "last_ok_at",
                      "warmup_started_at")}),
-        ("Session (never shown)", {"fields": ("session", "session_saved_at", "li_at_expires_at")}),
-        ("Browser", {"fields": ("browser_holder", "browser_lease_expires_at", "id", "created_at", "updated_at")}),
+        (gettext_lazy("Session (never shown)"), {"fields": ("session", "session_saved_at", "li_at_expires_at")}),
+        (gettext_lazy("Browser"),
+         {"fields": ("browser_holder", "browser_lease_expires_at", "id", "created_at", "updated_at")}),
     )
     actions = ["delete_through_services"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(jobs_count=Count("jobs"))
 
-    @admin.display(description="status")
+    @admin.display(description=gettext_lazy("status"))
     def status_now(self, account):
         """As a run meets it: a cool-down whose time is over is active."""
         return account_effective_status(account)
 
-    @admin.display(description="jobs", ordering="jobs_count")
+    @admin.display(description=gettext_lazy("jobs"), ordering="jobs_count")
     def jobs(self, account):
         return account.jobs_count
 
-    @admin.display(description="session")
+    @admin.display(description=gettext_lazy("session"))
     def session(self, account):
         if account.pk is None:
-            return "none yet: save one on the dashboard's Accounts page once the account exists"
+            return _("none yet: save one on the dashboard's Accounts page once the account exists")
         upload = reverse("dashboard:account_session", kwargs={"account_id": account.pk})
-        state = "saved" if account.session_encrypted else "none"
-        return format_html('{} (<a href="{}">save a new session</a>)', state, upload)
+        state = _("saved") if account.session_encrypted else _("none")
+        return format_html('{} (<a href="{}">{}</a>)', state, upload, _("save a new session"))
 
     def save_model(self, request, obj, form, change):
         data = {name: form.cleaned_data[name] for name in ACCOUNT_FIELDS if name in form.cleaned_data}
@@ -243,7 +246,8 @@ class LinkedInAccountAdmin(admin.ModelAdmin):
         actions.pop("delete_selected", None)
         return actions
 
-    @admin.action(description="Delete selected accounts (those without jobs)", permissions=["delete"])
+    @admin.action(description=gettext_lazy("Delete selected accounts (those without jobs)"),
+                  permissions=["delete"])
     def delete_through_services(self, request, queryset):
         deleted = 0
         for account in queryset:
@@ -251,8 +255,10 @@ class LinkedInAccountAdmin(admin.ModelAdmin):
                 account_delete(account=account)
                 deleted += 1
             except AccountInUse as exc:
-                self.message_user(request, f"Not deleted: {exc}.", level="error")
+                self.message_user(request, _("Not deleted: %(why)s.") % {"why": exc}, level="error")
             except ProtectedError:
-                self.message_user(request, f"Not deleted: {account.label!r} has a history of messages and visits "
-                                           "(kept so no one is wished twice).", level="error")
-        self.message_user(request, f"Deleted {deleted} account(s).")
+                self.message_user(request, _("Not deleted: %(label)r has a history of messages and visits "
+                                             "(kept so no one is wished twice).") % {"label": account.label},
+                                  level="error")
+        self.message_user(request, ngettext("Deleted %(count)s account.", "Deleted %(count)s accounts.", deleted)
+                          % {"count": deleted})

@@ -11,6 +11,7 @@ import uuid
 from django.db import models
 from django.db.models import Q
 from django.utils.timezone import now as utc_now
+from django.utils.translation import gettext_lazy as _
 
 # The account every job had before there were accounts (the migration makes it from
 # LINKEDIN_STORAGE_STATE); a job written without an account goes to it.
@@ -19,9 +20,9 @@ COOLDOWN_HOURS_MIN, COOLDOWN_HOURS_MAX, COOLDOWN_HOURS_DEFAULT = 1, 168, 24
 
 
 class AccountStatus(models.TextChoices):
-    ACTIVE = "active", "Active"
-    NEEDS_REAUTH = "needs_reauth", "Needs a new session"
-    COOLING_DOWN = "cooling_down", "Cooling down"
+    ACTIVE = "active", _("Active")
+    NEEDS_REAUTH = "needs_reauth", _("Needs a new session")
+    COOLING_DOWN = "cooling_down", _("Cooling down")
 
 
 class LinkedInAccount(models.Model):
@@ -67,7 +68,7 @@ class LinkedInAccount(models.Model):
 
     class Meta:
         ordering = ["label"]
-        verbose_name = "LinkedIn account"
+        verbose_name = _("LinkedIn account")
         constraints = [
             models.CheckConstraint(condition=Q(status__in=AccountStatus.values), name="account_status_valid"),
             models.CheckConstraint(
@@ -115,10 +116,10 @@ class Contact(models.Model):
 
 
 class MessageStatus(models.TextChoices):
-    CLAIMED = "claimed", "Claimed (being sent)"
-    SENT = "sent", "Sent (seen in the conversation)"
-    UNKNOWN = "unknown", "Unknown (send clicked, not confirmed)"
-    FAILED = "failed", "Failed (nothing sent)"
+    CLAIMED = "claimed", _("Claimed (being sent)")
+    SENT = "sent", _("Sent (seen in the conversation)")
+    UNKNOWN = "unknown", _("Unknown (send clicked, not confirmed)")
+    FAILED = "failed", _("Failed (nothing sent)")
 
 
 # Rows that may have reached the person: they count against quotas and block a second message.
@@ -156,11 +157,11 @@ class BirthdayMessage(models.Model):
 
 
 class VisitStatus(models.TextChoices):
-    CLAIMED = "claimed", "Claimed (being visited)"
-    VISITED = "visited", "Visited"
-    UNKNOWN = "unknown", "Unknown (profile requested, visit not confirmed)"
-    FAILED = "failed", "Failed (profile not requested)"
-    NOT_FOUND = "not_found", "Not found (the profile answered 404: no visit)"
+    CLAIMED = "claimed", _("Claimed (being visited)")
+    VISITED = "visited", _("Visited")
+    UNKNOWN = "unknown", _("Unknown (profile requested, visit not confirmed)")
+    FAILED = "failed", _("Failed (profile not requested)")
+    NOT_FOUND = "not_found", _("Not found (the profile answered 404: no visit)")
 
 
 # Visits LinkedIn may have recorded: they count against the daily cap and the skip window.
@@ -189,19 +190,19 @@ class ProfileVisit(models.Model):
 
 
 class TemplateKind(models.TextChoices):
-    TODAY = "today", "Birthday today"
-    LATE = "late", "Late birthday"
+    TODAY = "today", _("Birthday today")
+    LATE = "late", _("Late birthday")
 
 
 class MessageTemplate(models.Model):
     """A birthday message in one language: variables and spintax (bots/spintax.py). Late birthdays get their own."""
 
     kind = models.CharField(max_length=8, choices=TemplateKind.choices, default=TemplateKind.TODAY)
-    language = models.CharField(max_length=35, default="fr", help_text="BCP-47 tag: fr, en, fr-CA...")
+    language = models.CharField(max_length=35, default="fr", help_text=_("BCP-47 tag: fr, en, fr-CA..."))
     body = models.TextField(
-        help_text="Up to 1,000 characters. {first_name}, {last_name}, {name} (= first name), {days_late} (late "
-                  "only); spintax {Bonjour|Salut|Coucou}, nested up to 3 deep; {{ and }} for literal braces.")
-    weight = models.PositiveSmallIntegerField(default=1, help_text="1..10: how often it is picked among the others.")
+        help_text=_("Up to 1,000 characters. {first_name}, {last_name}, {name} (= first name), {days_late} (late "
+                    "only); spintax {Bonjour|Salut|Coucou}, nested up to 3 deep; {{ and }} for literal braces."))
+    weight = models.PositiveSmallIntegerField(default=1, help_text=_("1..10: how often it is picked among the others."))
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=utc_now)
 
@@ -222,14 +223,14 @@ class BlacklistEntry(models.Model):
     # Null: every account leaves this person alone.
     account = models.ForeignKey(LinkedInAccount, on_delete=models.CASCADE, null=True, blank=True,
                                 related_name="blacklist")
-    slug = models.CharField(max_length=200, blank=True, help_text="Profile slug or address (/in/<slug>/).")
-    name = models.CharField(max_length=300, blank=True, help_text="Full name, matched without case.")
+    slug = models.CharField(max_length=200, blank=True, help_text=_("Profile slug or address (/in/<slug>/)."))
+    name = models.CharField(max_length=300, blank=True, help_text=_("Full name, matched without case."))
     reason = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=utc_now)
 
     class Meta:
         ordering = ["-created_at"]
-        verbose_name_plural = "blacklist entries"
+        verbose_name_plural = _("blacklist entries")
         constraints = [
             models.CheckConstraint(condition=~Q(slug="") | ~Q(name=""), name="blacklist_slug_or_name"),
         ]

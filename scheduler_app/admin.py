@@ -6,6 +6,7 @@ read-only.
 """
 from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy, ngettext
 from django_celery_beat import admin as beat_admin  # noqa: F401  (registers its models first)
 from django_celery_beat.models import PeriodicTask
 
@@ -29,7 +30,7 @@ class ScheduledJobForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         # Left empty, validation picks the default account (scheduler_app/validation.py).
         self.fields["account"].required = False
-        self.fields["account"].help_text = "Empty: the 'default' account."
+        self.fields["account"].help_text = gettext_lazy("Empty: the 'default' account.")
 
     def clean(self):
         cleaned = super().clean()
@@ -113,11 +114,12 @@ class ScheduledJobAdmin(admin.ModelAdmin):
         for job in queryset:
             job_delete(job=job)
 
-    @admin.action(description="Delete selected jobs", permissions=["delete"])
+    @admin.action(description=gettext_lazy("Delete selected jobs"), permissions=["delete"])
     def delete_through_services(self, request, queryset):
         count = queryset.count()
         self.delete_queryset(request, queryset)
-        self.message_user(request, f"Deleted {count} job(s).")
+        self.message_user(request, ngettext("Deleted %(count)s job.", "Deleted %(count)s jobs.", count)
+                          % {"count": count})
 
 
 @admin.register(JobExecution)

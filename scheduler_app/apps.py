@@ -8,4 +8,8 @@ class SchedulerAppConfig(AppConfig):
 
     def ready(self):
         from scheduler_app import checks  # noqa: F401  (registers the system checks)
+        from scheduler_app.model_labels import model_labels_translate
         from scheduler_app.notify import signals  # noqa: F401  (starts the watchdog in workers)
+
+        # Every app's models are loaded by now (bots' too): the admin's labels translate.
+        model_labels_translate()

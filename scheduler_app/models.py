@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.timezone import now as utc_now
+from django.utils.translation import gettext_lazy as _
 
 from scheduler_app.spec import (
     DEFAULT_JITTER_SECONDS,
@@ -19,26 +20,26 @@ from scheduler_app.spec import (
 
 
 class BotType(models.TextChoices):
-    BIRTHDAY = "birthday", "Birthday bot"
-    VISITOR = "visitor", "Visitor bot"
+    BIRTHDAY = "birthday", _("Birthday bot")
+    VISITOR = "visitor", _("Visitor bot")
 
 
 class ScheduleType(models.TextChoices):
-    DAILY = "daily", "Daily"
-    WEEKLY = "weekly", "Weekly"
-    INTERVAL = "interval", "Interval"
-    CRON = "cron", "Cron"
-    MANUAL = "manual", "Manual"
+    DAILY = "daily", _("Daily")
+    WEEKLY = "weekly", _("Weekly")
+    INTERVAL = "interval", _("Interval")
+    CRON = "cron", _("Cron")
+    MANUAL = "manual", _("Manual")
 
 
 class ExecutionStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    SUCCESS = "success", "Success"
-    FAILED = "failed", "Failed"
-    SKIPPED = "skipped", "Skipped"
-    MISSED = "missed", "Missed"
-    CANCELLED = "cancelled", "Cancelled"
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    SUCCESS = "success", _("Success")
+    FAILED = "failed", _("Failed")
+    SKIPPED = "skipped", _("Skipped")
+    MISSED = "missed", _("Missed")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 FINAL_STATUSES = frozenset(
@@ -53,8 +54,8 @@ FINAL_STATUSES = frozenset(
 
 
 class Trigger(models.TextChoices):
-    SCHEDULED = "scheduled", "Scheduled"
-    MANUAL = "manual", "Manual"
+    SCHEDULED = "scheduled", _("Scheduled")
+    MANUAL = "manual", _("Manual")
 
 
 def default_timezone() -> str:
@@ -72,7 +73,7 @@ class ScheduledJob(models.Model):
     schedule_type = models.CharField(max_length=16, choices=ScheduleType.choices)
     schedule_config = models.JSONField(default=dict, blank=True)
     bot_config = models.JSONField(default=dict, blank=True)
-    timezone = models.CharField(max_length=64, default=default_timezone, help_text="IANA name, e.g. Europe/Paris")
+    timezone = models.CharField(max_length=64, default=default_timezone, help_text=_("IANA name, e.g. Europe/Paris"))
     max_instances = models.PositiveIntegerField(default=DEFAULT_MAX_INSTANCES)
     misfire_grace_time = models.PositiveIntegerField(default=DEFAULT_MISFIRE_GRACE_TIME)
     coalesce = models.BooleanField(default=True)
@@ -265,7 +266,7 @@ class ReadOnlyApiKey(models.Model):
     created_at = models.DateTimeField(default=utc_now)
 
     class Meta:
-        verbose_name = "read-only API key"
+        verbose_name = _("read-only API key")
 
     def __str__(self) -> str:
         return f"{self.api_key.name} (read-only)"

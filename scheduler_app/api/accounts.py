@@ -15,6 +15,7 @@ import uuid
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
@@ -58,7 +59,7 @@ def get_account_or_404(account_id: str) -> AccountOverview:
         parsed = None
     overview = account_overview_get(account_id=parsed) if parsed else None
     if overview is None:
-        raise NotFound(f"Account {account_id} not found.")
+        raise NotFound(_("Account %(id)s not found.") % {"id": account_id})
     return overview
 
 
@@ -93,7 +94,7 @@ class AccountBodySerializer(serializers.Serializer):
         if data is serializers.empty or data is None:
             data = {}
         if not isinstance(data, dict):
-            raise serializers.ValidationError({"non_field_errors": ["Expected a JSON object."]})
+            raise serializers.ValidationError({"non_field_errors": [_("Expected a JSON object.")]})
         return dict(data)
 
 
@@ -250,7 +251,7 @@ class StorageStateParser(LimitedJSONParser):
         limit = max_body_bytes()
         raw = stream.read(limit + 1) if stream is not None else b""
         if len(raw) > limit or (request is not None and int(request.META.get("CONTENT_LENGTH") or 0) > limit):
-            raise RequestTooLarge(f"Request body is larger than {limit} bytes.")
+            raise RequestTooLarge(_("Request body is larger than %(limit)s bytes.") % {"limit": limit})
         return raw
 
 
@@ -266,7 +267,7 @@ def storage_state_of(raw: bytes):
     if isinstance(body, dict) and "storage_state" in body and "cookies" not in body:
         unknown = sorted(set(body) - {"storage_state"}, key=str)
         if unknown:
-            raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+            raise serializers.ValidationError({name: [_("Unknown field.")] for name in unknown})
         return body["storage_state"]
     return body
 

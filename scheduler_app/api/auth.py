@@ -22,6 +22,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import caches
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed, Throttled
 from rest_framework.permissions import SAFE_METHODS, BasePermission
@@ -77,7 +79,7 @@ def bad_key_guard(ident: str) -> None:
     cache = caches[BAD_KEYS_CACHE]
     until = cache.get(_block_key(ident))
     if until is not None and until > time.time():
-        raise Throttled(wait=until - time.time(), detail="Too many invalid API keys from this address.")
+        raise Throttled(wait=until - time.time(), detail=_("Too many invalid API keys from this address."))
 
 
 def bad_key_record(ident: str) -> None:
@@ -121,7 +123,7 @@ class ApiKeyAuthentication(BaseAuthentication):
             ident = BaseThrottle().get_ident(request) or "unknown"
             bad_key_guard(ident)
             bad_key_record(ident)
-            raise AuthenticationFailed("Invalid API key.")
+            raise AuthenticationFailed(_("Invalid API key."))
         return ApiKeyPrincipal(username=api_key.name), api_key
 
     def authenticate_header(self, request) -> str:
@@ -138,7 +140,8 @@ class HasApiKeyOrStaffSession(BasePermission):
         return bool(user and user.is_authenticated and user.is_staff)
 
 
-READ_ONLY_KEY_DETAIL = "This API key is read-only: it can read (GET) but not write or run anything. Use a write key."
+READ_ONLY_KEY_DETAIL = gettext_lazy(
+    "This API key is read-only: it can read (GET) but not write or run anything. Use a write key.")
 WRITE_KEY_NOTE = "Needs a write key: a read-only API key gets 403."
 
 

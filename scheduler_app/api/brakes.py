@@ -7,6 +7,7 @@ stored.
 import uuid
 from datetime import datetime
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
@@ -174,10 +175,10 @@ class BlackoutSerializer(serializers.Serializer):
 def _blackout_body(data, *, partial: bool) -> dict:
     serializer = BlackoutSerializer(data=data, partial=partial)
     if not isinstance(data, dict):
-        raise serializers.ValidationError({"non_field_errors": ["Expected a JSON object."]})
+        raise serializers.ValidationError({"non_field_errors": [_("Expected a JSON object.")]})
     unknown = sorted(set(data) - {name for name, field in serializer.fields.items() if not field.read_only}, key=str)
     errors = {} if serializer.is_valid() else dict(serializer.errors)
-    errors.update({name: ["Unknown field."] for name in unknown})
+    errors.update({name: [_("Unknown field.")] for name in unknown})
     if errors:
         raise serializers.ValidationError(errors)
     return dict(serializer.validated_data)
@@ -190,7 +191,7 @@ def _blackout_or_404(blackout_id: str):
         parsed = None
     blackout = blackout_get(blackout_id=parsed) if parsed else None
     if blackout is None:
-        raise NotFound(f"Blackout {blackout_id} not found.")
+        raise NotFound(_("Blackout %(id)s not found.") % {"id": blackout_id})
     return blackout
 
 

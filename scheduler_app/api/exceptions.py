@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import DataError
 from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -22,7 +24,7 @@ from scheduler_app.validation import JobValidationError
 
 logger = logging.getLogger(__name__)
 
-INVALID = "Invalid input"
+INVALID = gettext_lazy("Invalid input")
 SUMMARY_LENGTH = 300
 
 
@@ -38,7 +40,7 @@ def error_summary(errors: dict[str, list[str]]) -> str:
         line = "; ".join([*parts, part])
         if parts and len(line) > SUMMARY_LENGTH:
             rest = len(errors) - index
-            parts.append(f"and {rest} more field{'s' if rest > 1 else ''}")
+            parts.append(ngettext("and %(count)s more field", "and %(count)s more fields", rest) % {"count": rest})
             break
         parts.append(part if len(part) <= SUMMARY_LENGTH else part[:SUMMARY_LENGTH - 1] + "…")
     return f"{INVALID}: {'; '.join(parts)}" if parts else f"{INVALID}."
@@ -46,7 +48,7 @@ def error_summary(errors: dict[str, list[str]]) -> str:
 
 class RequestTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = "Request body too large."
+    default_detail = gettext_lazy("Request body too large.")
     default_code = "request_too_large"
 
 
@@ -54,7 +56,7 @@ class RunNotQueued(exceptions.APIException):
     """The run was recorded but the broker refused the message (the execution is failed)."""
 
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    default_detail = "The run could not be queued: the message broker is unavailable."
+    default_detail = gettext_lazy("The run could not be queued: the message broker is unavailable.")
     default_code = "run_not_queued"
 
 
@@ -62,7 +64,7 @@ class JobPausedConflict(exceptions.APIException):
     """A run-now of a paused job without ``?force=true``: the detail names the pause."""
 
     status_code = status.HTTP_409_CONFLICT
-    default_detail = "The job is paused."
+    default_detail = gettext_lazy("The job is paused.")
     default_code = "job_paused"
 
 
@@ -89,7 +91,7 @@ class InUseConflict(exceptions.APIException):
     """A delete refused because other rows still need the thing (an account's jobs)."""
 
     status_code = status.HTTP_409_CONFLICT
-    default_detail = "It is still in use."
+    default_detail = gettext_lazy("It is still in use.")
     default_code = "in_use"
 
 
@@ -105,11 +107,11 @@ def exception_handler(exc, context):
         # Safety net: a value validation let through that the schedule maths or the database
         # cannot hold. The write's transaction rolled back, so nothing was stored.
         logger.warning("value out of range in %s: %s", context.get("view"), exc)
-        return Response({"detail": "A value is out of the range this server can store or schedule."}, status=400)
+        return Response({"detail": _("A value is out of the range this server can store or schedule.")}, status=400)
     response = drf_exception_handler(exc, context)
     if response is None:
         logger.exception("unhandled error in %s", context.get("view"), exc_info=exc)
-        return Response({"detail": "Internal server error."}, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
+        return Response({"detail": _("Internal server error.")}, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
     if isinstance(exc, exceptions.ValidationError):
         errors = flatten_errors(exc.detail)
         response.data = {"detail": error_summary(errors), "errors": errors}

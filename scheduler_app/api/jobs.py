@@ -6,6 +6,7 @@ Two operations share a path in the contract (GET/POST ``/jobs``; GET/PUT/PATCH/D
 """
 import uuid
 
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -27,6 +28,7 @@ from scheduler_app.brakes.models import PauseKind
 from scheduler_app.brakes.rules import pause_reason
 from scheduler_app.brakes.selectors import job_standing_pauses, standing_pauses
 from scheduler_app.models import BotType, ExecutionStatus, ScheduledJob
+from scheduler_app.reasons import reason_display
 from scheduler_app.selectors import (
     JOB_ROW_FIELDS,
     execution_list,
@@ -58,7 +60,7 @@ def get_job_or_404(job_id: str) -> ScheduledJob:
         parsed = None
     job = job_get(job_id=parsed) if parsed else None
     if job is None:
-        raise NotFound(f"Job {job_id} not found.")
+        raise NotFound(_("Job %(id)s not found.") % {"id": job_id})
     return job
 
 
@@ -263,12 +265,12 @@ def strict_body(serializer_class, data) -> dict:
     if data is None or (hasattr(data, "keys") and not data):
         return {}
     if not isinstance(data, dict):
-        raise serializers.ValidationError({"non_field_errors": ["Expected a JSON object."]})
+        raise serializers.ValidationError({"non_field_errors": [_("Expected a JSON object.")]})
     serializer = serializer_class(data=data)
     unknown = sorted(set(data) - set(serializer.fields), key=str)
     valid = serializer.is_valid()
     errors = dict(serializer.errors) if not valid else {}
-    errors.update({name: ["Unknown field."] for name in unknown})
+    errors.update({name: [_("Unknown field.")] for name in unknown})
     if errors:
         raise serializers.ValidationError(errors)
     return serializer.validated_data
@@ -299,7 +301,8 @@ class JobRunApi(SchedulerApi):
         query.is_valid(raise_exception=True)
         pauses = job_standing_pauses(job=job)
         if pauses and not query.validated_data.get("force"):
-            raise JobPausedConflict(f"The job is {pause_reason(pauses[0])}; resume it, or run it with ?force=true.")
+            raise JobPausedConflict(_("The job is %(pause)s; resume it, or run it with ?force=true.")
+                                    % {"pause": reason_display(pause_reason(pauses[0]))})
         execution = job_run_now(job=job, dry_run=body.get("dry_run"))
         if execution.status == ExecutionStatus.FAILED:
             raise RunNotQueued()

@@ -1,6 +1,7 @@
 """API routes, mounted at /scheduler/ by config/urls.py. Paths are the original API's (no trailing
 slash; one is tolerated). Anything else under /scheduler/ gets a JSON 404, not an HTML page."""
 from django.urls import path, re_path
+from django.utils.translation import gettext as _
 from drf_spectacular.renderers import (
     OpenApiJsonRenderer,
     OpenApiJsonRenderer2,
@@ -39,7 +40,7 @@ class NotFoundApi(APIView):
     schema = None
 
     def initial(self, request, *args, **kwargs):
-        raise NotFound("No such endpoint.")
+        raise NotFound(_("No such endpoint."))
 
 
 ROUTES = [

@@ -4,13 +4,14 @@ import uuid
 from django.db import models
 from django.db.models import Q
 from django.utils.timezone import now as utc_now
+from django.utils.translation import gettext_lazy as _
 
 USER_CAUSE = "user"
 
 
 class PauseKind(models.TextChoices):
-    USER = "user", "User"
-    SYSTEM = "system", "System"
+    USER = "user", _("User")
+    SYSTEM = "system", _("System")
 
 
 class JobPause(models.Model):
@@ -49,10 +50,10 @@ class JobPause(models.Model):
 
 
 class BlackoutScope(models.TextChoices):
-    ALL = "all", "All jobs"
-    BOT_TYPE = "bot_type", "One bot type"
-    JOBS = "jobs", "Listed jobs"
-    ACCOUNT = "account", "One LinkedIn account"
+    ALL = "all", _("All jobs")
+    BOT_TYPE = "bot_type", _("One bot type")
+    JOBS = "jobs", _("Listed jobs")
+    ACCOUNT = "account", _("One LinkedIn account")
 
 
 class Blackout(models.Model):

@@ -11,6 +11,8 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from scheduler_app.admin_readonly import ReadOnlyAdmin
 from scheduler_app.models import BotType
@@ -104,11 +106,13 @@ class ServiceAdmin(admin.ModelAdmin):
         for obj in queryset:
             self.delete_one(obj)
 
-    @admin.action(description="Delete selected %(verbose_name_plural)s", permissions=["delete"])
+    @admin.action(description=gettext_lazy("Delete selected %(verbose_name_plural)s"),
+                  permissions=["delete"])
     def delete_through_services(self, request, queryset):
         count = queryset.count()
         self.delete_queryset(request, queryset)
-        self.message_user(request, f"Deleted {count} row(s).")
+        self.message_user(request, ngettext("Deleted %(count)s row.", "Deleted %(count)s rows.", count)
+                          % {"count": count})
 
 
 # --- channels -------------------------------------------------------------------------------
@@ -116,11 +120,11 @@ class ServiceAdmin(admin.ModelAdmin):
 
 class ChannelAdminForm(ServiceForm):
     new_secret = forms.CharField(
-        label="Secret", required=False, strip=False,
+        label=gettext_lazy("Secret"), required=False, strip=False,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
-        help_text="Write-only: never shown again. Blank keeps the stored one (a new webhook without one "
-                  "gets a generated secret, which the admin never shows: type your own to know it).")
-    clear_secret = forms.BooleanField(label="Remove the stored secret", required=False)
+        help_text=gettext_lazy("Write-only: never shown again. Blank keeps the stored one (a new webhook without one "
+                               "gets a generated secret, which the admin never shows: type your own to know it)."))
+    clear_secret = forms.BooleanField(label=gettext_lazy("Remove the stored secret"), required=False)
     error_names = {"secret": "new_secret"}
 
     class Meta:
@@ -154,7 +158,7 @@ class NotificationChannelAdmin(ServiceAdmin):
                        "updated_at", "created_by")
     actions = ["delete_through_services", "enable_through_services"]
 
-    @admin.display(description="secret")
+    @admin.display(description=gettext_lazy("secret"))
     def secret_shown(self, obj) -> str:
         return secret_hint(obj.secret) or "—"
 
@@ -171,23 +175,25 @@ class NotificationChannelAdmin(ServiceAdmin):
     def delete_one(self, obj) -> None:
         channel_delete(channel=obj)
 
-    @admin.action(description="Enable selected channels (clears the reason they were disabled)",
+    @admin.action(description=gettext_lazy("Enable selected channels (clears the reason they were disabled)"),
                   permissions=["change"])
     def enable_through_services(self, request, queryset):
         channels = list(queryset)
         for channel in channels:
             channel_update(channel=channel, changes={"enabled": True})
-        self.message_user(request, f"Enabled {len(channels)} channel(s).")
+        self.message_user(request, ngettext("Enabled %(count)s channel.", "Enabled %(count)s channels.", len(channels))
+                          % {"count": len(channels)})
 
 
 # --- rules ----------------------------------------------------------------------------------
 
 
 class RuleAdminForm(ServiceForm):
-    events = forms.MultipleChoiceField(choices=[(event, f"{event}: {Event(event).label}") for event in RULE_EVENTS],
+    events = forms.MultipleChoiceField(choices=[(event, format_lazy("{}: {}", event, Event(event).label))
+                                                for event in RULE_EVENTS],
                                        widget=forms.CheckboxSelectMultiple)
     bot_type = forms.ChoiceField(choices=[("", "—")] + BotType.choices, required=False,
-                                 help_text="Scope: a bot type, or a job, or neither for every job.")
+                                 help_text=gettext_lazy("Scope: a bot type, or a job, or neither for every job."))
     error_names = {"channel_id": "channel", "job_id": "job", "realert_every": "realert_every_seconds"}
 
     class Meta:

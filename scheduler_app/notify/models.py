@@ -10,23 +10,24 @@ import uuid
 from django.db import models
 from django.db.models import Q
 from django.utils.timezone import now as utc_now
+from django.utils.translation import gettext_lazy as _
 
 
 class ChannelKind(models.TextChoices):
-    WEBHOOK = "webhook", "Webhook"
-    EMAIL = "email", "Email"
-    NTFY = "ntfy", "ntfy"
-    TELEGRAM = "telegram", "Telegram"
+    WEBHOOK = "webhook", _("Webhook")
+    EMAIL = "email", _("Email")
+    NTFY = "ntfy", _("ntfy")
+    TELEGRAM = "telegram", _("Telegram")
 
 
 class Event(models.TextChoices):
-    FAILED = "failed", "A run failed"
-    MISSED = "missed", "A slot was missed"
-    NEEDS_ATTENTION = "needs_attention", "The account needs attention"
-    RECOVERED = "recovered", "Recovered"
-    SILENT = "silent", "No success for a period + grace"
-    NO_LEADER = "no_leader", "No beat leads"
-    TEST = "test", "Test"
+    FAILED = "failed", _("A run failed")
+    MISSED = "missed", _("A slot was missed")
+    NEEDS_ATTENTION = "needs_attention", _("The account needs attention")
+    RECOVERED = "recovered", _("Recovered")
+    SILENT = "silent", _("No success for a period + grace")
+    NO_LEADER = "no_leader", _("No beat leads")
+    TEST = "test", _("Test")
 
 
 class NotificationChannel(models.Model):
@@ -87,15 +88,15 @@ class NotificationRule(models.Model):
 
 
 class IncidentKind(models.TextChoices):
-    FAILING = "failing", "Runs failing"
-    SILENT = "silent", "No success"
-    NO_LEADER = "no_leader", "No beat leads"
-    ATTENTION = "attention", "The account needs attention"
+    FAILING = "failing", _("Runs failing")
+    SILENT = "silent", _("No success")
+    NO_LEADER = "no_leader", _("No beat leads")
+    ATTENTION = "attention", _("The account needs attention")
 
 
 class IncidentState(models.TextChoices):
-    OK = "ok", "OK"
-    FAILING = "failing", "Failing"
+    OK = "ok", _("OK")
+    FAILING = "failing", _("Failing")
 
 
 class Incident(models.Model):
@@ -135,10 +136,10 @@ class Incident(models.Model):
 
 
 class DeliveryStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    SENDING = "sending", "Sending"
-    DELIVERED = "delivered", "Delivered"
-    FAILED = "failed", "Failed"
+    QUEUED = "queued", _("Queued")
+    SENDING = "sending", _("Sending")
+    DELIVERED = "delivered", _("Delivered")
+    FAILED = "failed", _("Failed")
 
 
 class NotificationDelivery(models.Model):
