@@ -12,13 +12,13 @@ from bots.models import MessageTemplate
 
 ROOT = Path(__file__).resolve().parents[2]
 
-TODAY = """\
-# upstream's birthday wishes
-Joyeux anniversaire {name} ! 🎉
-
-Bon anniversaire {name}, plein de bonnes choses !
-  {Joyeux anniversaire|Bon anniversaire} {name} !  
-"""
+TODAY = "\n".join([
+    "# upstream's birthday wishes",
+    "Joyeux anniversaire {name} ! 🎉",
+    "",
+    "Bon anniversaire {name}, plein de bonnes choses !",
+    "  {Joyeux anniversaire|Bon anniversaire} {name} !  ",  # blanks around a line are not part of it
+]) + "\n"
 LATE = """\
 Joyeux anniversaire avec un peu de retard {name} !
 Bon anniversaire {name}, {days_late} jours après !
