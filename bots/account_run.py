@@ -31,7 +31,7 @@ from bots.browser import BrowserSession, linkedin_browser
 from bots.driver import LinkedInDriver
 from bots.models import DEFAULT_ACCOUNT_LABEL, AccountStatus, LinkedInAccount
 from bots.renewal import PeriodicRenewal
-from bots.runner import BotRun, BotSkipped, SessionLost
+from bots.runner import BotRun, BotSkipped, SessionLost, run_time_limit
 from bots.selectors import (
     Allowance,
     account_effective_status,
@@ -167,7 +167,9 @@ def account_browser(bot_run: BotRun) -> Iterator[AccountBrowser]:
         if refusal := account_refusal(account, bot_type=bot_run.bot_type):
             raise BotSkipped(refusal)
         storage_state = session_for(account)
-        with host_browser_slot(give_up=give_up), linkedin_browser(storage_state=storage_state) as (driver, session):
+        with host_browser_slot(give_up=give_up), linkedin_browser(
+                storage_state=storage_state, time_limit=bot_run.time_limit or run_time_limit(bot_run.bot_type, None)
+        ) as (driver, session):
             yield AccountBrowser(driver=driver, session=session, account=account,
                                  allowance=allowance_for(account, bot_run.bot_type))
         account_ok(account_id=account.pk)  # LinkedIn took the session for a whole run

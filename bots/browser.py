@@ -12,6 +12,7 @@ runs on every exit, so no Chromium outlives its run (docs/linkedin.md lesson 5: 
 import contextlib
 import logging
 import os
+import re
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -27,7 +28,7 @@ from playwright.sync_api import sync_playwright
 
 from bots.deadline import Deadline, TimeLimitReached
 from bots.driver import LinkedInDriver
-from bots.runner import BotError, SessionLost
+from bots.runner import BotError, SessionLost, TransientBotError
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +59,15 @@ MARKER_SWITCH = "--bot-run-marker="
 CLOSE_GRACE_SECONDS = 15
 # How long past the deadline a call may take to return its own time-limit error before Chromium is killed.
 BACKSTOP_SECONDS = 2.0
+# A browser without a run's own limit (the session check of linkedin_login, tests): this long.
+DEFAULT_TIME_LIMIT = 900.0
+# Playwright errors another attempt may not meet: Chromium gone (crashed, killed) or the network
+# failing. Anything else (a selector that no longer matches...) needs a person, not a retry.
+TRANSIENT_BROWSER_ERRORS = re.compile(
+    r"Target (page, context or browser )?(has been |was )?closed|Browser (has been )?closed|crash|"
+    r"net::ERR_|Connection (refused|reset|closed)|socket hang up|ECONNRESET",
+    re.IGNORECASE,
+)
 
 
 def chromium_processes(marker: str | None = None) -> list[psutil.Process]:
@@ -203,7 +213,8 @@ class BrowserSession:
             if self.timed_out:
                 raise self._time_up(what) from None
             first_line = str(exc.message if hasattr(exc, "message") else exc).splitlines()[0]
-            raise BotError(f"browser error while {what}: {first_line}") from exc
+            error = TransientBotError if TRANSIENT_BROWSER_ERRORS.search(first_line) else BotError
+            raise error(f"browser error while {what}: {first_line}") from exc
 
     def restart_browser(self) -> None:
         """A fresh Chromium with the same session, then the login check again (under the deadline)."""
@@ -259,7 +270,7 @@ def linkedin_browser(*, time_limit: float | None = None,
     """The driver for one run and its session (for the deadline); closes Chromium on every exit.
     ``storage_state``: the account's session (bots.selectors.account_session_state), else
     LINKEDIN_STORAGE_STATE."""
-    session = BrowserSession(time_limit=time_limit if time_limit is not None else settings.BOT_RUN_TIME_LIMIT,
+    session = BrowserSession(time_limit=time_limit if time_limit is not None else DEFAULT_TIME_LIMIT,
                              storage_state=storage_state)
     with session as driver:
         yield driver, session

@@ -31,7 +31,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from bots import linkedin_locators as L
 from bots.deadline import Deadline
 from bots.profiles import name_key, slug_from_href
-from bots.runner import AccountPushback, BotError, RateLimited, SessionLost, UnsupportedLanguage
+from bots.runner import AccountPushback, BotError, RateLimited, SessionLost, TransientBotError, UnsupportedLanguage
 from bots.text import fold
 
 SESSION_HELP = ("log in again and save the session into the run's account: "
@@ -196,7 +196,8 @@ class LinkedInDriver:
             response = self.page.goto(self.base_url + path, wait_until="domcontentloaded", timeout=timeout)
         except PlaywrightTimeout:
             self.deadline.check(f"loading the {page_name} page")
-            raise BotError(f"the {page_name} page did not load within {timeout:.0f} ms") from None
+            # A navigation timeout: the network or LinkedIn was slow; another attempt may get through.
+            raise TransientBotError(f"the {page_name} page did not load within {timeout:.0f} ms") from None
         status = response.status if response is not None else None
         if not (not_found_ok and status == 404):
             self._check_session(page_name)

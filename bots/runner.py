@@ -21,8 +21,8 @@ from bots.configs import BOT_CONFIGS, BotConfig
 from bots.renewal import PeriodicRenewal
 
 __all__ = ["BOT_CONFIGS", "AccountPushback", "BotConfig", "BotError", "BotOutcome", "BotRun", "BotSkipped",
-           "PeriodicRenewal", "RateLimited", "SessionLost", "UnsupportedLanguage", "quota_usage", "run_bot",
-           "working_hours_end"]
+           "PeriodicRenewal", "RateLimited", "SessionLost", "TransientBotError", "UnsupportedLanguage",
+           "outside_working_hours", "quota_usage", "run_bot", "run_time_limit", "working_hours_end"]
 
 
 class BotError(Exception):
@@ -34,6 +34,11 @@ class BotError(Exception):
     def __init__(self, message: str, *, outcome: "BotOutcome | None" = None):
         super().__init__(message)
         self.outcome = outcome
+
+
+class TransientBotError(BotError):
+    """A failure another attempt may not meet: Chromium crashed, a page did not load in time, the
+    network failed. The scheduler may retry it (scheduler_app/services/retries.py)."""
 
 
 class BotSkipped(BotError):
@@ -78,6 +83,15 @@ class BotRun:
     timezone: str
     account_id: UUID | None = None  # the job's LinkedIn account; None: the default account
     job_name: str = ""  # for people: "account busy with <job>"
+    time_limit: float | None = None  # seconds; None: the bot type's default (``run_time_limit``)
+    # Called with what the run is doing now ("writing to Ann 3/9") and its counts so far; the
+    # scheduler shows it while the run goes on (scheduler_app/services/progress.py).
+    progress: Callable[..., None] | None = field(default=None, compare=False, repr=False)
+
+    def report(self, step: str, **counts: int) -> None:
+        """Tell the scheduler what the run is doing now; never fails the run."""
+        if self.progress is not None:
+            self.progress(step, **counts)
 
     @property
     def dry_run(self) -> bool:
@@ -114,6 +128,28 @@ def working_hours_end(*, timezone: str, moment):
     from bots.pacing import working_hours_end as window_end
 
     return window_end(timezone=timezone, moment=moment)
+
+
+def run_time_limit(bot_type: str, max_run_seconds: int | None) -> float:
+    """A run's time limit: the job's ``max_run_seconds``, else the bot type's default
+    (BOT_MAX_RUN_SECONDS), never above BOT_RUN_TIME_LIMIT when that cap is set."""
+    limit = float(max_run_seconds or settings.BOT_MAX_RUN_SECONDS[bot_type])
+    return min(limit, settings.BOT_RUN_TIME_LIMIT) if settings.BOT_RUN_TIME_LIMIT else limit
+
+
+def outside_working_hours(*, account_id, timezone: str, moment) -> str | None:
+    """Why a run of the account may not act at ``moment`` (its working hours, bots/pacing.py), or
+    None: the scheduler never starts a retry outside them."""
+    from bots.models import LinkedInAccount
+    from bots.pacing import working_hours_check, working_hours_of
+
+    account = LinkedInAccount.objects.filter(pk=account_id).first() if account_id else None
+    spec, zone = working_hours_of(account, timezone=timezone)
+    try:
+        working_hours_check(timezone=zone, now=moment, spec=spec)
+    except BotSkipped as exc:
+        return str(exc)
+    return None
 
 
 def quota_usage(now=None) -> dict:

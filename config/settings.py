@@ -179,6 +179,8 @@ SCHEDULER_CATCHUP_CAP = env_int("SCHEDULER_CATCHUP_CAP", 1000)
 # A running execution's lease (seconds), renewed by its worker every third of it; the reaper runs
 # every SCHEDULER_REAP_EVERY_SECONDS (sent by the leading beat) and on every claim of the job.
 SCHEDULER_LEASE_SECONDS = env_int("SCHEDULER_LEASE_SECONDS", 30)
+# How often a running bot's progress (what it does now, its counts) reaches its row, at most.
+SCHEDULER_PROGRESS_SECONDS = float(os.environ.get("SCHEDULER_PROGRESS_SECONDS") or 1.0)
 SCHEDULER_REAP_EVERY_SECONDS = env_int("SCHEDULER_REAP_EVERY_SECONDS", 10)
 # A queued manual run whose message never reached a worker ends failed after this long.
 SCHEDULER_QUEUED_TIMEOUT_SECONDS = env_int("SCHEDULER_QUEUED_TIMEOUT_SECONDS", 3600)
@@ -333,7 +335,12 @@ BOT_RESTART_BROWSER_EVERY = env_int("BOT_RESTART_BROWSER_EVERY", 5)
 # A message template used for a contact is not used for them again within this many days while
 # another is left (then the least recently used one is, and the run's result says so).
 BOT_AVOID_REPETITION_DAYS = env_int("BOT_AVOID_REPETITION_DAYS", 730)
-BOT_RUN_TIME_LIMIT = float(os.environ.get("BOT_RUN_TIME_LIMIT") or 900)  # seconds, hard, per run
+# A run's time limit: the job's max_run_seconds, else its bot type's default here.
+BOT_MAX_RUN_SECONDS = {"birthday": 1800, "visitor": 3600}
+# A cap over every run's limit (seconds), when set: for tests, or a host that wants shorter runs.
+BOT_RUN_TIME_LIMIT = float(os.environ["BOT_RUN_TIME_LIMIT"]) if os.environ.get("BOT_RUN_TIME_LIMIT") else None
+# The Celery hard limit a run's worker child gets past its own time limit (killing it and its Chromium).
+BOT_HARD_LIMIT_GRACE_SECONDS = 120
 BOT_ACTION_TIMEOUT_MS = env_int("BOT_ACTION_TIMEOUT_MS", 15000)  # one page load / one element wait
 # How long a lazy list may take to grow; the walk ends after 3 scrolls in a row added nothing,
 # waiting 1x, 2x, 3x this, and after at most BOT_LIST_MAX_SCROLLS scrolls (then the run says so).

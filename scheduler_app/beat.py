@@ -59,7 +59,7 @@ from scheduler_app.leader import Leadership, NotLeader
 from scheduler_app.notify.ping import healthchecks_ping_start
 from scheduler_app.schedules import SlotSchedule
 from scheduler_app.selectors import beat_changes_after, beat_changes_last_id, beat_entry_rows
-from scheduler_app.services.executions import executions_record_dispatch
+from scheduler_app.services.executions import executions_record_dispatch, hard_limit_seconds
 from scheduler_app.sync import RUN_JOB_TASK, beat_changes_prune, beat_cursors_advance
 
 logger = logging.getLogger(__name__)
@@ -83,7 +83,7 @@ class Entry:
     """One job as the leader holds it: small, because the leader holds the whole fleet."""
 
     __slots__ = ("job_id", "task_id", "schedule", "cursor", "grace", "coalesce", "slot", "due", "envelope",
-                 "following", "jitter", "timezone")
+                 "following", "jitter", "timezone", "hard_limit")
 
     def __init__(self, job_id: str, task_id: int, schedule: SlotSchedule, cursor: datetime, grace: int,
                  coalesce: bool):
@@ -95,6 +95,7 @@ class Entry:
         self.following: datetime | None = None  # the slot after ``slot``, known once prebuilt
         self.jitter = 0  # jitter_seconds: 0 fires on the slot (scheduler_app/jitter.py)
         self.timezone = "UTC"  # the job's zone, for the working-hours clip of a jittered fire time
+        self.hard_limit: float | None = None  # the Celery hard limit of its runs (services/executions.py)
 
     def fire_offset(self, slot: datetime, following: datetime | None = None) -> float:
         """Seconds after ``slot`` it fires (0 without jitter), clipped before the next slot."""
@@ -247,7 +248,7 @@ class FleetScheduler(beat.Scheduler):
 
     def _entry(self, row) -> Entry:
         (task_id, job_id, _minute, _hour, _dom, _month, _dow, _timezone, _every, _period, start_time, last_run_at,
-         date_changed, grace, coalesce, jitter, job_timezone) = row
+         date_changed, grace, coalesce, jitter, job_timezone, bot_type, max_run_seconds) = row
         schedule = row_slot_schedule(row)
         if schedule.every is None:
             schedule = self._crontabs.setdefault(schedule, schedule)  # the fleet shares a few crontabs
@@ -258,6 +259,7 @@ class FleetScheduler(beat.Scheduler):
         entry = Entry(str(job_id), task_id, schedule, cursor, grace, coalesce)
         if jitter:
             entry.jitter, entry.timezone = int(jitter), str(job_timezone)
+        entry.hard_limit = hard_limit_seconds(bot_type, max_run_seconds)
         return entry
 
     def _poll_changes(self) -> None:
@@ -444,7 +446,8 @@ class FleetScheduler(beat.Scheduler):
                     payloads.append(entry.envelope)
                 else:
                     payloads.append(self._factory.build(RUN_JOB_TASK, {"job_id": entry.job_id,
-                                                                       "scheduled_for": slot.isoformat()}))
+                                                                       "scheduled_for": slot.isoformat()},
+                                                        time_limit=entry.hard_limit))
             plans.append((entry, slots[-1], plan.send, [(entry.job_id, slot, reason) for slot, reason in plan.missed]))
 
         taken = self._publish(payloads)
@@ -501,7 +504,8 @@ class FleetScheduler(beat.Scheduler):
             if self._entries.get(entry.job_id) is not entry or entry.envelope is not None:
                 continue
             entry.envelope = self._factory.build(RUN_JOB_TASK, {"job_id": entry.job_id,
-                                                                "scheduled_for": entry.slot.isoformat()})
+                                                                "scheduled_for": entry.slot.isoformat()},
+                                                 time_limit=entry.hard_limit)
             entry.following = entry.schedule.next_after(entry.slot)
             built += 1
             if built % 64 == 0 and time.monotonic() > deadline:

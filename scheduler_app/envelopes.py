@@ -49,11 +49,12 @@ class EnvelopeFactory:
             self._routes[task_name] = route
         return route
 
-    def build(self, task_name: str, kwargs: dict) -> bytes:
-        """One task message for ``task_name(**kwargs)``, ready to LPUSH on ``route(task_name).key``."""
+    def build(self, task_name: str, kwargs: dict, *, time_limit: float | None = None) -> bytes:
+        """One task message for ``task_name(**kwargs)``, ready to LPUSH on ``route(task_name).key``;
+        ``time_limit``: the Celery hard limit of this run (its worker child is killed past it)."""
         route = self.route(task_name)
         headers, properties, body, _ = self.app.amqp.create_task_message(
-            uuid(), task_name, (), kwargs, reply_to=self.app.thread_oid, ignore_result=None
+            uuid(), task_name, (), kwargs, reply_to=self.app.thread_oid, ignore_result=None, time_limit=time_limit
         )
         content_type, content_encoding, data = serialize(body, serializer=self.app.conf.task_serializer)
         properties = {**properties, "delivery_mode": 2}  # persistent, as Producer.publish marks it

@@ -15,7 +15,12 @@ from scheduler_app.spec import (
     DEFAULT_JITTER_SECONDS,
     DEFAULT_MAX_INSTANCES,
     DEFAULT_MISFIRE_GRACE_TIME,
+    DEFAULT_RETRY_BACKOFF_MAX_SECONDS,
+    DEFAULT_RETRY_BACKOFF_SECONDS,
     MAX_JITTER_SECONDS,
+    MAX_MAX_RUN_SECONDS,
+    MAX_RETRY_MAX,
+    MIN_MAX_RUN_SECONDS,
 )
 
 
@@ -56,6 +61,13 @@ FINAL_STATUSES = frozenset(
 class Trigger(models.TextChoices):
     SCHEDULED = "scheduled", _("Scheduled")
     MANUAL = "manual", _("Manual")
+    # Started by the final run of an upstream job (JobLink); keyed on that run (triggered_by).
+    CHAINED = "chained", _("After another job")
+
+
+class ChainWhen(models.TextChoices):
+    SUCCESS = "success", _("After a successful run")
+    COMPLETION = "completion", _("After any final run")
 
 
 def default_timezone() -> str:
@@ -80,6 +92,21 @@ class ScheduledJob(models.Model):
     # Seconds each slot's fire time may be delayed by (scheduler_app/jitter.py); the slot itself,
     # scheduled_for, stays the nominal time.
     jitter_seconds = models.PositiveIntegerField(default=DEFAULT_JITTER_SECONDS)
+    # Retries of a transient failure (scheduler_app/services/retries.py): further attempts of the
+    # same row, never past the next slot.
+    retry_max = models.PositiveSmallIntegerField(default=0)
+    retry_backoff_seconds = models.PositiveIntegerField(default=DEFAULT_RETRY_BACKOFF_SECONDS)
+    retry_backoff_max_seconds = models.PositiveIntegerField(default=DEFAULT_RETRY_BACKOFF_MAX_SECONDS)
+    retry_jitter = models.BooleanField(default=True)
+    # The run's time limit; null: the bot type's default (settings.BOT_MAX_RUN_SECONDS).
+    max_run_seconds = models.PositiveIntegerField(null=True, blank=True)
+    # A run still going after this long raises one long_running event; null: never.
+    warn_after_seconds = models.PositiveIntegerField(null=True, blank=True)
+    # Jobs whose final runs each start one run of this one (JobLink), and which of them count.
+    run_after = models.ManyToManyField("self", symmetrical=False, through="JobLink",
+                                       through_fields=("downstream", "upstream"), related_name="run_before",
+                                       blank=True)
+    run_after_when = models.CharField(max_length=16, choices=ChainWhen.choices, default=ChainWhen.SUCCESS)
     created_at = models.DateTimeField(default=utc_now, editable=False)
     updated_at = models.DateTimeField(default=utc_now)
     created_by = models.CharField(max_length=200, default="system")
@@ -119,10 +146,34 @@ class ScheduledJob(models.Model):
             models.CheckConstraint(condition=Q(jitter_seconds__lte=MAX_JITTER_SECONDS), name="job_jitter_in_range"),
             models.CheckConstraint(condition=Q(bot_type__in=BotType.values), name="job_bot_type_valid"),
             models.CheckConstraint(condition=Q(schedule_type__in=ScheduleType.values), name="job_schedule_type_valid"),
+            models.CheckConstraint(condition=Q(retry_max__lte=MAX_RETRY_MAX), name="job_retry_max_in_range"),
+            models.CheckConstraint(
+                condition=Q(max_run_seconds__isnull=True)
+                | Q(max_run_seconds__gte=MIN_MAX_RUN_SECONDS, max_run_seconds__lte=MAX_MAX_RUN_SECONDS),
+                name="job_max_run_seconds_in_range"),
+            models.CheckConstraint(condition=Q(run_after_when__in=ChainWhen.values), name="job_run_after_when_valid"),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+
+class JobLink(models.Model):
+    """``downstream`` runs once after each final run of ``upstream`` that matches the
+    downstream's ``run_after_when`` (scheduler_app/services/chains.py)."""
+
+    id = models.BigAutoField(primary_key=True)
+    upstream = models.ForeignKey(ScheduledJob, on_delete=models.CASCADE, related_name="downstream_links")
+    downstream = models.ForeignKey(ScheduledJob, on_delete=models.CASCADE, related_name="upstream_links")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["upstream", "downstream"], name="job_link_once"),
+            models.CheckConstraint(condition=~Q(upstream=models.F("downstream")), name="job_link_not_self"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.upstream_id} -> {self.downstream_id}"
 
 
 class JobExecution(models.Model):
@@ -144,6 +195,20 @@ class JobExecution(models.Model):
     # While running: the worker renews this; once it has passed, the run's worker is taken as lost
     # and the reaper (services.executions.executions_reap) ends the run failed.
     lease_expires_at = models.DateTimeField(null=True, blank=True)
+    # Retries (scheduler_app/services/retries.py): this row's attempt number, the earlier
+    # attempts' times, status, reason and counts, and when the next attempt is due while one is.
+    attempt = models.PositiveSmallIntegerField(default=1)
+    attempts = models.JSONField(default=list, blank=True)
+    retry_at = models.DateTimeField(null=True, blank=True)
+    # While running: what the bot is doing now and its counts so far (bots report it, the lease
+    # keeper writes it); kept as the last step once the run ends.
+    progress = models.JSONField(null=True, blank=True)
+    # The long_running event went out for this run (once).
+    warned_at = models.DateTimeField(null=True, blank=True)
+    # A chained run: the upstream run that started it; unique per downstream job, so a
+    # redelivered finish or two workers cannot start it twice.
+    triggered_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="chained_runs")
 
     class Meta:
         ordering = ["-queued_at"]
@@ -165,9 +230,14 @@ class JobExecution(models.Model):
                 condition=Q(scheduled_for__isnull=False),
                 name="execution_once_per_slot",
             ),
+            models.UniqueConstraint(
+                fields=["job", "triggered_by"],
+                condition=Q(triggered_by__isnull=False),
+                name="execution_once_per_trigger",
+            ),
             models.CheckConstraint(condition=Q(status__in=ExecutionStatus.values), name="execution_status_valid"),
             models.CheckConstraint(
-                condition=Q(trigger="manual", scheduled_for__isnull=True)
+                condition=Q(trigger__in=["manual", "chained"], scheduled_for__isnull=True)
                 | Q(trigger="scheduled", scheduled_for__isnull=False),
                 name="execution_slot_matches_trigger",
             ),

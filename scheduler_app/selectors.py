@@ -124,7 +124,8 @@ BEAT_ROW_FIELDS = (
     "pk", "scheduled_job__id", "crontab__minute", "crontab__hour", "crontab__day_of_month",
     "crontab__month_of_year", "crontab__day_of_week", "crontab__timezone", "interval__every", "interval__period",
     "start_time", "last_run_at", "date_changed", "scheduled_job__misfire_grace_time", "scheduled_job__coalesce",
-    "scheduled_job__jitter_seconds", "scheduled_job__timezone",
+    "scheduled_job__jitter_seconds", "scheduled_job__timezone", "scheduled_job__bot_type",
+    "scheduled_job__max_run_seconds",
 )
 
 

@@ -250,6 +250,12 @@ DEFAULT_MISFIRE_GRACE_TIME = 3600
 MAX_MISFIRE_GRACE_TIME = 31 * 24 * 3600  # up to a month late
 DEFAULT_JITTER_SECONDS = 0
 MAX_JITTER_SECONDS = 86400
+MAX_RETRY_MAX = 5
+DEFAULT_RETRY_BACKOFF_SECONDS = 60
+DEFAULT_RETRY_BACKOFF_MAX_SECONDS = 1800
+MAX_RETRY_BACKOFF_SECONDS = 86400
+MIN_MAX_RUN_SECONDS = 60
+MAX_MAX_RUN_SECONDS = 14400
 
 
 class JobFields(BaseModel):
@@ -277,6 +283,24 @@ class JobFields(BaseModel):
         default=DEFAULT_JITTER_SECONDS,
         description="Delay each slot's fire time by a stable per-slot amount up to this many seconds "
                     "(never past the next slot or the working-hours end); 0 fires on the slot.")
+    retry_max: Annotated[int, Field(ge=0, le=MAX_RETRY_MAX)] = Field(
+        default=0,
+        description="Further attempts of a run that failed for a transient reason (browser crash, navigation "
+                    "timeout, network error, worker lost); never for a checkpoint, an expired session, a rate "
+                    "limit, a used-up quota or an unconfirmed send. Attempts stay on the slot's one row.")
+    retry_backoff_seconds: Annotated[int, Field(ge=1, le=MAX_RETRY_BACKOFF_SECONDS)] = Field(
+        default=DEFAULT_RETRY_BACKOFF_SECONDS,
+        description="Delay before the first retry; doubled for each further one.")
+    retry_backoff_max_seconds: Annotated[int, Field(ge=1, le=MAX_RETRY_BACKOFF_SECONDS)] = Field(
+        default=DEFAULT_RETRY_BACKOFF_MAX_SECONDS, description="The longest delay between two attempts.")
+    retry_jitter: bool = Field(
+        default=True, description="Spread each retry delay at random over its second half.")
+    max_run_seconds: Annotated[int, Field(ge=MIN_MAX_RUN_SECONDS, le=MAX_MAX_RUN_SECONDS)] | None = Field(
+        default=None,
+        description="The run's time limit: at it the bot stops, closes Chromium and the run ends failed "
+                    "'time limit'; default 1800 s for the birthday bot, 3600 s for the visitor bot.")
+    warn_after_seconds: Annotated[int, Field(ge=1, le=MAX_MAX_RUN_SECONDS)] | None = Field(
+        default=None, description="A run still going after this long raises one long_running event.")
 
     @field_validator("name")
     @classmethod
@@ -381,6 +405,12 @@ class JobSpec:
     coalesce: bool
     jitter_seconds: int = DEFAULT_JITTER_SECONDS
     account: str | None = None  # the account's id, resolved by validation
+    retry_max: int = 0
+    retry_backoff_seconds: int = DEFAULT_RETRY_BACKOFF_SECONDS
+    retry_backoff_max_seconds: int = DEFAULT_RETRY_BACKOFF_MAX_SECONDS
+    retry_jitter: bool = True
+    max_run_seconds: int | None = None
+    warn_after_seconds: int | None = None
 
     @property
     def schedule_config(self) -> dict[str, Any]:

@@ -41,6 +41,7 @@ class BeatView:
     misfire_grace_time: int
     coalesce: bool
     jitter_seconds: int
+    max_run_seconds: int | None  # the Celery hard limit beat's messages carry (services/executions.py)
 
 
 def beat_view(job: ScheduledJob) -> BeatView:
@@ -52,6 +53,7 @@ def beat_view(job: ScheduledJob) -> BeatView:
         int(job.misfire_grace_time),
         bool(job.coalesce),
         int(job.jitter_seconds),
+        job.max_run_seconds,
     )
 
 

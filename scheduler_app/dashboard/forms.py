@@ -186,7 +186,26 @@ def config_fields(
 TOP_LEVEL_FIELDS = tuple(name for name in WRITABLE_FIELDS if name not in ("schedule_config", "bot_config"))
 _TOP_LEVEL_KINDS = {name: _kind(field_facts(JobFields.model_fields[name])) for name in TOP_LEVEL_FIELDS}
 TOP_LEVEL_NUMBERS = tuple(name for name, kind in _TOP_LEVEL_KINDS.items() if kind == "number")
+# Numbers a job may leave unset (null: a default that depends on something else, or "never").
+TOP_LEVEL_OPTIONAL = tuple(name for name in TOP_LEVEL_NUMBERS if field_facts(JobFields.model_fields[name]).nullable)
 TOP_LEVEL_CHECKBOXES = tuple(name for name, kind in _TOP_LEVEL_KINDS.items() if kind == "checkbox")
+
+
+RUN_LABELS = {
+    "retry_max": (_("Retries of a transient failure (0–5)"),
+                  _("A browser crash, a navigation timeout, a network error or a lost worker is tried again on "
+                    "the same run; a checkpoint, a rate limit or a used-up quota never is.")),
+    "retry_backoff_seconds": (_("First retry after (seconds)"),
+                              _("Doubled for each further attempt; never past the next slot or outside working "
+                                "hours.")),
+    "retry_backoff_max_seconds": (_("Longest wait between attempts (seconds)"), ""),
+    "retry_jitter": (_("Spread retry delays at random"), ""),
+    "max_run_seconds": (_("Time limit (seconds)"),
+                        _("Empty: 1800 s for the birthday bot, 3600 s for the visitor bot. At the limit the bot "
+                          "stops and closes Chromium; the run ends failed \"time limit\".")),
+    "warn_after_seconds": (_("Warn when a run takes longer than (seconds)"),
+                           _("Empty: never. Raises one long_running notification.")),
+}
 
 
 @dataclass
@@ -258,15 +277,18 @@ class JobForm:
             "enabled": bool(self.values["enabled"]),
             "schedule_type": self.values["schedule_type"],
             "timezone": self.values["timezone"],
-            "coalesce": bool(self.values["coalesce"]),
         }
+        for name in TOP_LEVEL_CHECKBOXES:
+            data[name] = bool(self.values[name])
         # Left out (no account chosen): a new job goes to the default account, an edited one keeps its own.
         if self.values.get("account"):
             data["account"] = self.values["account"]
         for name in TOP_LEVEL_NUMBERS:
-            raw = str(self.values[name])
+            raw = "" if self.values[name] is None else str(self.values[name])
             if raw.strip():
                 data[name] = _coerce("number", raw)
+            elif name in TOP_LEVEL_OPTIONAL:
+                data[name] = None  # emptied: back to the default it stands for
         if self.job is None:
             data["bot_type"] = self.values["bot_type"]
         schedule_model = SCHEDULE_CONFIGS.get(self.values["schedule_type"])
@@ -302,6 +324,20 @@ class JobForm:
         return fields
 
     @property
+    def run_fields(self) -> list[FormField]:
+        """Retries and time limits, drawn from the spec like the config fields (their labels in RUN_LABELS)."""
+        fields = []
+        for name, (label, help_text) in RUN_LABELS.items():
+            facts = field_facts(JobFields.model_fields[name])
+            value = self.values.get(name)
+            fields.append(FormField(
+                name=name, label=label, kind=_kind(facts), help=help_text, errors=field_errors(self.errors, name),
+                value=bool(value) if facts.kind == "bool" else ("" if value is None else value),
+                min=facts.minimum, max=facts.maximum,
+            ))
+        return fields
+
+    @property
     def known_error_names(self) -> set[str]:
         names = {f.name for f in self.schedule_fields} | {f.name for f in self.bot_fields}
         return names | set(WRITABLE_FIELDS)
@@ -313,4 +349,4 @@ class JobForm:
 
     @property
     def advanced_has_errors(self) -> bool:
-        return any(k in self.errors for k in (*TOP_LEVEL_NUMBERS, "coalesce"))
+        return any(k in self.errors for k in (*TOP_LEVEL_NUMBERS, *TOP_LEVEL_CHECKBOXES))

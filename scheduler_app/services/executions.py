@@ -19,7 +19,6 @@ import logging
 import time
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from functools import partial
 from uuid import UUID
 
 from django.conf import settings
@@ -27,7 +26,17 @@ from django.db import DatabaseError, IntegrityError, close_old_connections, conn
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils.timezone import now as utc_now
 
-from bots.runner import AccountPushback, BotError, BotOutcome, BotRun, BotSkipped, PeriodicRenewal, run_bot
+from bots.runner import (
+    AccountPushback,
+    BotError,
+    BotOutcome,
+    BotRun,
+    BotSkipped,
+    PeriodicRenewal,
+    run_bot,
+    run_time_limit,
+)
+from config.celery import app as celery_app
 from scheduler_app.brakes.accounts import account_pushback
 from scheduler_app.brakes.selectors import job_slot_brake
 from scheduler_app.catchup import COALESCED_PREFIX
@@ -38,7 +47,16 @@ from scheduler_app.notify.services.incidents import incidents_on_final
 from scheduler_app.schedules import job_next_run_at, job_slot_fire_time, silent_deadline
 from scheduler_app.selectors import job_interval_anchor
 from scheduler_app.services.counters import Tally
+from scheduler_app.services.progress import RunProgress
+from scheduler_app.services.retries import (
+    attempt_refusal,
+    earlier_counts,
+    execution_requeue,
+    retry_plan,
+    retryable,
+)
 from scheduler_app.spec import job_bot_config
+from scheduler_app.sync import RUN_JOB_TASK
 
 logger = logging.getLogger(__name__)
 
@@ -147,6 +165,11 @@ def _claim_locked(job_id, scheduled_for, execution_id, now: datetime, tally: Tal
             execution.dry_run = execution_dry_run(job)
         before = None if execution._state.adding else _state(execution)
         refusal = _refusal(job, scheduled_for if execution_id is None else None, now)
+        if refusal is None and execution.attempt > 1 and (late := attempt_refusal(job, execution, now)):
+            # A retry whose message came too late: the last attempt's reason stays the row's.
+            refusal = ExecutionStatus.FAILED, f"{_last_attempt_error(execution)} (attempt {execution.attempt} " \
+                                              f"not started: {late})"
+        execution.retry_at = None
         if refusal is None:
             execution.status, execution.started_at = ExecutionStatus.RUNNING, now
             execution.lease_expires_at = now + timedelta(seconds=_lease_seconds())
@@ -165,6 +188,10 @@ def _claim_locked(job_id, scheduled_for, execution_id, now: datetime, tally: Tal
     tally.move(job_id=job.pk, queued_at=execution.queued_at, old=before, new=_state(execution))
     _record_on_job(job, execution)
     return execution if refusal is None else None
+
+
+def _last_attempt_error(execution: JobExecution) -> str:
+    return (execution.attempts or [{}])[-1].get("error") or "failed"
 
 
 def _slot_execution(job: ScheduledJob, scheduled_for: datetime, now: datetime) -> JobExecution | None:
@@ -209,6 +236,7 @@ def execution_finish(
     status: str,
     error: str | None = None,
     outcome: BotOutcome | None = None,
+    progress: dict | None = None,
 ) -> JobExecution:
     """Record how a run ended; always leaves a final status when the database lets it.
 
@@ -223,10 +251,13 @@ def execution_finish(
     execution.error = error
     execution.finished_at = now
     execution.duration_seconds = (now - execution.started_at).total_seconds() if execution.started_at else None
-    execution.messages_sent = outcome.messages_sent
-    execution.profiles_visited = outcome.profiles_visited
+    earlier_sent, earlier_visited = earlier_counts(execution)
+    execution.messages_sent = outcome.messages_sent + earlier_sent
+    execution.profiles_visited = outcome.profiles_visited + earlier_visited
     execution.result = outcome.result
     execution.lease_expires_at = None
+    if progress is not None:
+        execution.progress = progress
     for attempt in range(FINISH_ATTEMPTS):
         try:
             with transaction.atomic():
@@ -257,7 +288,7 @@ def execution_finish(
             if before is not None:
                 JobExecution.objects.filter(pk=execution.pk).update(
                     status=status, error=error, finished_at=now, duration_seconds=execution.duration_seconds,
-                    messages_sent=outcome.messages_sent, profiles_visited=outcome.profiles_visited,
+                    messages_sent=execution.messages_sent, profiles_visited=execution.profiles_visited,
                     result=outcome.result, lease_expires_at=None,
                 )
                 tally = Tally()
@@ -272,16 +303,20 @@ def execution_finish(
 def _lost_runs(now: datetime) -> Q:
     """Runs whose worker is gone: running past their lease (or, for rows older than leases,
     started over a lease ago); manual runs queued longer than SCHEDULER_QUEUED_TIMEOUT_SECONDS
-    whose message never reached a worker; and, as candidates that ``_reap_locked`` checks
-    against each job's misfire_grace_time, scheduled slots beat sent that no worker claimed."""
+    whose message never reached a worker (chained runs and retries alike); and, as candidates
+    that ``_reap_locked`` checks against each job's misfire_grace_time, scheduled slots beat sent
+    that no worker claimed."""
     lease = timedelta(seconds=_lease_seconds())
     queued_bound = timedelta(seconds=settings.SCHEDULER_QUEUED_TIMEOUT_SECONDS)
     return (
         Q(status=ExecutionStatus.RUNNING, lease_expires_at__lt=now)
         | Q(status=ExecutionStatus.RUNNING, lease_expires_at__isnull=True, started_at__lt=now - lease)
-        | Q(status=ExecutionStatus.QUEUED, trigger=Trigger.MANUAL, queued_at__lt=now - queued_bound)
-        | Q(status=ExecutionStatus.QUEUED, trigger=Trigger.SCHEDULED,
+        | Q(status=ExecutionStatus.QUEUED, retry_at__isnull=True, trigger__in=[Trigger.MANUAL, Trigger.CHAINED],
+            queued_at__lt=now - queued_bound)
+        | Q(status=ExecutionStatus.QUEUED, retry_at__isnull=True, trigger=Trigger.SCHEDULED,
             queued_at__lt=now - timedelta(seconds=UNCLAIMED_MARGIN_SECONDS))
+        # A retry whose message never came (services/retries.py).
+        | Q(status=ExecutionStatus.QUEUED, retry_at__lt=now - queued_bound)
     )
 
 
@@ -295,7 +330,20 @@ def _reap_locked(job: ScheduledJob, now: datetime, tally: Tally) -> int:
     unclaimed_after = timedelta(seconds=job.misfire_grace_time + job.jitter_seconds + UNCLAIMED_MARGIN_SECONDS)
     for execution in lost:
         before = _state(execution)
-        if execution.trigger == Trigger.SCHEDULED and execution.status == ExecutionStatus.QUEUED:
+        if execution.status == ExecutionStatus.RUNNING and execution.attempt <= job.retry_max:
+            # A lost worker is transient: another attempt of the same row, when one may start.
+            plan = retry_plan(job, execution, now)
+            if plan.at is not None:
+                expired = execution.lease_expires_at or (execution.started_at + lease)
+                execution_requeue(execution, plan=plan, now=now,
+                                  error=f"{WORKER_LOST}: no sign of life since its lease expired at "
+                                        f"{expired.isoformat()}")
+                execution_send(execution, eta=plan.at)
+                tally.move(job_id=job.pk, queued_at=execution.queued_at, old=before, new=_state(execution))
+                ended += 1
+                continue
+        if execution.trigger == Trigger.SCHEDULED and execution.status == ExecutionStatus.QUEUED \
+                and execution.retry_at is None:
             if now - execution.scheduled_for <= unclaimed_after:
                 continue  # its message may still come: a claim then runs it or records it missed
             execution.status, execution.finished_at = ExecutionStatus.MISSED, now
@@ -310,11 +358,16 @@ def _reap_locked(job: ScheduledJob, now: datetime, tally: Tally) -> int:
             expired = execution.lease_expires_at or (execution.started_at + lease)
             execution.error = f"{WORKER_LOST}: no sign of life since its lease expired at {expired.isoformat()}"
             execution.duration_seconds = (now - execution.started_at).total_seconds()
+        elif execution.retry_at is not None:
+            execution.error = (f"{_last_attempt_error(execution)} (attempt {execution.attempt} lost: its message "
+                               f"never reached a worker within {settings.SCHEDULER_QUEUED_TIMEOUT_SECONDS}s)")
         else:
             execution.error = (f"{WORKER_LOST}: the run's message never reached a worker within "
                                f"{settings.SCHEDULER_QUEUED_TIMEOUT_SECONDS}s")
         execution.status, execution.finished_at, execution.lease_expires_at = ExecutionStatus.FAILED, now, None
-        execution.save(update_fields=["status", "error", "finished_at", "duration_seconds", "lease_expires_at"])
+        execution.retry_at = None
+        execution.save(update_fields=["status", "error", "finished_at", "duration_seconds", "lease_expires_at",
+                                      "retry_at"])
         tally.move(job_id=job.pk, queued_at=execution.queued_at, old=before, new=_state(execution))
         _record_on_job(job, execution)
         ended += 1
@@ -340,19 +393,64 @@ def executions_reap(*, now: datetime | None = None) -> int:
     return ended
 
 
-def execution_lease_renew(*, execution_id: UUID | str) -> bool:
-    """Push a running execution's lease forward; False once it is no longer running."""
+def execution_lease_renew(*, execution_id: UUID | str, progress: dict | None = None) -> bool:
+    """Push a running execution's lease forward, with what it is doing now when that changed;
+    False once it is no longer running."""
     expires = utc_now() + timedelta(seconds=_lease_seconds())
-    return bool(
-        JobExecution.objects.filter(pk=execution_id, status=ExecutionStatus.RUNNING).update(lease_expires_at=expires)
-    )
+    updates = {"lease_expires_at": expires}
+    if progress is not None:
+        updates["progress"] = progress
+    return bool(JobExecution.objects.filter(pk=execution_id, status=ExecutionStatus.RUNNING).update(**updates))
 
 
-def _lease_keeper(execution_id: UUID) -> PeriodicRenewal:
-    """Renews one execution's lease every third of the lease while its bot runs, from a thread
-    of the worker process: when the process dies, renewals stop and the lease runs out."""
-    return PeriodicRenewal(partial(execution_lease_renew, execution_id=execution_id), every=_lease_seconds() / 3,
-                           what=f"the lease of execution {execution_id}")
+def _lease_keeper(execution_id: UUID, progress: RunProgress) -> PeriodicRenewal:
+    """Renews one execution's lease from a thread of the worker process while its bot runs (when
+    the process dies, renewals stop and the lease runs out), and carries the run's progress: at
+    least every SCHEDULER_PROGRESS_SECONDS, never less often than a third of the lease."""
+    lease_every = _lease_seconds() / 3
+    renewed = time.monotonic()
+
+    def renew() -> bool:
+        nonlocal renewed
+        step = progress.take()
+        if step is None and time.monotonic() - renewed < lease_every:
+            return True  # nothing new to show, and the lease is young: no write this round
+        renewed = time.monotonic()
+        return execution_lease_renew(execution_id=execution_id, progress=step)
+
+    every = min(lease_every, settings.SCHEDULER_PROGRESS_SECONDS)
+    return PeriodicRenewal(renew, every=every, what=f"the lease of execution {execution_id}")
+
+
+def execution_send(execution: JobExecution, *, eta: datetime | None = None) -> None:
+    """Send ``run_job`` for a queued row once the caller's transaction commits (a retry, a
+    chained run), with the Celery hard limit of its job's run. A message the broker refuses is
+    logged; the reaper ends the row when its time has passed (``_lost_runs``)."""
+    job_id, execution_id = str(execution.job_id), str(execution.pk)
+    hard_limit = hard_limit_seconds(execution.job.bot_type, execution.job.max_run_seconds)
+
+    def send() -> None:
+        try:
+            celery_app.send_task(RUN_JOB_TASK, kwargs={"job_id": job_id, "execution_id": execution_id}, eta=eta,
+                                 time_limit=hard_limit)
+        except Exception:
+            logger.exception("could not queue execution %s of job %s; the reaper will end it", execution_id, job_id)
+
+    transaction.on_commit(send)
+
+
+def execution_time_limit(job: ScheduledJob) -> float:
+    """The run's own time limit (the bot stops at it): the job's max_run_seconds or its bot's default."""
+    return run_time_limit(job.bot_type, job.max_run_seconds)
+
+
+def hard_limit_seconds(bot_type: str, max_run_seconds: int | None) -> float:
+    """The Celery hard limit of a job's runs (beat's messages and ours carry it): the run's own
+    limit, plus the longest wait for its account before the run's clock starts, plus
+    BOT_HARD_LIMIT_GRACE_SECONDS. Past it Celery kills the worker child; the lease runs out and
+    the reaper ends the row."""
+    return (run_time_limit(bot_type, max_run_seconds) + settings.ACCOUNT_WAIT_SECONDS
+            + settings.BOT_HARD_LIMIT_GRACE_SECONDS)
 
 
 def executions_record_dispatch(
@@ -443,6 +541,7 @@ def execution_run(
     if execution is None:
         return None
     job = execution.job
+    progress = RunProgress()
     run = BotRun(
         execution_id=execution.pk,
         job_id=job.pk,
@@ -451,9 +550,11 @@ def execution_run(
         timezone=job.timezone,
         account_id=job.account_id,
         job_name=job.name,
+        time_limit=execution_time_limit(job),
+        progress=progress.report,
     )
     try:
-        with _lease_keeper(execution.pk):
+        with _lease_keeper(execution.pk, progress):
             outcome = run_bot(run)
     except BotSkipped as exc:
         return execution_finish(execution=execution, status=ExecutionStatus.SKIPPED, error=str(exc),
@@ -465,8 +566,10 @@ def execution_run(
         return execution_finish(execution=execution, status=ExecutionStatus.FAILED, error=str(exc),
                                 outcome=exc.outcome)
     except BotError as exc:
+        if retryable(exc) and (retried := execution_retry(execution=execution, error=exc)):
+            return retried
         return execution_finish(execution=execution, status=ExecutionStatus.FAILED, error=str(exc),
-                                outcome=exc.outcome)
+                                outcome=exc.outcome, progress=progress.last())
     except BaseException as exc:
         # Time limits and crashes included: the row must not stay "running".
         logger.exception("execution %s of job %s crashed", execution.pk, job.pk)
@@ -474,7 +577,30 @@ def execution_run(
         if not isinstance(exc, Exception):
             raise
         return execution
-    return execution_finish(execution=execution, status=ExecutionStatus.SUCCESS, outcome=outcome)
+    return execution_finish(execution=execution, status=ExecutionStatus.SUCCESS, outcome=outcome,
+                            progress=progress.last())
+
+
+def execution_retry(*, execution: JobExecution, error: BotError) -> JobExecution | None:
+    """Queue the next attempt of a transiently failed run when the job allows one; None when it
+    does not (no retry left, the next slot first, outside working hours): the caller finishes
+    the run failed, and the reason a retry was not made is added to its error."""
+    now = utc_now()
+    outcome = error.outcome or BotOutcome()
+    with transaction.atomic():
+        job = _lock_job(execution.job_id)
+        if job is None or _stored_state(execution.pk, lock=True) is None:
+            return None
+        plan = retry_plan(job, execution, now)
+        if plan.at is None:
+            if plan.why_not:
+                error.args = (f"{error} ({plan.why_not})",)
+            return None
+        # Running to queued: neither is counted (services/counters.py), so no tally.
+        execution_requeue(execution, plan=plan, error=str(error), now=now, messages_sent=outcome.messages_sent,
+                          profiles_visited=outcome.profiles_visited)
+        execution_send(execution, eta=plan.at)
+    return execution
 
 
 def executions_prune(*, now: datetime | None = None, batch_size: int = PRUNE_BATCH,

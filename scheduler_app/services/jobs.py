@@ -10,7 +10,7 @@ from scheduler_app.models import ExecutionStatus, JobExecution, ScheduledJob, Tr
 from scheduler_app.schedules import job_next_run_at
 from scheduler_app.selectors import job_interval_anchor
 from scheduler_app.services.counters import counts_forgotten
-from scheduler_app.services.executions import execution_dry_run, execution_finish
+from scheduler_app.services.executions import execution_dry_run, execution_finish, hard_limit_seconds
 from scheduler_app.sync import RUN_JOB_TASK, BeatView, beat_view, periodic_task_delete, periodic_task_upsert
 from scheduler_app.validation import job_validate
 
@@ -87,7 +87,8 @@ def job_run_now(*, job: ScheduledJob, dry_run: bool | None = None) -> JobExecuti
             job=job, trigger=Trigger.MANUAL, status=ExecutionStatus.QUEUED, dry_run=execution_dry_run(job, dry_run)
         )
     try:
-        celery_app.send_task(RUN_JOB_TASK, kwargs={"job_id": str(job.pk), "execution_id": str(execution.pk)})
+        celery_app.send_task(RUN_JOB_TASK, kwargs={"job_id": str(job.pk), "execution_id": str(execution.pk)},
+                             time_limit=hard_limit_seconds(job.bot_type, job.max_run_seconds))
     except Exception as exc:  # broker down: say so on the execution rather than lose it
         logger.exception("could not queue manual run of job %s", job.pk)
         execution_finish(execution=execution, status=ExecutionStatus.FAILED, error=f"could not queue the run: {exc}")

@@ -181,7 +181,7 @@ def test_two_beats_agree_on_the_jittered_due_time_and_it_is_the_fire_time(settin
 
 
 class _Factory:
-    def build(self, task, kwargs):
+    def build(self, task, kwargs, time_limit=None):
         return kwargs["scheduled_for"].encode()
 
 

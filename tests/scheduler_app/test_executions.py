@@ -123,7 +123,7 @@ def test_run_for_deleted_job_does_nothing():
 def test_run_now_queues_manual_execution_and_worker_picks_it_up(monkeypatch):
     sent = []
     monkeypatch.setattr("scheduler_app.services.jobs.celery_app.send_task",
-                        lambda name, kwargs: sent.append((name, kwargs)))
+                        lambda name, kwargs, **options: sent.append((name, kwargs)))
     job = make_job(schedule_type="manual", schedule_config={}, bot_config={"dry_run": False})
     execution = job_run_now(job=job, dry_run=True)
     assert (execution.status, execution.trigger, execution.scheduled_for, execution.dry_run) == (
@@ -168,7 +168,7 @@ def test_job_deleted_while_running_ends_quietly(settings):
 
 
 def test_manual_run_of_interval_job_does_not_move_next_run(monkeypatch):
-    monkeypatch.setattr("scheduler_app.services.jobs.celery_app.send_task", lambda name, kwargs: None)
+    monkeypatch.setattr("scheduler_app.services.jobs.celery_app.send_task", lambda name, kwargs, **options: None)
     job = make_job(schedule_type="interval", schedule_config={"hours": 1})
     before = ScheduledJob.objects.get(pk=job.pk).next_run_at
     execution = job_run_now(job=job)

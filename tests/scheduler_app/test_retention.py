@@ -97,7 +97,7 @@ def test_the_bots_records_and_the_counters_are_not_pruned_with_the_history():
 
 
 class _Factory:
-    def build(self, task_name, kwargs):
+    def build(self, task_name, kwargs, time_limit=None):
         return task_name.encode()
 
 
