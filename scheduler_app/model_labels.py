@@ -10,6 +10,7 @@ migrations read the labels as written in the code (``Field._verbose_name``,
 (a test checks it is in step).
 """
 from django.apps import apps
+from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
 
@@ -24,13 +25,14 @@ def _fields(model):
 def model_words() -> list[str]:
     """Every label the admin shows for our models: model names (singular, plural) and field names."""
     words: list[str] = []
-    for label in APP_LABELS:
-        config = apps.get_app_config(label)
-        words.append(str(config.verbose_name))
-        for model in config.get_models():
-            opts = model._meta
-            words += [str(opts.verbose_name), str(opts.verbose_name_plural)]
-            words += [str(field.verbose_name) for field in _fields(model) if hasattr(field, "verbose_name")]
+    with translation.override(None):  # the msgids, whatever language this thread speaks
+        for label in APP_LABELS:
+            config = apps.get_app_config(label)
+            words.append(str(config.verbose_name))
+            for model in config.get_models():
+                opts = model._meta
+                words += [str(opts.verbose_name), str(opts.verbose_name_plural)]
+                words += [str(field.verbose_name) for field in _fields(model) if hasattr(field, "verbose_name")]
     return sorted(set(words))
 
 

@@ -24,7 +24,6 @@ from scheduler_app.validation import JobValidationError
 
 logger = logging.getLogger(__name__)
 
-INVALID = gettext_lazy("Invalid input")
 SUMMARY_LENGTH = 300
 
 
@@ -43,7 +42,9 @@ def error_summary(errors: dict[str, list[str]]) -> str:
             parts.append(ngettext("and %(count)s more field", "and %(count)s more fields", rest) % {"count": rest})
             break
         parts.append(part if len(part) <= SUMMARY_LENGTH else part[:SUMMARY_LENGTH - 1] + "…")
-    return f"{INVALID}: {'; '.join(parts)}" if parts else f"{INVALID}."
+    if not parts:
+        return _("Invalid input.")
+    return _("Invalid input: %(fields)s") % {"fields": "; ".join(parts)}
 
 
 class RequestTooLarge(exceptions.APIException):

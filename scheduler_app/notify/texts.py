@@ -7,6 +7,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from scheduler_app.reasons import reason_display
+
 EVENT_TITLES = {
     "failed": gettext_noop("{job}: a run failed"),
     "missed": gettext_noop("{job}: a slot was missed"),
@@ -28,9 +30,9 @@ def _details(payload: dict) -> list[str]:
     lines = []
     with translation.override(settings.LANGUAGE_CODE):
         if payload.get("reason"):
-            lines.append(payload["reason"])
+            lines.append(reason_display(payload["reason"]))
         if payload.get("error"):
-            lines.append(_("Error: {error}").format(error=payload["error"]))
+            lines.append(_("Error: {error}").format(error=reason_display(payload["error"])))
         execution = payload.get("execution")
         if execution:
             lines.append(_("Status: {status}; messages sent: {sent}; profiles visited: {visited}").format(
