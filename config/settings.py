@@ -188,6 +188,9 @@ SCHEDULER_QUEUED_TIMEOUT_SECONDS = env_int("SCHEDULER_QUEUED_TIMEOUT_SECONDS", 3
 # small batches by a task the leading beat sends every EXECUTION_PRUNE_EVERY_SECONDS; 0 keeps all.
 EXECUTION_RETENTION_DAYS = env_int("EXECUTION_RETENTION_DAYS", 90)
 EXECUTION_PRUNE_EVERY_SECONDS = env_int("EXECUTION_PRUNE_EVERY_SECONDS", 60)
+# Audit trail retention (scheduler_app/audit): events older than this are pruned by the same task,
+# in small batches; 0 keeps all.
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 400)
 # Dead-man's switch for the whole scheduler (docs/metrics.md): when set, the leading beat GETs
 # this Healthchecks-compatible URL every HEALTHCHECKS_PING_EVERY_SECONDS, so an outside service
 # notices when no beat leads (or the host is gone). Empty: no ping.

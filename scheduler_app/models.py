@@ -316,6 +316,7 @@ class BeatChange(models.Model):
 
 # Notification rows live with their code (scheduler_app/notify/models.py); importing them here
 # registers them with this app.
+from scheduler_app.audit.models import AuditEvent  # noqa: E402, F401
 from scheduler_app.brakes.models import Blackout, JobPause  # noqa: E402, F401
 from scheduler_app.notify.models import (  # noqa: E402, F401
     Incident,
