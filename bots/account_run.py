@@ -46,6 +46,7 @@ from bots.services.accounts import (
     account_browser_renew,
     account_ok,
 )
+from bots.steps import CLOSING_CHROMIUM, STARTING_CHROMIUM, WAITING_FOR_ACCOUNT
 
 logger = logging.getLogger(__name__)
 
@@ -162,14 +163,17 @@ def account_browser(bot_run: BotRun) -> Iterator[AccountBrowser]:
         raise BotSkipped(refusal)
     give_up = time.monotonic() + settings.ACCOUNT_WAIT_SECONDS
     holder = f"job {bot_run.job_name!r}" if bot_run.job_name else f"job {bot_run.job_id}"
+    bot_run.report(WAITING_FOR_ACCOUNT)
     with account_lease(account=account, execution_id=bot_run.execution_id, job_id=bot_run.job_id, holder=holder):
         account.refresh_from_db()
         if refusal := account_refusal(account, bot_type=bot_run.bot_type):
             raise BotSkipped(refusal)
         storage_state = session_for(account)
+        bot_run.report(STARTING_CHROMIUM)
         with host_browser_slot(give_up=give_up), linkedin_browser(
                 storage_state=storage_state, time_limit=bot_run.time_limit or run_time_limit(bot_run.bot_type, None)
         ) as (driver, session):
             yield AccountBrowser(driver=driver, session=session, account=account,
                                  allowance=allowance_for(account, bot_run.bot_type))
+            bot_run.report(CLOSING_CHROMIUM)
         account_ok(account_id=account.pk)  # LinkedIn took the session for a whole run

@@ -26,6 +26,7 @@ from bots.runner import BotOutcome, BotRun
 from bots.selectors import account_for_run, birthday_message_get, blacklist_reason, local_today
 from bots.services.claims import ClaimRefused, message_claim, message_finish
 from bots.services.contacts import contact_upsert
+from bots.steps import CHECKING_MESSAGE_TO, OPENING_LINKEDIN, READING_BIRTHDAYS, WRITING_TO, step
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +76,9 @@ def run(bot_run: BotRun) -> BotOutcome:
     report = RunReport(dry_run=config.dry_run, extra={"today": today.isoformat()})
     with report.kept(), account_browser(bot_run) as held:
         driver, session = held.driver, held.session
+        bot_run.report(OPENING_LINKEDIN)
         report.extra["page_language"] = driver.ensure_logged_in()
+        bot_run.report(READING_BIRTHDAYS)
         listing = driver.birthday_cards()
         cards = listing.cards
         report.extra["cards_found"] = len(cards)
@@ -86,6 +89,9 @@ def run(bot_run: BotRun) -> BotOutcome:
         run_cap = min(config.max_messages_per_run, held.allowance.left)
         run_cap_reason = (f"max_messages_per_run ({config.max_messages_per_run}) reached"
                           if run_cap == config.max_messages_per_run else f"{held.allowance.name} reached")
+        # What the run means to write, for its progress ("writing to Ann 3/9"): the cards in the window, capped.
+        planned = min(run_cap, sum(1 for card in cards if _late_refusal(timing[card.slug], card, config) is None))
+        bot_run.report(READING_BIRTHDAYS, messages_sent=0, planned=planned)
         done = 0  # sent (or would send) this run
         unconfirmed = 0  # unconfirmed sends in a row
         for card in cards:
@@ -109,10 +115,14 @@ def run(bot_run: BotRun) -> BotOutcome:
             language = message_language_for(contact=contact, job_language=config.message_language, account=account)
             words = message_compose(full_name=card.name, slug=card.slug, birthday=birthday, days_late=late_by,
                                     contact=contact, language=language)
+            doing = step(CHECKING_MESSAGE_TO if config.dry_run else WRITING_TO, name=card.name, number=done + 1,
+                         total=planned)
+            bot_run.report(doing)
             if config.dry_run:
                 status = _dry_run_one(driver, card, contact, birthday, late_by, words, report, account)
             else:
                 status = _send_one(driver, card, contact, birthday, late_by, words, bot_run, report, account)
+            bot_run.report(doing, messages_sent=report.count("sent"))
             if status == "unknown":
                 unconfirmed += 1
                 if unconfirmed >= UNCONFIRMED_IN_A_ROW:
@@ -126,7 +136,7 @@ def run(bot_run: BotRun) -> BotOutcome:
                 driver.check_pushback("birthday")
             if status in ("sent", "would_send", "unknown"):
                 done += 1
-                human_pause(deadline=session.deadline)
+                human_pause(deadline=session.deadline, report=bot_run.report)
         if unknown := report.names("unknown"):
             report.problems.insert(0, f"{len(unknown)} send(s) not confirmed in the conversation: {', '.join(unknown)}")
     return report.finish()

@@ -3,8 +3,10 @@
 Both exist for the account's sake: a burst of identical actions at 3 a.m. is what gets an
 account restricted. Pauses are settings so tests run them at zero.
 """
+import math
 import random
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from datetime import time as clock
 from zoneinfo import ZoneInfo
@@ -12,6 +14,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 
 from bots.runner import BotError, BotSkipped
+from bots.steps import PAUSING, step
 
 
 def parse_window(spec: str) -> tuple[clock, clock]:
@@ -42,13 +45,16 @@ def working_hours_check(*, timezone: str, now: datetime | None = None, spec: str
         raise BotSkipped(f"outside working hours: it is {local:%H:%M} in {timezone}, bots act only {spec}")
 
 
-def human_pause(*, deadline: float | None = None) -> None:
-    """Sleep a random while between BOT_PAUSE_MIN_SECONDS and BOT_PAUSE_MAX_SECONDS (never past the deadline)."""
+def human_pause(*, deadline: float | None = None, report: Callable[[str], None] | None = None) -> None:
+    """Sleep a random while between BOT_PAUSE_MIN_SECONDS and BOT_PAUSE_MAX_SECONDS (never past the
+    deadline); ``report`` (the run's ``BotRun.report``) is told "pausing 42 s" first."""
     low, high = settings.BOT_PAUSE_MIN_SECONDS, max(settings.BOT_PAUSE_MAX_SECONDS, settings.BOT_PAUSE_MIN_SECONDS)
     seconds = random.uniform(low, high) if high > 0 else 0
     if deadline is not None:
         seconds = min(seconds, max(deadline - time.monotonic(), 0))
     if seconds > 0:
+        if report is not None:
+            report(step(PAUSING, seconds=math.ceil(seconds)))
         time.sleep(seconds)
 
 

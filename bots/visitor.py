@@ -20,6 +20,7 @@ from bots.runner import BotOutcome, BotRun
 from bots.selectors import account_for_run, blacklist_reason, visit_latest
 from bots.services.claims import ClaimRefused, visit_claim, visit_finish
 from bots.services.contacts import contact_upsert
+from bots.steps import CHECKING_PROFILE, OPENING_LINKEDIN, RESTARTING_CHROMIUM, SEARCHING_PEOPLE, VISITING, step
 
 
 def search_words(config: VisitorBotConfig) -> str:
@@ -42,6 +43,7 @@ def run(bot_run: BotRun) -> BotOutcome:
         # What the account has left today (warm-up included) caps the run.
         limit = min(config.limit, held.allowance.left)
         limit_reason = f"limit ({config.limit}) reached" if limit == config.limit else f"{held.allowance.name} reached"
+        bot_run.report(OPENING_LINKEDIN, profiles_visited=0, planned=limit)
         report.extra["page_language"] = driver.ensure_logged_in()
         for page_number in range(1, settings.BOT_SEARCH_MAX_PAGES + 2):
             if done >= limit or report.stopped:
@@ -49,6 +51,7 @@ def run(bot_run: BotRun) -> BotOutcome:
             if page_number > settings.BOT_SEARCH_MAX_PAGES:
                 report.stopped = f"BOT_SEARCH_MAX_PAGES ({settings.BOT_SEARCH_MAX_PAGES}) search pages read"
                 break
+            bot_run.report(step(SEARCHING_PEOPLE, page=page_number))
             results = driver.search_people(keywords=keywords, page_number=page_number)
             if not results:
                 break
@@ -65,6 +68,7 @@ def run(bot_run: BotRun) -> BotOutcome:
                     report.add(name=person.name, slug=person.slug, status="skipped", reason=reason)
                     continue
                 if config.dry_run:
+                    bot_run.report(step(CHECKING_PROFILE, name=person.name, number=done + 1, total=limit))
                     recent = visit_latest(contact=contact, within_days=settings.BOT_VISIT_SKIP_DAYS, account=account)
                     if recent is not None:
                         report.add(name=person.name, slug=person.slug, status="skipped",
@@ -75,6 +79,7 @@ def run(bot_run: BotRun) -> BotOutcome:
                     continue
                 if settings.BOT_RESTART_BROWSER_EVERY and opened >= settings.BOT_RESTART_BROWSER_EVERY:
                     # Before the claim: a session lost in the restart fails the run with no visit in doubt.
+                    bot_run.report(RESTARTING_CHROMIUM)
                     session.restart_browser()
                     opened = 0
                 try:
@@ -86,6 +91,7 @@ def run(bot_run: BotRun) -> BotOutcome:
                         break
                     continue
                 opened += 1
+                bot_run.report(step(VISITING, name=person.name, number=done + 1, total=limit))
                 try:
                     shown = driver.visit_profile(slug=person.slug)
                 except ProfileNotFound as exc:
@@ -107,5 +113,6 @@ def run(bot_run: BotRun) -> BotOutcome:
                 visit_finish(visit=visit, status=VisitStatus.VISITED)
                 report.add(name=shown or person.name, slug=person.slug, status="visited")
                 done += 1
-                human_pause(deadline=session.deadline)
+                bot_run.report(step(VISITING, name=person.name, number=done, total=limit), profiles_visited=done)
+                human_pause(deadline=session.deadline, report=bot_run.report)
     return report.finish()
