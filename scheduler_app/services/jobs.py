@@ -6,6 +6,9 @@ from django.db import transaction
 from django.utils.timezone import now as utc_now
 
 from config.celery import app as celery_app
+from scheduler_app.audit.actors import SYSTEM, Actor
+from scheduler_app.audit.services import Action, audit_record
+from scheduler_app.audit.snapshots import job_snapshot
 from scheduler_app.models import ExecutionStatus, JobExecution, ScheduledJob, Trigger
 from scheduler_app.schedules import job_next_run_at
 from scheduler_app.selectors import job_interval_anchor
@@ -39,45 +42,60 @@ def _save_and_sync(job: ScheduledJob, *, before: BeatView | None) -> ScheduledJo
     return job
 
 
-def job_create(*, data: dict[str, Any], created_by: str = "system") -> ScheduledJob:
+def _audit(job: ScheduledJob, *, actor: Actor, action: str, before: dict | None, after: dict | None) -> None:
+    audit_record(actor=actor, action=action, object_type="job", object_id=job.pk, label=job.name, job_id=job.pk,
+                 before=before, after=after)
+
+
+def job_create(*, data: dict[str, Any], created_by: str = "system", actor: Actor | None = None) -> ScheduledJob:
+    """``actor`` (scheduler_app/audit) is who creates it; without one, ``created_by`` as the system."""
+    actor = actor or Actor(name=created_by)
     spec = job_validate(data=data)
     with transaction.atomic():
-        job = ScheduledJob(**spec.columns(), created_by=created_by)
+        job = ScheduledJob(**spec.columns(), created_by=actor.name)
         job.created_at = utc_now()
-        return _save_and_sync(job, before=None)
+        job = _save_and_sync(job, before=None)
+        _audit(job, actor=actor, action=Action.CREATE, before=None, after=job_snapshot(job))
+        return job
 
 
-def job_update(*, job: ScheduledJob, changes: dict[str, Any], merge_bot_config: bool = False) -> ScheduledJob:
+def job_update(*, job: ScheduledJob, changes: dict[str, Any], merge_bot_config: bool = False,
+               actor: Actor = SYSTEM) -> ScheduledJob:
     """Partial update: only the given fields change; bot_type never does. ``merge_bot_config``
     (PATCH) merges the given bot_config keys into the stored ones (JSON merge patch) instead of
     replacing the whole config (PUT), so a change of one key never turns real sends back on."""
     with transaction.atomic():
         job = _locked(job)
         spec = job_validate(data=changes, job=job, merge_bot_config=merge_bot_config)
-        before = beat_view(job)
+        before, old = beat_view(job), job_snapshot(job)
         for name, value in spec.columns().items():
             setattr(job, name, value)
-        return _save_and_sync(job, before=before)
+        job = _save_and_sync(job, before=before)
+        _audit(job, actor=actor, action=Action.UPDATE, before=old, after=job_snapshot(job))
+        return job
 
 
-def job_toggle(*, job: ScheduledJob, enabled: bool | None = None) -> ScheduledJob:
+def job_toggle(*, job: ScheduledJob, enabled: bool | None = None, actor: Actor = SYSTEM) -> ScheduledJob:
     """Set ``enabled``; with no value, flip it."""
     with transaction.atomic():
         job = _locked(job)
-        before = beat_view(job)
+        before, was = beat_view(job), job.enabled
         job.enabled = (not job.enabled) if enabled is None else enabled
-        return _save_and_sync(job, before=before)
+        job = _save_and_sync(job, before=before)
+        _audit(job, actor=actor, action=Action.TOGGLE, before={"enabled": was}, after={"enabled": job.enabled})
+        return job
 
 
-def job_delete(*, job: ScheduledJob) -> None:
+def job_delete(*, job: ScheduledJob, actor: Actor = SYSTEM) -> None:
     with transaction.atomic():
         job = _locked(job)
+        _audit(job, actor=actor, action=Action.DELETE, before=job_snapshot(job), after=None)
         periodic_task_delete(job)
         with counts_forgotten(job_id=job.pk):
             job.delete()
 
 
-def job_run_now(*, job: ScheduledJob, dry_run: bool | None = None) -> JobExecution:
+def job_run_now(*, job: ScheduledJob, dry_run: bool | None = None, actor: Actor = SYSTEM) -> JobExecution:
     """Queue a manual run. The execution exists (queued) before the message is sent, so the
     caller gets its id at once; a broker that refuses the message fails it instead of leaving it
     queued forever.
@@ -86,6 +104,8 @@ def job_run_now(*, job: ScheduledJob, dry_run: bool | None = None) -> JobExecuti
         execution = JobExecution.objects.create(
             job=job, trigger=Trigger.MANUAL, status=ExecutionStatus.QUEUED, dry_run=execution_dry_run(job, dry_run)
         )
+        _audit(job, actor=actor, action=Action.RUN_NOW, before=None,
+               after={"execution_id": execution.pk, "dry_run": execution.dry_run})
     try:
         celery_app.send_task(RUN_JOB_TASK, kwargs={"job_id": str(job.pk), "execution_id": str(execution.pk)},
                              time_limit=hard_limit_seconds(job.bot_type, job.max_run_seconds))
