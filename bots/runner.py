@@ -9,6 +9,7 @@ may carry the ``outcome`` of what the run did before it ended, so the history ke
 Which callable runs a bot type is ``settings.BOT_RUNNERS`` (dotted paths), so a test worker can
 plug in a test runner without touching the scheduler.
 """
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -90,8 +91,12 @@ class BotRun:
 
     def report(self, step: str, **counts: int) -> None:
         """Tell the scheduler what the run is doing now; never fails the run."""
-        if self.progress is not None:
+        if self.progress is None:
+            return
+        try:
             self.progress(step, **counts)
+        except Exception:  # what the run is doing matters less than doing it
+            logging.getLogger(__name__).warning("progress report %r not taken", step, exc_info=True)
 
     @property
     def dry_run(self) -> bool:

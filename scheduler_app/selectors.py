@@ -10,11 +10,14 @@ from django.utils.timezone import now as utc_now
 from django_celery_beat.models import PeriodicTask
 
 from scheduler_app.brakes.selectors import job_slots_brakes
-from scheduler_app.models import BeatChange, JobExecution, ScheduledJob
+from scheduler_app.models import BeatChange, ExecutionStatus, JobExecution, ScheduledJob
 from scheduler_app.paging import JOB_PAGE_DEFAULT, Cursor, Page, keyset_page
 from scheduler_app.schedules import job_fire_times, job_slot_fire_time
 from scheduler_app.spec import JOB_FIELDS
 from scheduler_app.sync import RUN_JOB_TASK
+
+# Executions still going: the dashboard polls while a job has one.
+LIVE_STATUSES = (ExecutionStatus.QUEUED, ExecutionStatus.RUNNING)
 
 
 def job_list(*, enabled_only: bool = False, bot_type: str | None = None,
@@ -40,6 +43,25 @@ def job_get(*, job_id) -> ScheduledJob | None:
 def execution_list(*, job: ScheduledJob, limit: int = 50) -> QuerySet[JobExecution]:
     """A job's history, newest first (served by the (job, -queued_at) index)."""
     return JobExecution.objects.filter(job=job).order_by("-queued_at")[:limit]
+
+
+def execution_get(*, execution_id) -> JobExecution | None:
+    """One execution with its job (for the job's time zone); None for an unknown or malformed id."""
+    try:
+        parsed = uuid.UUID(str(execution_id))
+    except ValueError:
+        return None
+    return JobExecution.objects.select_related("job").filter(pk=parsed).first()
+
+
+def executions_live(*, job_ids) -> dict[str, JobExecution]:
+    """Each job's newest queued or running execution, by job id (one query for a page of jobs)."""
+    live: dict[str, JobExecution] = {}
+    rows = (JobExecution.objects.filter(job_id__in=list(job_ids), status__in=LIVE_STATUSES)
+            .order_by("job_id", "-queued_at"))
+    for execution in rows:
+        live.setdefault(str(execution.job_id), execution)
+    return live
 
 
 def job_next_runs(*, job: ScheduledJob, count: int = 10, after=None) -> list:

@@ -17,6 +17,7 @@ from scheduler_app.api import schema  # noqa: F401  (registers the X-API-Key Ope
 from scheduler_app.api.accounts import AccountApi, AccountsApi, AccountSessionApi
 from scheduler_app.api.brakes import BlackoutApi, BlackoutsApi, JobPauseApi, JobResumeApi, JobsPauseApi, JobsResumeApi
 from scheduler_app.api.contacts import ContactApi
+from scheduler_app.api.executions import ExecutionDetailApi
 from scheduler_app.api.jobs import (
     JobApi,
     JobHistoryApi,
@@ -55,6 +56,7 @@ ROUTES = [
     ("jobs/<str:job_id>/next-runs", JobNextRunsApi, "job-next-runs"),
     ("jobs/<str:job_id>/pause", JobPauseApi, "job-pause"),
     ("jobs/<str:job_id>/resume", JobResumeApi, "job-resume"),
+    ("executions/<str:execution_id>", ExecutionDetailApi, "execution"),
     ("accounts", AccountsApi, "accounts"),
     ("accounts/<str:account_id>", AccountApi, "account"),
     ("accounts/<str:account_id>/session", AccountSessionApi, "account-session"),

@@ -79,11 +79,13 @@ def ids(writer) -> dict[str, str]:
     account_id = created("accounts", {"label": "sales", "timezone": "Europe/Paris"})
     assert writer.put(f"/scheduler/accounts/{account_id}/session", storage_state(), format="json").status_code == 202
     job_id = created("jobs", job_data())
-    assert writer.post(f"/scheduler/jobs/{job_id}/run", {}, format="json").status_code == 202
+    run = writer.post(f"/scheduler/jobs/{job_id}/run", {}, format="json")
+    assert run.status_code == 202, run.content
     channel_id = created("notification-channels",
                          {"name": "ops mail", "kind": "email", "config": {"to": ["ops@example.com"]}})
     return {
         "job_id": job_id,
+        "execution_id": run.json()["execution_id"],
         "account_id": account_id,
         "blackout_id": created("blackouts", {"name": "Christmas", "start_date": "2026-12-24",
                                              "end_date": "2026-12-27", "yearly": True}),
