@@ -34,6 +34,12 @@ class Actor:
 SYSTEM = Actor()
 
 
+def as_actor(actor: "Actor | str") -> Actor:
+    """An ``Actor``; a bare name (what services took before the audit trail) is that name acting
+    as the system."""
+    return actor if isinstance(actor, Actor) else Actor(name=str(actor or "system"))
+
+
 def _request_id(request) -> str:
     """The client's X-Request-ID when it is a sane token, else one generated for this request
     (kept on the request, so every event of one request carries the same id)."""

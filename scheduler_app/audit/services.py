@@ -12,6 +12,7 @@ import enum
 import logging
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -119,6 +120,34 @@ def audit_record(*, actor: Actor = SYSTEM, action: str, object_type: str, object
         job_id=job_id, changes=recorded, note=(actor.note if note is None else note or "")[:NOTE_MAX],
         request_id=actor.request_id[:64], client_address=actor.address[:64],
     )
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One object's part of a change that touches many at once (the holiday button)."""
+
+    object_id: Any
+    label: str = ""
+    job_id: Any = None
+    before: Mapping[str, Any] | None = None
+    after: Mapping[str, Any] | None = None
+
+
+def audit_record_many(*, actor: Actor = SYSTEM, action: str, object_type: str, entries: list[AuditEntry],
+                      note: str | None = None) -> int:
+    """``audit_record`` for many objects of one change, written in batches; same rules."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("audit_record_many must run inside the transaction of the change it records")
+    now = utc_now()
+    rows = [AuditEvent(created_at=now, actor=(actor.name or "system")[:200], source=actor.source, action=action[:32],
+                       object_type=object_type[:32], object_id=str(entry.object_id or "")[:64],
+                       object_label=str(entry.label or "")[:200], job_id=entry.job_id,
+                       changes=audit_changes(entry.before, entry.after),
+                       note=(actor.note if note is None else note or "")[:NOTE_MAX],
+                       request_id=actor.request_id[:64], client_address=actor.address[:64])
+            for entry in entries]
+    AuditEvent.objects.bulk_create(rows, batch_size=500)
+    return len(rows)
 
 
 def _redacted(name: object, value: Any) -> Any:

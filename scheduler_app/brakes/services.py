@@ -13,6 +13,9 @@ from django.db.models import F, Max, Q, QuerySet
 from django.utils.timezone import now as utc_now
 
 from bots.accounts import account_find
+from scheduler_app.audit.actors import SYSTEM, Actor, as_actor
+from scheduler_app.audit.services import Action, AuditEntry, audit_record, audit_record_many
+from scheduler_app.audit.snapshots import model_snapshot
 from scheduler_app.brakes.models import USER_CAUSE, Blackout, BlackoutScope, JobPause, PauseKind
 from scheduler_app.brakes.rules import supported_countries, window_bounds
 from scheduler_app.models import BotType, ScheduledJob
@@ -59,56 +62,84 @@ def _prune_ended(job_ids: list, now: datetime) -> None:
     JobPause.objects.filter(job_id__in=job_ids).filter(Q(lifted_at__lt=before) | Q(until__lt=before)).delete()
 
 
-def _pause_many(job_ids: list, *, kind: str, cause: str, until, note: str, actor: str, now: datetime) -> int:
+def _job_names(job_ids: list) -> dict:
+    return dict(ScheduledJob.objects.filter(pk__in=job_ids).values_list("pk", "name"))
+
+
+def _pause_many(job_ids: list, *, kind: str, cause: str, until, note: str, actor: Actor, now: datetime) -> int:
     """Set one standing pause of ``cause`` on each job: a job that already has one gets its
-    until, note and author replaced (the unique constraint keeps it one row)."""
+    until, note and author replaced (the unique constraint keeps it one row). Each job's pause
+    leaves its audit event in the same transaction."""
     with transaction.atomic():
         standing = JobPause.objects.filter(job_id__in=job_ids, cause=cause, lifted_at__isnull=True)
-        updated = set(standing.values_list("job_id", flat=True))
-        standing.update(kind=kind, until=until, note=note, created_by=actor, created_at=now)
+        old = {job_id: {"paused": True, "cause": cause, "until": old_until, "note": old_note}
+               for job_id, old_until, old_note in standing.values_list("job_id", "until", "note")}
+        standing.update(kind=kind, until=until, note=note, created_by=actor.name, created_at=now)
         JobPause.objects.bulk_create(
-            [JobPause(job_id=job_id, kind=kind, cause=cause, until=until, note=note, created_by=actor,
-                      created_at=now) for job_id in job_ids if job_id not in updated],
+            [JobPause(job_id=job_id, kind=kind, cause=cause, until=until, note=note, created_by=actor.name,
+                      created_at=now) for job_id in job_ids if job_id not in old],
             batch_size=500,
         )
+        names = _job_names(job_ids)
+        new = {"paused": True, "cause": cause, "until": until, "note": note}
+        audit_record_many(actor=actor, action=Action.PAUSE, object_type="job", note=actor.note or note, entries=[
+            AuditEntry(object_id=job_id, label=names.get(job_id, ""), job_id=job_id,
+                       before=old.get(job_id, {"paused": False}), after=new) for job_id in job_ids])
     return len(job_ids)
 
 
-def _lift_many(job_ids: list, *, causes: Q, actor: str, now: datetime) -> int:
+def _lift_many(job_ids: list, *, causes: Q, actor: Actor, now: datetime) -> int:
     """Lift the standing pauses of ``causes``; the dead-man's switch (notify/watch.py, which
-    leaves paused jobs alone) counts silence from now again, as after a schedule change."""
+    leaves paused jobs alone) counts silence from now again, as after a schedule change. Each
+    job whose pause is lifted gets its audit event in the same transaction."""
+    with transaction.atomic():
+        standing = JobPause.objects.filter(job_id__in=job_ids, lifted_at__isnull=True).filter(causes).filter(
+            Q(until__isnull=True) | Q(until__gt=now))
+        lifting: dict = {}
+        for job_id, cause in standing.order_by("cause").values_list("job_id", "cause"):
+            lifting.setdefault(job_id, []).append(cause)
+        lifted = _lift_many_rows(job_ids, causes=causes, by=actor.name, now=now)
+        names = _job_names(list(lifting))
+        audit_record_many(actor=actor, action=Action.RESUME, object_type="job", entries=[
+            AuditEntry(object_id=job_id, label=names.get(job_id, ""), job_id=job_id, before={"pauses": lifted_causes},
+                       after={"pauses": []}) for job_id, lifted_causes in lifting.items()])
+    return lifted
+
+
+def _lift_many_rows(job_ids: list, *, causes: Q, by: str, now: datetime) -> int:
     ScheduledJob.objects.filter(pk__in=JobPause.objects.filter(job_id__in=job_ids, lifted_at__isnull=True)
                                 .filter(causes).values("job_id")).update(silent_after=None, updated_at=now)
     lifted = JobPause.objects.filter(job_id__in=job_ids, lifted_at__isnull=True).filter(causes).filter(
         Q(until__isnull=True) | Q(until__gt=now)
-    ).update(lifted_at=now, lifted_by=actor)
+    ).update(lifted_at=now, lifted_by=by)
     # An expired pause ends at its until; mark it lifted too, so it no longer blocks a new pause
     # of its cause from being a fresh row, and gets pruned like the rest.
     JobPause.objects.filter(job_id__in=job_ids, lifted_at__isnull=True, until__lte=now).filter(causes).update(
-        lifted_at=now, lifted_by=actor
+        lifted_at=now, lifted_by=by
     )
     return lifted
 
 
 def job_pause(*, job: ScheduledJob, until: datetime | None = None, note: str | None = "",
-              actor: str = "system") -> JobPause:
+              actor: Actor | str = SYSTEM) -> JobPause:
     """Pause ``job`` for its user, until ``until`` (None: until resumed). ``enabled`` is not
     touched: it stays the permanent switch. Pausing a paused job replaces its until and note."""
     now = utc_now()
     until, note = _checked_pause(until=until, note=note, now=now)
     _prune_ended([job.pk], now)
-    _pause_many([job.pk], kind=PauseKind.USER, cause=USER_CAUSE, until=until, note=note, actor=actor, now=now)
+    _pause_many([job.pk], kind=PauseKind.USER, cause=USER_CAUSE, until=until, note=note, actor=as_actor(actor),
+                now=now)
     return JobPause.objects.get(job_id=job.pk, cause=USER_CAUSE, lifted_at__isnull=True)
 
 
-def job_resume(*, job: ScheduledJob, actor: str = "system", include_system: bool = False) -> int:
+def job_resume(*, job: ScheduledJob, actor: Actor | str = SYSTEM, include_system: bool = False) -> int:
     """Lift the user's pause of ``job``; with ``include_system`` the system's pauses too (the
     user overriding, e.g. after fixing a session by hand). Slots of the pause stay skipped: they
     were recorded as they came due, and a late claim of one is still refused (rules.pause_covers).
     Returns the number of pauses lifted."""
     now = utc_now()
     causes = Q() if include_system else Q(cause=USER_CAUSE)
-    lifted = _lift_many([job.pk], causes=causes, actor=actor, now=now)
+    lifted = _lift_many([job.pk], causes=causes, actor=as_actor(actor), now=now)
     _prune_ended([job.pk], now)
     return lifted
 
@@ -118,20 +149,21 @@ def _ids(jobs: QuerySet[ScheduledJob]) -> list:
 
 
 def jobs_pause(*, jobs: QuerySet[ScheduledJob], until: datetime | None = None, note: str | None = "",
-               actor: str = "system") -> int:
+               actor: Actor | str = SYSTEM) -> int:
     """The holiday button: a user pause on every job of ``jobs`` (all, a bot type, an account).
     Returns the number of jobs paused."""
     now = utc_now()
     until, note = _checked_pause(until=until, note=note, now=now)
     job_ids = _ids(jobs)
     _prune_ended(job_ids, now)
-    return _pause_many(job_ids, kind=PauseKind.USER, cause=USER_CAUSE, until=until, note=note, actor=actor, now=now)
+    return _pause_many(job_ids, kind=PauseKind.USER, cause=USER_CAUSE, until=until, note=note, actor=as_actor(actor),
+                       now=now)
 
 
-def jobs_resume(*, jobs: QuerySet[ScheduledJob], actor: str = "system", include_system: bool = False) -> int:
+def jobs_resume(*, jobs: QuerySet[ScheduledJob], actor: Actor | str = SYSTEM, include_system: bool = False) -> int:
     now = utc_now()
     causes = Q() if include_system else Q(cause=USER_CAUSE)
-    return _lift_many(_ids(jobs), causes=causes, actor=actor, now=now)
+    return _lift_many(_ids(jobs), causes=causes, actor=as_actor(actor), now=now)
 
 
 def jobs_pause_system(*, jobs: QuerySet[ScheduledJob], cause: str, reason: str = "",
@@ -145,14 +177,14 @@ def jobs_pause_system(*, jobs: QuerySet[ScheduledJob], cause: str, reason: str =
     until, reason = _checked_pause(until=until, note=reason, now=now)
     job_ids = _ids(jobs)
     _prune_ended(job_ids, now)
-    return _pause_many(job_ids, kind=PauseKind.SYSTEM, cause=cause, until=until, note=reason, actor="system",
+    return _pause_many(job_ids, kind=PauseKind.SYSTEM, cause=cause, until=until, note=reason, actor=SYSTEM,
                        now=now)
 
 
 def jobs_resume_system(*, jobs: QuerySet[ScheduledJob], cause: str) -> int:
     """Lift the system pauses of ``cause`` (its cause cleared: a new session, a cool-down over);
     a user's own pauses stay."""
-    return _lift_many(_ids(jobs), causes=Q(cause=cause, kind=PauseKind.SYSTEM), actor="system", now=utc_now())
+    return _lift_many(_ids(jobs), causes=Q(cause=cause, kind=PauseKind.SYSTEM), actor=SYSTEM, now=utc_now())
 
 
 # --- blackouts ------------------------------------------------------------------------------
@@ -228,27 +260,39 @@ def _checked_blackout_account(ref, scope: str, errors: dict[str, list[str]]):
     return account
 
 
-def _save_blackout(blackout: Blackout, values: dict) -> Blackout:
+def _blackout_audit(blackout: Blackout, *, actor: Actor, action: str, before: dict | None, after: dict | None):
+    audit_record(actor=actor, action=action, object_type="blackout", object_id=blackout.pk, label=blackout.name,
+                 before=before, after=after)
+
+
+def _save_blackout(blackout: Blackout, values: dict, *, actor: Actor, action: str) -> Blackout:
     job_ids = values.pop("jobs")
-    for name, value in values.items():
-        setattr(blackout, name, value)
     with transaction.atomic():
+        before = model_snapshot(blackout, BLACKOUT_FIELDS) if action == Action.UPDATE else None
+        for name, value in values.items():
+            setattr(blackout, name, value)
         blackout.save()
         blackout.jobs.set(job_ids)
+        _blackout_audit(blackout, actor=actor, action=action, before=before,
+                        after=model_snapshot(blackout, BLACKOUT_FIELDS))
     return blackout
 
 
-def blackout_create(*, data: dict, actor: str = "system") -> Blackout:
+def blackout_create(*, data: dict, actor: Actor | str = SYSTEM) -> Blackout:
+    actor = as_actor(actor)
     values = _checked_blackout({name: data.get(name) for name in BLACKOUT_FIELDS})
-    return _save_blackout(Blackout(created_by=actor), values)
+    return _save_blackout(Blackout(created_by=actor.name), values, actor=actor, action=Action.CREATE)
 
 
-def blackout_update(*, blackout: Blackout, changes: dict) -> Blackout:
+def blackout_update(*, blackout: Blackout, changes: dict, actor: Actor | str = SYSTEM) -> Blackout:
     stored = {name: getattr(blackout, name) for name in BLACKOUT_FIELDS if name != "jobs"}
     stored["jobs"] = [str(pk) for pk in blackout.jobs.values_list("pk", flat=True)]
     stored.update({name: value for name, value in changes.items() if name in BLACKOUT_FIELDS})
-    return _save_blackout(blackout, _checked_blackout(stored))
+    return _save_blackout(blackout, _checked_blackout(stored), actor=as_actor(actor), action=Action.UPDATE)
 
 
-def blackout_delete(*, blackout: Blackout) -> None:
-    blackout.delete()
+def blackout_delete(*, blackout: Blackout, actor: Actor | str = SYSTEM) -> None:
+    with transaction.atomic():
+        _blackout_audit(blackout, actor=as_actor(actor), action=Action.DELETE,
+                        before=model_snapshot(blackout, BLACKOUT_FIELDS), after=None)
+        blackout.delete()
