@@ -12,6 +12,8 @@ from typing import Any
 from django.db import transaction
 from django.utils.timezone import now as utc_now
 
+from scheduler_app.audit.actors import SYSTEM, Actor, as_actor
+from scheduler_app.audit.services import Action, audit_record
 from scheduler_app.models import ScheduledJob
 from scheduler_app.notify.configs import (
     CHANNEL_WRITABLE,
@@ -39,18 +41,36 @@ def _channel_validated(data: dict[str, Any]) -> tuple[ChannelFields, dict[str, A
     return fields, config
 
 
-def channel_create(*, data: dict[str, Any], created_by: str = "system") -> NotificationChannel:
+CHANNEL_AUDITED = ("name", "kind", "config", "secret", "enabled")
+
+
+def _channel_audit(channel: NotificationChannel, *, actor: Actor, action: str, before: dict | None,
+                   after: dict | None) -> None:
+    """The channel's event; its secret is redacted by the audit service (never stored there)."""
+    audit_record(actor=actor, action=action, object_type="channel", object_id=channel.pk, label=channel.name,
+                 before=before, after=after)
+
+
+def _channel_view(channel: NotificationChannel) -> dict[str, Any]:
+    return {name: getattr(channel, name) for name in CHANNEL_AUDITED}
+
+
+def channel_create(*, data: dict[str, Any], created_by: str = "system", actor: Actor | None = None
+                   ) -> NotificationChannel:
     """A new channel. A webhook given no secret gets a generated one (``channel.secret``)."""
+    actor = actor or as_actor(created_by)
     fields, config = channel_validate(data=data)
     secret = fields.secret or ""
     if not secret and fields.kind == ChannelKind.WEBHOOK:
         secret = secrets.token_urlsafe(32)
     now = utc_now()
     with transaction.atomic():
-        return NotificationChannel.objects.create(
+        channel = NotificationChannel.objects.create(
             name=fields.name, kind=fields.kind, config=config, secret=secret, enabled=fields.enabled,
-            created_at=now, updated_at=now, created_by=created_by,
+            created_at=now, updated_at=now, created_by=actor.name,
         )
+        _channel_audit(channel, actor=actor, action=Action.CREATE, before=None, after=_channel_view(channel))
+        return channel
 
 
 def _channel_merged(channel: NotificationChannel, changes: dict[str, Any], *, partial: bool) -> dict[str, Any]:
@@ -80,8 +100,8 @@ def channel_validate(*, data: dict[str, Any], channel: NotificationChannel | Non
     return _channel_validated(_channel_merged(channel, data, partial=partial))
 
 
-def channel_update(*, channel: NotificationChannel, changes: dict[str, Any], partial: bool = True
-                   ) -> NotificationChannel:
+def channel_update(*, channel: NotificationChannel, changes: dict[str, Any], partial: bool = True,
+                   actor: Actor | str = SYSTEM) -> NotificationChannel:
     """Change the fields given. ``partial`` (PATCH): a given ``config`` is merged into the stored
     one (JSON merge patch, ``null`` removes a key); otherwise (PUT) it replaces it. ``secret``
     left out keeps the stored one; ``""`` or ``null`` clears it. Enabling clears
@@ -89,18 +109,23 @@ def channel_update(*, channel: NotificationChannel, changes: dict[str, Any], par
     with transaction.atomic():
         channel = NotificationChannel.objects.select_for_update().get(pk=channel.pk)
         fields, config = channel_validate(data=changes, channel=channel, partial=partial)
+        before = _channel_view(channel)
         channel.name, channel.config, channel.secret = fields.name, config, fields.secret or ""
         channel.enabled = fields.enabled
         if fields.enabled:
             channel.disabled_reason = None
         channel.updated_at = utc_now()
         channel.save()
+        _channel_audit(channel, actor=as_actor(actor), action=Action.UPDATE, before=before,
+                       after=_channel_view(channel))
         return channel
 
 
-def channel_delete(*, channel: NotificationChannel) -> None:
+def channel_delete(*, channel: NotificationChannel, actor: Actor | str = SYSTEM) -> None:
     """The channel, its rules and its deliveries (the foreign keys cascade)."""
     with transaction.atomic():
+        _channel_audit(channel, actor=as_actor(actor), action=Action.DELETE, before=_channel_view(channel),
+                       after=None)
         NotificationChannel.objects.filter(pk=channel.pk).delete()
 
 
@@ -126,11 +151,20 @@ def _rule_columns(fields: RuleFields) -> dict[str, Any]:
     }
 
 
-def rule_create(*, data: dict[str, Any]) -> NotificationRule:
+def _rule_audit(rule: NotificationRule, *, actor: Actor, action: str, before: dict | None,
+                after: dict | None) -> None:
+    audit_record(actor=actor, action=action, object_type="rule", object_id=rule.pk,
+                 label=f"{', '.join(rule.events)} -> {rule.channel_id}", job_id=rule.job_id, before=before,
+                 after=after)
+
+
+def rule_create(*, data: dict[str, Any], actor: Actor | str = SYSTEM) -> NotificationRule:
     fields = rule_validate(data=data)
     now = utc_now()
     with transaction.atomic():
-        return NotificationRule.objects.create(**_rule_columns(fields), created_at=now, updated_at=now)
+        rule = NotificationRule.objects.create(**_rule_columns(fields), created_at=now, updated_at=now)
+        _rule_audit(rule, actor=as_actor(actor), action=Action.CREATE, before=None, after=_rule_current(rule))
+        return rule
 
 
 def _rule_current(rule: NotificationRule) -> dict[str, Any]:
@@ -155,19 +189,23 @@ def rule_validate(*, data: dict[str, Any], rule: NotificationRule | None = None)
     return _rule_validated({**_rule_current(rule), **data})
 
 
-def rule_update(*, rule: NotificationRule, changes: dict[str, Any]) -> NotificationRule:
+def rule_update(*, rule: NotificationRule, changes: dict[str, Any], actor: Actor | str = SYSTEM
+                ) -> NotificationRule:
     """Change the fields given; the rule as it would be stored is validated whole (so moving a
     rule from one bot type to one job means sending ``bot_type: null`` with the ``job_id``)."""
     with transaction.atomic():
         rule = NotificationRule.objects.select_for_update().get(pk=rule.pk)
         fields = rule_validate(data=changes, rule=rule)
+        before = _rule_current(rule)
         for name, value in _rule_columns(fields).items():
             setattr(rule, name, value)
         rule.updated_at = utc_now()
         rule.save()
+        _rule_audit(rule, actor=as_actor(actor), action=Action.UPDATE, before=before, after=_rule_current(rule))
         return rule
 
 
-def rule_delete(*, rule: NotificationRule) -> None:
+def rule_delete(*, rule: NotificationRule, actor: Actor | str = SYSTEM) -> None:
     with transaction.atomic():
+        _rule_audit(rule, actor=as_actor(actor), action=Action.DELETE, before=_rule_current(rule), after=None)
         NotificationRule.objects.filter(pk=rule.pk).delete()

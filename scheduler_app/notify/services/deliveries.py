@@ -29,6 +29,7 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils.timezone import now as utc_now
 
+from scheduler_app.audit.services import Action, audit_record
 from scheduler_app.notify.models import DeliveryStatus, Event, NotificationChannel, NotificationDelivery
 from scheduler_app.notify.payloads import payload_build
 from scheduler_app.notify.senders import SendResult, send
@@ -155,7 +156,11 @@ def _record(delivery: NotificationDelivery, channel: NotificationChannel, result
                 f"disabled after a permanent failure of delivery {delivery.pk} "
                 f"({delivery.event}, {now:%Y-%m-%d %H:%M} UTC): {result.error}"))
             logger.warning("channel %s disabled: %s", channel.pk, result.error)
-        NotificationChannel.objects.filter(pk=channel.pk).update(**channel_fields)
+        changed = NotificationChannel.objects.filter(pk=channel.pk).update(**channel_fields)
+        if changed and "enabled" in channel_fields and channel.enabled:
+            audit_record(action=Action.UPDATE, object_type="channel", object_id=channel.pk, label=channel.name,
+                         before={"enabled": True}, after={"enabled": False},
+                         note=channel_fields["disabled_reason"])
     return retry_in
 
 
