@@ -14,7 +14,7 @@ import re
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-NESTED = frozenset({"reason", "error", "why"})
+NESTED = frozenset({"reason", "error", "why", "quota"})
 ISO = r"(?P<{}>\d{{4}}-\d\d-\d\d[T ][\d:.]+(?:[+-]\d\d:\d\d|Z)?)"
 
 
@@ -105,9 +105,16 @@ REASONS: list[tuple[str, str]] = [
      gettext_noop("already wished for the birthday of %(day)s (%(status)s)")),
     (r"max_messages_per_run \((?P<count>\d+)\) reached", gettext_noop("max_messages_per_run (%(count)s) reached")),
     (r"limit \((?P<count>\d+)\) reached", gettext_noop("limit (%(count)s) reached")),
-    (r"daily quota of (?P<count>\d+) messages reached", gettext_noop("daily quota of %(count)s messages reached")),
-    (r"weekly quota of (?P<count>\d+) messages reached", gettext_noop("weekly quota of %(count)s messages reached")),
-    (r"daily quota of (?P<count>\d+) visits reached", gettext_noop("daily quota of %(count)s visits reached")),
+    (r"(?P<quota>(?:daily|weekly) quota of \d+ \w+(?: \(warm-up week \d+\))?) reached",
+     gettext_noop("%(quota)s reached")),
+    # An account's quotas by name (bots/selectors.py), alone or inside the reasons above.
+    (r"daily quota of (?P<count>\d+) messages \(warm-up week (?P<week>\d+)\)",
+     gettext_noop("daily quota of %(count)s messages (warm-up week %(week)s)")),
+    (r"daily quota of (?P<count>\d+) messages", gettext_noop("daily quota of %(count)s messages")),
+    (r"weekly quota of (?P<count>\d+) messages", gettext_noop("weekly quota of %(count)s messages")),
+    (r"daily quota of (?P<count>\d+) visits \(warm-up week (?P<week>\d+)\)",
+     gettext_noop("daily quota of %(count)s visits (warm-up week %(week)s)")),
+    (r"daily quota of (?P<count>\d+) visits", gettext_noop("daily quota of %(count)s visits")),
     (r"the message dialog is addressed to (?P<recipient>'.+'), not (?P<name>'.+'): nothing typed",
      gettext_noop("the message dialog is addressed to %(recipient)s, not %(name)s: nothing typed")),
     (r"the send button stayed disabled or hidden: nothing sent",

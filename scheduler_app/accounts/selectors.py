@@ -9,6 +9,8 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from bots.accounts import (
     AccountStatus,
@@ -44,37 +46,39 @@ def account_status_words(account: LinkedInAccount, now: datetime | None = None) 
     now = now or timezone.now()
     status = account_effective_status(account, now)
     if status == AccountStatus.NEEDS_REAUTH and _session_newer_than_status(account):
-        saved = timezone.localtime(account.session_saved_at).strftime("%d %b %Y %H:%M")
+        saved = date_format(timezone.localtime(account.session_saved_at), "d M Y H:i")
         return StatusWords(
-            label="Checking the new session",
-            meaning=f"A new session was saved on {saved}; a check of LinkedIn's feed with it is queued. Its jobs "
-                    "stay paused by the system until the check answers.",
-            way_out="Wait for the check (it needs the worker running): when the feed loads, the account is active "
-                    "again and the system pauses lift by themselves; if it does not, the reason shows here.",
+            label=_("Checking the new session"),
+            meaning=_("A new session was saved on %(saved)s; a check of LinkedIn's feed with it is queued. Its jobs "
+                      "stay paused by the system until the check answers.") % {"saved": saved},
+            way_out=_("Wait for the check (it needs the worker running): when the feed loads, the account is active "
+                      "again and the system pauses lift by themselves; if it does not, the reason shows here."),
             checking=True,
         )
     if status == AccountStatus.NEEDS_REAUTH:
         return StatusWords(
-            label="Needs a new session",
-            meaning="No bot starts a browser for this account: LinkedIn asked for a login (or no session was "
-                    "saved yet), and its jobs are paused by the system.",
-            way_out="Save a new session (upload a storage-state file, PUT /scheduler/accounts/{id}/session, or "
-                    f"`manage.py linkedin_login --account {account.label}`). A check of LinkedIn's feed follows; "
-                    "when it loads, the system pauses lift by themselves.",
+            label=_("Needs a new session"),
+            meaning=_("No bot starts a browser for this account: LinkedIn asked for a login (or no session was "
+                      "saved yet), and its jobs are paused by the system."),
+            way_out=_("Save a new session (upload a storage-state file, PUT /scheduler/accounts/{id}/session, or "
+                      "`manage.py linkedin_login --account %(label)s`). A check of LinkedIn's feed follows; "
+                      "when it loads, the system pauses lift by themselves.") % {"label": account.label},
         )
     if status == AccountStatus.COOLING_DOWN:
-        until = timezone.localtime(account.cooldown_until).strftime("%d %b %Y %H:%M") if account.cooldown_until \
-            else "its cool-down ends"
+        until = date_format(timezone.localtime(account.cooldown_until), "d M Y H:i") if account.cooldown_until \
+            else _("its cool-down ends")
         return StatusWords(
-            label="Cooling down",
-            meaning=f"LinkedIn showed a limit or a warning: the account rests for {account.cooldown_hours} h and "
-                    "its jobs are paused by the system; its warm-up starts again afterwards.",
-            way_out=f"Nothing to do: its jobs start again by themselves at {until}. Resuming a job with its "
-                    "system pauses overrides the rest (not advised).",
+            label=_("Cooling down"),
+            meaning=_("LinkedIn showed a limit or a warning: the account rests for %(hours)s h and "
+                      "its jobs are paused by the system; its warm-up starts again afterwards.")
+            % {"hours": account.cooldown_hours},
+            way_out=_("Nothing to do: its jobs start again by themselves at %(until)s. Resuming a job with its "
+                      "system pauses overrides the rest (not advised).") % {"until": until},
         )
     if account.status == AccountStatus.COOLING_DOWN:  # over, not yet written back by the watchdog
-        return StatusWords(label="Active", meaning="Its cool-down is over: the bots may use it again.", way_out="")
-    return StatusWords(label="Active", meaning="The bots may use it, within its working hours and quotas.",
+        return StatusWords(label=_("Active"), meaning=_("Its cool-down is over: the bots may use it again."),
+                           way_out="")
+    return StatusWords(label=_("Active"), meaning=_("The bots may use it, within its working hours and quotas."),
                        way_out="")
 
 

@@ -4,6 +4,7 @@ Pure functions of the stored values, so the jobs table, the form preview and the
 the same thing about the same schedule.
 """
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -11,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from cron_descriptor import ExpressionDescriptor, Options
 from django.utils import formats, translation
-from django.utils.dates import WEEKDAYS
+from django.utils.dates import MONTHS, WEEKDAYS
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -66,14 +67,31 @@ def _days_in_words(days: list[int]) -> str:
     return _("every %(days)s") % {"days": _and_join([_day(d) for d in days])}
 
 
+ENGLISH_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+ENGLISH_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+                  "November", "December")
+_CALENDAR_WORD = re.compile(r"\b(" + "|".join(ENGLISH_DAYS + ENGLISH_MONTHS) + r")\b")
+
+
+def _calendar_words(text: str) -> str:
+    """cron-descriptor translates its sentences but takes day and month names from the process's C
+    locale (English): those become Django's, in the active language."""
+    def name(match: re.Match) -> str:
+        word = match.group(1)
+        return _day(ENGLISH_DAYS.index(word)) if word in ENGLISH_DAYS else str(MONTHS[ENGLISH_MONTHS.index(word) + 1])
+    return _CALENDAR_WORD.sub(name, text)
+
+
 def cron_in_words(expression: str) -> str:
+    language = (translation.get_language() or "en")[:2]
     options = Options()
     options.use_24hour_time_format = True
-    options.locale_code = CRON_LOCALES.get((translation.get_language() or "en")[:2], "en_US")
+    options.locale_code = CRON_LOCALES.get(language, "en_US")
     try:
-        return ExpressionDescriptor(expression, options).get_description()
+        words = ExpressionDescriptor(expression, options).get_description()
     except Exception:  # cron-descriptor refuses some forms croniter accepts; the raw text still informs
         return expression
+    return words if language == "en" else _calendar_words(words)
 
 
 def schedule_in_words(schedule: Schedule, timezone: str) -> str:

@@ -52,6 +52,8 @@ LABELS = {
     "bot_config.limit": (_("Profiles to visit"), _("1–500 per run")),
     "bot_config.keywords": (_("Search keywords"), _("optional")),
     "bot_config.location": (_("Location"), _("optional")),
+    "bot_config.message_language": (_("Message language"), _("fr, en or another BCP-47 tag; empty: the account's "
+                                                             "language (else fr); a contact's own language wins")),
     "config.url": (_("URL"), _("http:// or https:// only; redirects are not followed")),
     "config.to": (_("To"), _("one or more addresses, comma-separated")),
     "config.smtp_host": (_("SMTP host"), _("optional: the server's EMAIL_HOST otherwise")),

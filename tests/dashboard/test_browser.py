@@ -168,7 +168,7 @@ def test_dashboard_walk_create_preview_edit_toggle_run_batch_delete(page, worker
     page.get_by_label("Select all jobs").check()
     page.get_by_role("button", name="Disable", exact=True).click()
     page.wait_for_url(re.compile(r"/dashboard/"))
-    expect(page.locator(".messages")).to_contain_text("2 job(s) disabled")
+    expect(page.locator(".messages")).to_contain_text("2 jobs disabled")
     assert not ScheduledJob.objects.filter(enabled=True).exists()
     expect(page.get_by_role("switch", name="Enabled: Evening visits")).to_have_attribute("aria-checked", "false")
     shot(page, "08-jobs-batch-disabled")

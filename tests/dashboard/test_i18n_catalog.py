@@ -25,8 +25,9 @@ MO = PO.with_suffix(".mo")
 TEMPLATES = ROOT / "scheduler_app" / "templates"
 PYTHON_ROOTS = (ROOT / "scheduler_app", ROOT / "bots")
 
-# Attributes people read (screen readers included); the others (class, href, id...) are technical.
-READ_ATTRIBUTES = {"title", "aria-label", "placeholder", "alt", "aria-description"}
+# Attributes people read (screen readers included; a phone shows each cell's data-label); the others
+# (class, href, id...) are technical.
+READ_ATTRIBUTES = {"title", "aria-label", "placeholder", "alt", "aria-description", "data-label"}
 # Text that is the same in every language: units, symbols, settings' names, file names, language tags.
 TECHNICAL = re.compile(r"^(?:[\W\d_]*|pid|UTC|HTTP|JSON|[A-Z_]+\*?|[a-z_]+\.(?:py|md|json|txt)"
                        r"|[a-z]{2}(?:-[A-Z]{2})?)$")
