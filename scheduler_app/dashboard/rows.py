@@ -16,6 +16,7 @@ from scheduler_app.brakes.selectors import job_standing_pauses
 from scheduler_app.dashboard.display import duration_in_words, local, relative, schedule_in_words
 from scheduler_app.models import FINAL_STATUSES, JobExecution, ScheduledJob
 from scheduler_app.reasons import reason_display, status_word_display
+from scheduler_app.selectors import executions_live
 from scheduler_app.spec import job_bot_config, job_schedule
 
 
@@ -29,13 +30,19 @@ class JobRow:
     last_run_local: datetime | None
     last_run_relative: str
     pauses: list[str]  # the reasons of its standing pauses (what its skipped rows will say)
+    live: JobExecution | None = None  # its newest queued or running execution: the row polls while there is one
 
 
-def job_row(job: ScheduledJob, now: datetime, pauses: list | None = None) -> JobRow:
-    """``pauses``: the job's standing pauses when the caller read them for a whole page."""
+def job_row(job: ScheduledJob, now: datetime, pauses: list | None = None,
+            live: dict[str, JobExecution] | None = None) -> JobRow:
+    """``pauses``: the job's standing pauses, and ``live``: the live executions by job id
+    (``executions_live``), when the caller read them for a whole page."""
     if pauses is None:
         pauses = job_standing_pauses(job=job)
+    if live is None:
+        live = executions_live(job_ids=[job.pk])
     return JobRow(
+        live=live.get(str(job.pk)),
         pauses=[pause_reason(pause) for pause in pauses],
         job=job,
         schedule_words=schedule_in_words(job_schedule(job), job.timezone),

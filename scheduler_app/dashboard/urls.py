@@ -23,6 +23,7 @@ urlpatterns = [
     path("jobs/<uuid:job_id>/delete/", views.job_delete_view, name="job_delete"),
     path("jobs/<uuid:job_id>/history/", views.job_history_view, name="job_history"),
     path("jobs/<uuid:job_id>/history/rows/", views.job_history_rows_view, name="job_history_rows"),
+    path("jobs/<uuid:job_id>/last-run/", views.job_last_run_view, name="job_last_run"),
     path("stats/", views.stats_view, name="stats"),
     path("accounts/", account_views.accounts_page, name="accounts"),
     path("accounts/new/", account_views.account_create_view, name="account_create"),

@@ -37,7 +37,7 @@ from scheduler_app.dashboard.selectors import DASHBOARD_PAGE, job_many, job_noti
 from scheduler_app.models import FINAL_STATUSES, BotType, ExecutionStatus, ScheduleType
 from scheduler_app.paging import Cursor, Page
 from scheduler_app.reasons import reason_display
-from scheduler_app.selectors import execution_list, job_get, job_list
+from scheduler_app.selectors import execution_list, executions_live, job_get, job_list
 from scheduler_app.services import job_create, job_delete, job_run_now, job_toggle, job_update
 from scheduler_app.spec import known_timezones
 from scheduler_app.stats import beat_overview, execution_daily_series, stats_overview, stats_window
@@ -139,11 +139,12 @@ def jobs_page(request: HttpRequest) -> HttpResponse:
     page = job_table(bot_type=bot_type or None, enabled=ENABLED_FILTERS.get(enabled_key), name_contains=search,
                      account_id=account.pk if account else None, cursor=_cursor(request))
     pauses = standing_pauses(job_ids=[job.pk for job in page.items], now=now)
+    live = executions_live(job_ids=[job.pk for job in page.items])
     return render(
         request,
         "dashboard/jobs.html",
         {
-            "rows": [job_row(job, now, pauses.get(str(job.pk), [])) for job in page.items],
+            "rows": [job_row(job, now, pauses.get(str(job.pk), []), live) for job in page.items],
             "beat": beat_overview(),
             "bot_types": BotType.choices,
             "filter_bot_type": bot_type,
@@ -402,6 +403,14 @@ def job_fields_view(request: HttpRequest, part: str) -> HttpResponse:
 def job_preview_view(request: HttpRequest) -> HttpResponse:
     """htmx: the next 5 runs for the schedule as typed so far, refreshed while the user types."""
     return render(request, "dashboard/_preview.html", _form_context(_form_from_query(request)))
+
+
+@dashboard_staff_required
+@require_GET
+def job_last_run_view(request: HttpRequest, job_id) -> HttpResponse:
+    """htmx poll target: a job's last-run cell on the jobs page, with what its running bot is
+    doing now; it stops asking once the job has no queued or running execution."""
+    return render(request, "dashboard/_job_last_run.html", {"row": job_row(_job_or_404(job_id), timezone.now())})
 
 
 # --- History ----------------------------------------------------------------------------------

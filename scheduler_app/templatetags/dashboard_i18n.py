@@ -5,6 +5,7 @@ them when it prints them (scheduler_app/reasons.py).
 """
 from django import template
 
+from bots.steps import step_display
 from scheduler_app.models import ExecutionStatus
 from scheduler_app.reasons import reason_display
 
@@ -15,6 +16,12 @@ register = template.Library()
 def run_reason(text):
     """A stored reason (an execution's error, a pause, an account's or a channel's reason)."""
     return reason_display(text)
+
+
+@register.filter
+def run_step(text):
+    """What a running bot says it is doing now ("writing to Ann 3/9", bots/steps.py)."""
+    return step_display(text)
 
 
 @register.filter
