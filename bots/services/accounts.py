@@ -32,6 +32,8 @@ from bots.runner import BotError
 from bots.selectors import cookie_for_linkedin, linkedin_host
 from bots.services import InvalidInput
 from bots.services.templates import language_clean
+from scheduler_app.audit.actors import SYSTEM, Actor, as_actor
+from scheduler_app.audit.services import Action, audit_record
 
 LABEL_MAX = 100
 CAP_MAX = 10_000
@@ -39,6 +41,18 @@ SESSION_MAX_BYTES = 2_000_000
 SESSION_COOKIE = "li_at"
 ACCOUNT_FIELDS = ("label", "timezone", "working_hours", "messages_per_day", "messages_per_week", "visits_per_day",
                   "cooldown_hours", "message_language")
+
+
+def _audit(account: LinkedInAccount, *, actor: Actor, action: str, before: dict | None, after: dict | None) -> None:
+    """The account's event, in the caller's transaction; its session shows only as set or not
+    (``session`` is a secret field to the audit service: never its value)."""
+    audit_record(actor=actor, action=action, object_type="account", object_id=account.pk, label=account.label,
+                 before=before, after=after)
+
+
+def _audit_view(account: LinkedInAccount) -> dict[str, Any]:
+    return {**{name: getattr(account, name) for name in ACCOUNT_FIELDS},
+            "session": account.session_encrypted or None}
 
 
 class AccountValidationError(Exception):
@@ -171,7 +185,7 @@ def session_expiry(state: dict[str, Any]) -> datetime | None:
 
 # --- account rows -----------------------------------------------------------------------------
 
-def account_create(*, data: dict[str, Any]) -> LinkedInAccount:
+def account_create(*, data: dict[str, Any], actor: Actor | str = SYSTEM) -> LinkedInAccount:
     """A new account; without a session it is ``needs_reauth`` (no browser starts for it until
     one is saved). Its warm-up starts now."""
     clean = _checked_fields(dict(data), account=None)
@@ -186,6 +200,7 @@ def account_create(*, data: dict[str, Any]) -> LinkedInAccount:
             )
             if session:
                 _store_session(account, session, now)
+            _audit(account, actor=as_actor(actor), action=Action.CREATE, before=None, after=_audit_view(account))
     except IntegrityError:
         taken = f"an account labelled {clean.get('label')!r} exists already"
         raise AccountValidationError({"label": [taken]}) from None
@@ -208,24 +223,29 @@ def account_default_ensure() -> LinkedInAccount | None:
     return found
 
 
-def account_update(*, account: LinkedInAccount, changes: dict[str, Any]) -> LinkedInAccount:
+def account_update(*, account: LinkedInAccount, changes: dict[str, Any], actor: Actor | str = SYSTEM
+                   ) -> LinkedInAccount:
     """Change an account's settings; its session goes through ``account_session_save`` only."""
     if "storage_state" in changes:
         raise AccountValidationError({"storage_state": ["write it with PUT /accounts/{id}/session"]})
     clean = _checked_fields(dict(changes), account=account)
     with transaction.atomic():
+        before = _audit_view(account)
         for name, value in clean.items():
             setattr(account, name, value)
         account.updated_at = utc_now()
         account.save(update_fields=[*clean, "updated_at"])
+        _audit(account, actor=as_actor(actor), action=Action.UPDATE, before=before, after=_audit_view(account))
     return account
 
 
-def account_delete(*, account: LinkedInAccount) -> None:
+def account_delete(*, account: LinkedInAccount, actor: Actor | str = SYSTEM) -> None:
     if account.jobs.exists():
         names = ", ".join(account.jobs.order_by("name").values_list("name", flat=True)[:5])
         raise AccountInUse(f"account {account.label!r} still has jobs ({names}); move or delete them first")
-    account.delete()
+    with transaction.atomic():
+        _audit(account, actor=as_actor(actor), action=Action.DELETE, before=_audit_view(account), after=None)
+        account.delete()
 
 
 def _store_session(account: LinkedInAccount, state: dict[str, Any], now: datetime) -> None:
@@ -238,12 +258,16 @@ def _store_session(account: LinkedInAccount, state: dict[str, Any], now: datetim
                                 "updated_at"])
 
 
-def account_session_save(*, account: LinkedInAccount, storage_state: Any) -> LinkedInAccount:
+def account_session_save(*, account: LinkedInAccount, storage_state: Any, actor: Actor | str = SYSTEM
+                         ) -> LinkedInAccount:
     """Store a new session (validated, encrypted). The account's status is left to the probe
     that checks the session loads the feed (scheduler_app/brakes/accounts.py)."""
     state = storage_state_parse(storage_state)
     with transaction.atomic():
+        before = {"session": account.session_encrypted or None, "li_at_expires_at": account.li_at_expires_at}
         _store_session(account, state, utc_now())
+        _audit(account, actor=as_actor(actor), action=Action.SESSION_SAVED, before=before,
+               after={"session": account.session_encrypted, "li_at_expires_at": account.li_at_expires_at})
     return account
 
 

@@ -13,6 +13,8 @@ from django.db import transaction
 from bots.models import MessageTemplate, TemplateKind
 from bots.services import InvalidInput, model_update
 from bots.spintax import TemplateSyntaxError, parse
+from scheduler_app.audit.actors import SYSTEM, Actor, as_actor
+from scheduler_app.audit.services import Action, audit_record
 
 BODY_MAX = 1_000
 WEIGHT_MIN, WEIGHT_MAX = 1, 10
@@ -68,21 +70,40 @@ def message_template_clean(*, kind: str, body: str, language: str = DEFAULT_LANG
     }
 
 
+TEMPLATE_AUDITED = ("kind", "language", "body", "weight", "active")
+
+
+def _audit(template: MessageTemplate, *, actor: Actor | str, action: str, before: dict | None) -> None:
+    after = None if action == Action.DELETE else {name: getattr(template, name) for name in TEMPLATE_AUDITED}
+    audit_record(actor=as_actor(actor), action=action, object_type="template", object_id=template.pk,
+                 label=template.body[:80], before=before, after=after)
+
+
 def message_template_create(*, kind: str = TemplateKind.TODAY, body: str, language: str = DEFAULT_LANGUAGE,
-                            weight: int = 1, active: bool = True) -> MessageTemplate:
-    return MessageTemplate.objects.create(
-        **message_template_clean(kind=kind, body=body, language=language, weight=weight, active=active))
+                            weight: int = 1, active: bool = True, actor: Actor | str = SYSTEM) -> MessageTemplate:
+    fields = message_template_clean(kind=kind, body=body, language=language, weight=weight, active=active)
+    with transaction.atomic():
+        template = MessageTemplate.objects.create(**fields)
+        _audit(template, actor=actor, action=Action.CREATE, before=None)
+    return template
 
 
 def message_template_update(*, template: MessageTemplate, kind: str, body: str, language: str = DEFAULT_LANGUAGE,
-                            weight: int = 1, active: bool) -> MessageTemplate:
-    return model_update(template, message_template_clean(kind=kind, body=body, language=language, weight=weight,
-                                                         active=active))
+                            weight: int = 1, active: bool, actor: Actor | str = SYSTEM) -> MessageTemplate:
+    fields = message_template_clean(kind=kind, body=body, language=language, weight=weight, active=active)
+    with transaction.atomic():
+        before = {name: getattr(template, name) for name in TEMPLATE_AUDITED}
+        model_update(template, fields)
+        _audit(template, actor=actor, action=Action.UPDATE, before=before)
+    return template
 
 
-def message_template_delete(*, template: MessageTemplate) -> None:
+def message_template_delete(*, template: MessageTemplate, actor: Actor | str = SYSTEM) -> None:
     """Messages sent with it keep their text; they no longer keep it from being repeated (it is gone)."""
-    template.delete()
+    with transaction.atomic():
+        _audit(template, actor=actor, action=Action.DELETE,
+               before={name: getattr(template, name) for name in TEMPLATE_AUDITED})
+        template.delete()
 
 
 # --- import of upstream's files ----------------------------------------------------------------
@@ -133,7 +154,7 @@ def import_line_body(line: str) -> str | None:
 
 
 def message_templates_import(*, sources: list[ImportSource], language: str = DEFAULT_LANGUAGE,
-                             skip_bad: bool = False) -> ImportResult:
+                             skip_bad: bool = False, actor: Actor | str = SYSTEM) -> ImportResult:
     """Upstream's message files as templates (weight 1, active), in one transaction: every line is
     checked like any template first; with a bad line and no ``skip_bad`` nothing is stored and
     TemplatesImportRefused lists them all. A template already stored with the same kind, language
@@ -163,4 +184,8 @@ def message_templates_import(*, sources: list[ImportSource], language: str = DEF
             else:
                 MessageTemplate.objects.create(**fields)
                 result.created[name] += 1
+        audit_record(actor=as_actor(actor), action=Action.IMPORT, object_type="template",
+                     label=", ".join(source.name for source in sources)[:200],
+                     changes={"created": {"old": None, "new": sum(result.created.values())},
+                              "skipped": {"old": None, "new": len(result.skipped)}})
     return result

@@ -18,6 +18,7 @@ from bots.accounts import (
     account_delete,
     account_session_save,
 )
+from scheduler_app.audit.actors import SYSTEM, Actor
 
 logger = logging.getLogger(__name__)
 
@@ -44,28 +45,28 @@ def account_probe_queue(*, account: LinkedInAccount) -> str:
     return outcome["probe"]
 
 
-def account_session_upload(*, account: LinkedInAccount, storage_state: Any) -> str:
+def account_session_upload(*, account: LinkedInAccount, storage_state: Any, actor: Actor | str = SYSTEM) -> str:
     """Store a new session (validated: a bad one raises AccountValidationError on
     ``storage_state`` and stores nothing, encrypted) and queue its probe. Returns the probe's
     state ("queued" / "not_queued")."""
-    account_session_save(account=account, storage_state=storage_state)
+    account_session_save(account=account, storage_state=storage_state, actor=actor)
     return account_probe_queue(account=account)
 
 
-def account_add(*, data: dict[str, Any]) -> tuple[LinkedInAccount, str | None]:
+def account_add(*, data: dict[str, Any], actor: Actor | str = SYSTEM) -> tuple[LinkedInAccount, str | None]:
     """A new account; one created with a session gets its probe. Returns the account and the
     probe's state (None: no session, no probe)."""
-    account = account_create(data=data)
+    account = account_create(data=data, actor=actor)
     probe = account_probe_queue(account=account) if account.session_encrypted else None
     return account, probe
 
 
-def account_remove(*, account: LinkedInAccount) -> None:
+def account_remove(*, account: LinkedInAccount, actor: Actor | str = SYSTEM) -> None:
     """Delete an account with no jobs and no history. Raises AccountInUse naming what keeps it:
     its jobs, or the messages and visits it made (kept so no contact is wished twice)."""
     try:
         with transaction.atomic():
-            account_delete(account=account)
+            account_delete(account=account, actor=actor)
     except ProtectedError:
         messages, visits = account.birthday_messages.count(), account.visits.count()
         raise AccountInUse(

@@ -17,6 +17,7 @@ from django.core.management.base import BaseCommand, CommandError
 from bots.models import TemplateKind
 from bots.services import InvalidInput
 from bots.services.templates import DEFAULT_LANGUAGE, ImportSource, TemplatesImportRefused, message_templates_import
+from scheduler_app.audit.actors import cli_actor
 
 
 def _read(path: str) -> list[str]:
@@ -48,7 +49,8 @@ class Command(BaseCommand):
         if late_messages:
             sources.append(ImportSource(name=late_messages, kind=TemplateKind.LATE, lines=_read(late_messages)))
         try:
-            result = message_templates_import(sources=sources, language=language, skip_bad=skip_bad)
+            result = message_templates_import(sources=sources, language=language, skip_bad=skip_bad,
+                                              actor=cli_actor())
         except InvalidInput as exc:
             raise CommandError(f"--{exc.field or 'language'}: {exc}") from None
         except TemplatesImportRefused as refused:
