@@ -24,6 +24,8 @@ from django.db import transaction
 from rest_framework_api_key.crypto import KeyGenerator
 from rest_framework_api_key.models import APIKey
 
+from scheduler_app.audit.actors import SYSTEM, Actor
+from scheduler_app.audit.services import Action, audit_record
 from scheduler_app.models import ReadOnlyApiKey
 
 BOOTSTRAP_NAME = "bootstrap"
@@ -68,7 +70,13 @@ def api_key_check(key: str) -> APIKey | None:
     return None
 
 
-def api_key_create(*, name: str, read_only: bool = False) -> tuple[APIKey, str]:
+def _audit(row: APIKey, *, actor: Actor, action: str, after: dict) -> None:
+    """A key's event: its name, prefix and access, never the key or its hash."""
+    audit_record(actor=actor, action=action, object_type="api_key", object_id=row.prefix, label=row.name,
+                 changes={name: {"old": None, "new": value} for name, value in after.items()})
+
+
+def api_key_create(*, name: str, read_only: bool = False, actor: Actor = SYSTEM) -> tuple[APIKey, str]:
     """A new random key named ``name`` (shown as ``created_by`` on the jobs it creates); with
     ``read_only`` it can call every GET of the API and nothing that writes or runs.
 
@@ -81,6 +89,7 @@ def api_key_create(*, name: str, read_only: bool = False) -> tuple[APIKey, str]:
         row, key = APIKey.objects.create_key(name=name)
         if read_only:
             ReadOnlyApiKey.objects.create(api_key=row)
+        _audit(row, actor=actor, action=Action.KEY_CREATED, after={"read_only": read_only})
     return row, key
 
 
@@ -92,20 +101,22 @@ def api_key_is_read_only(api_key: object) -> bool:
     return ReadOnlyApiKey.objects.filter(api_key_id=api_key.pk).exists()
 
 
-def api_key_revoke(*, name_or_prefix: str) -> int:
+def api_key_revoke(*, name_or_prefix: str, actor: Actor = SYSTEM) -> int:
     """Revoke every usable key with this name or prefix; returns how many. Revoking is final."""
     keys = APIKey.objects.filter(revoked=False).filter(name=name_or_prefix) | APIKey.objects.filter(
         revoked=False, prefix=name_or_prefix
     )
     count = 0
-    for key in keys.distinct():
-        key.revoked = True
-        key.save(update_fields=["revoked"])
-        count += 1
+    with transaction.atomic():
+        for key in keys.distinct():
+            key.revoked = True
+            key.save(update_fields=["revoked"])
+            _audit(key, actor=actor, action=Action.KEY_REVOKED, after={"revoked": True})
+            count += 1
     return count
 
 
-def api_key_ensure_bootstrap(key: str) -> None:
+def api_key_ensure_bootstrap(key: str, *, actor: Actor = SYSTEM) -> None:
     """Make ``key`` a valid API key named "bootstrap"; idempotent.
 
     Only the key given last stays valid among bootstrap keys: changing ``SCHEDULER_API_KEY``
@@ -128,7 +139,9 @@ def api_key_ensure_bootstrap(key: str) -> None:
             hashed = _generator.hash(key)
             row = APIKey(id=f"{prefix}.{hashed}", prefix=prefix, hashed_key=hashed, name=BOOTSTRAP_NAME)
             row.save()
+            _audit(row, actor=actor, action=Action.KEY_CREATED, after={"read_only": False})
         ReadOnlyApiKey.objects.filter(api_key_id=row.pk).delete()  # the bootstrap key always writes
         for stale in APIKey.objects.filter(name=BOOTSTRAP_NAME, revoked=False).exclude(pk=row.pk):
             stale.revoked = True
             stale.save(update_fields=["revoked"])
+            _audit(stale, actor=actor, action=Action.KEY_REVOKED, after={"revoked": True})

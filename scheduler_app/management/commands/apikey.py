@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from rest_framework_api_key.models import APIKey
 
+from scheduler_app.audit.actors import cli_actor
 from scheduler_app.models import ReadOnlyApiKey
 from scheduler_app.services.api_keys import api_key_create, api_key_ensure_bootstrap, api_key_revoke
 
@@ -29,12 +30,12 @@ class Command(BaseCommand):
     def handle(self, *args, action: str, **options):
         if action == "create":
             try:
-                _, key = api_key_create(name=options["name"], read_only=options["read_only"])
+                _, key = api_key_create(name=options["name"], read_only=options["read_only"], actor=cli_actor())
             except ValueError as exc:
                 raise CommandError(str(exc)) from exc
             self.stdout.write(key)
         elif action == "revoke":
-            count = api_key_revoke(name_or_prefix=options["name_or_prefix"])
+            count = api_key_revoke(name_or_prefix=options["name_or_prefix"], actor=cli_actor())
             if not count:
                 raise CommandError(f"no usable key named or prefixed {options['name_or_prefix']!r}")
             self.stdout.write(f"revoked {count} key(s)")
@@ -43,7 +44,7 @@ class Command(BaseCommand):
             if not key:
                 raise CommandError("no key given and SCHEDULER_API_KEY is empty")
             try:
-                api_key_ensure_bootstrap(key)
+                api_key_ensure_bootstrap(key, actor=cli_actor())
             except ValueError as exc:
                 raise CommandError(str(exc)) from exc
             self.stdout.write("bootstrap key is valid")
