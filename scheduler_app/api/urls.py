@@ -28,6 +28,7 @@ from scheduler_app.api.jobs import (
 )
 from scheduler_app.api.message_templates import MessageTemplatePreviewApi
 from scheduler_app.api.system import HealthApi, MetricsApi, StatsApi
+from scheduler_app.api.transfer import JobsExportApi, JobsImportApi
 from scheduler_app.notify.api import ChannelApi, ChannelsApi, ChannelTestApi, DeliveryListApi, RuleApi, RulesApi
 
 app_name = "scheduler_api"
@@ -49,6 +50,8 @@ ROUTES = [
     # Before jobs/<id>: no job id is "pause" (ids are UUIDs), but the route would match first.
     ("jobs/pause", JobsPauseApi, "jobs-pause"),
     ("jobs/resume", JobsResumeApi, "jobs-resume"),
+    ("jobs/export", JobsExportApi, "jobs-export"),
+    ("jobs/import", JobsImportApi, "jobs-import"),
     ("jobs/<str:job_id>", JobApi, "job"),
     ("jobs/<str:job_id>/toggle", JobToggleApi, "job-toggle"),
     ("jobs/<str:job_id>/run", JobRunApi, "job-run"),

@@ -177,6 +177,7 @@ def _yaml_problems(root: yaml.Node | None) -> dict[str, list[str]]:
             errors.setdefault(where or "document", []).append(_("anchors and aliases (& and *) are not supported"))
             continue
         seen.add(id(node))
+        children: list[tuple[str, yaml.Node]] = []
         if isinstance(node, yaml.MappingNode):
             keys: dict[str, int] = {}
             for key_node, value_node in node.value:
@@ -187,9 +188,10 @@ def _yaml_problems(root: yaml.Node | None) -> dict[str, list[str]]:
                         _duplicate_message(where) + " " + _("(lines %(first)s and %(again)s)")
                         % {"first": keys[key], "again": key_node.start_mark.line + 1})
                 keys.setdefault(key, key_node.start_mark.line + 1)
-                stack.append((path, value_node))
+                children.append((path, value_node))
         elif isinstance(node, yaml.SequenceNode):
-            stack.extend((f"{where}.{index}" if where else str(index), item) for index, item in enumerate(node.value))
+            children = [(f"{where}.{index}" if where else str(index), item) for index, item in enumerate(node.value)]
+        stack.extend(reversed(children))  # in document order: the alias is the second sight of a node
     return errors
 
 
