@@ -29,6 +29,7 @@ from scheduler_app.accounts.selectors import (
     account_overview_list,
 )
 from scheduler_app.accounts.services import account_add, account_remove, account_session_upload
+from scheduler_app.api.auth import api_actor
 from scheduler_app.api.base import SchedulerApi
 from scheduler_app.api.exceptions import RequestTooLarge
 from scheduler_app.api.jobs import DETAIL_SCHEMA
@@ -206,7 +207,7 @@ class AccountCreateApi(SchedulerApi):
     def post(self, request):
         body = AccountCreateApi.InputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        account, probe = account_add(data=body.validated_data)
+        account, probe = account_add(data=body.validated_data, actor=api_actor(request))
         return _answer(account_overview(account), probe=probe, code=status.HTTP_201_CREATED, probed=True)
 
 
@@ -229,7 +230,7 @@ class AccountUpdateApi(SchedulerApi):
         overview = get_account_or_404(account_id)
         body = AccountUpdateApi.InputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        account_update(account=overview.account, changes=body.validated_data)
+        account_update(account=overview.account, changes=body.validated_data, actor=api_actor(request))
         return _answer(get_account_or_404(account_id))
 
 
@@ -238,7 +239,7 @@ class AccountDeleteApi(SchedulerApi):
                    description="409 while jobs act on it (named in detail) or it has a history of messages and "
                                "visits (kept so no one is wished twice).")
     def delete(self, request, account_id: str):
-        account_remove(account=get_account_or_404(account_id).account)
+        account_remove(account=get_account_or_404(account_id).account, actor=api_actor(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -289,7 +290,8 @@ class AccountSessionApi(SchedulerApi):
     )
     def put(self, request, account_id: str):
         overview = get_account_or_404(account_id)
-        probe = account_session_upload(account=overview.account, storage_state=storage_state_of(request.data))
+        probe = account_session_upload(account=overview.account, storage_state=storage_state_of(request.data),
+                                       actor=api_actor(request))
         return _answer(get_account_or_404(account_id), probe=probe, code=status.HTTP_202_ACCEPTED, probed=True)
 
 

@@ -29,6 +29,8 @@ from rest_framework.exceptions import AuthenticationFailed, Throttled
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.throttling import BaseThrottle
 
+from scheduler_app.audit.actors import Actor, request_actor
+from scheduler_app.audit.models import AuditSource
 from scheduler_app.services.api_keys import (
     BOOTSTRAP_NAME,
     api_key_check,
@@ -64,6 +66,12 @@ class ApiKeyPrincipal:
 def actor_name(request) -> str:
     """What ``created_by`` records: the key's name, or the logged-in user's name."""
     return request.user.get_username()
+
+
+def api_actor(request, *, note: str | None = "") -> Actor:
+    """Who writes through the API, for the audit trail: the key's name (or the staff user's),
+    source ``api``, the request's X-Request-ID and client address, and the caller's ``note``."""
+    return request_actor(request, source=AuditSource.API, note=note)
 
 
 def _fail_key(ident: str) -> str:

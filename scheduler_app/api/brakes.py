@@ -14,7 +14,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from scheduler_app.accounts.selectors import account_by_ref
-from scheduler_app.api.auth import actor_name
+from scheduler_app.api.auth import api_actor
 from scheduler_app.api.base import SchedulerApi
 from scheduler_app.api.jobs import JobOutputSerializer, get_job_or_404, plain_list, strict_body
 from scheduler_app.api.serializers import StrictBooleanField
@@ -65,6 +65,8 @@ class PauseBodySerializer(serializers.Serializer):
 class ResumeBodySerializer(serializers.Serializer):
     include_system = StrictBooleanField(required=False, default=False,
                                         help_text="Also lift the system's pauses (checkpoint, cool-down...).")
+    note = serializers.CharField(required=False, allow_blank=True, max_length=NOTE_MAX, default="",
+                                 help_text="Why; kept on the audit event.")
 
 
 class BulkFilterMixin(serializers.Serializer):
@@ -104,7 +106,7 @@ class JobPauseApi(SchedulerApi):
     def post(self, request, job_id: str):
         job = get_job_or_404(job_id)
         body = strict_body(PauseBodySerializer, request.data)
-        job_pause(job=job, until=body.get("until"), note=body.get("note", ""), actor=actor_name(request))
+        job_pause(job=job, until=body.get("until"), note=body.get("note", ""), actor=api_actor(request))
         return Response(JobOutputSerializer(job).data)
 
 
@@ -116,7 +118,8 @@ class JobResumeApi(SchedulerApi):
     def post(self, request, job_id: str):
         job = get_job_or_404(job_id)
         body = strict_body(ResumeBodySerializer, request.data)
-        job_resume(job=job, actor=actor_name(request), include_system=body.get("include_system", False))
+        job_resume(job=job, actor=api_actor(request, note=body.get("note")),
+                   include_system=body.get("include_system", False))
         return Response(JobOutputSerializer(job).data)
 
 
@@ -128,7 +131,7 @@ class JobsPauseApi(SchedulerApi):
     def post(self, request):
         body = strict_body(BulkPauseSerializer, request.data)
         count = jobs_pause(jobs=_bulk_jobs(body), until=body.get("until"), note=body.get("note", ""),
-                           actor=actor_name(request))
+                           actor=api_actor(request))
         return Response({"jobs": count})
 
 
@@ -137,7 +140,7 @@ class JobsResumeApi(SchedulerApi):
                    responses={200: BulkAnswerSerializer})
     def post(self, request):
         body = strict_body(BulkResumeSerializer, request.data)
-        count = jobs_resume(jobs=_bulk_jobs(body), actor=actor_name(request),
+        count = jobs_resume(jobs=_bulk_jobs(body), actor=api_actor(request, note=body.get("note")),
                             include_system=body.get("include_system", False))
         return Response({"jobs": count})
 
@@ -202,7 +205,7 @@ class BlackoutsApi(SchedulerApi):
 
     @extend_schema(tags=TAGS, request=BlackoutSerializer, responses={201: BlackoutSerializer})
     def post(self, request):
-        blackout = blackout_create(data=_blackout_body(request.data, partial=False), actor=actor_name(request))
+        blackout = blackout_create(data=_blackout_body(request.data, partial=False), actor=api_actor(request))
         return Response(BlackoutSerializer(blackout_get(blackout_id=blackout.pk)).data, status=status.HTTP_201_CREATED)
 
 
@@ -214,7 +217,8 @@ class BlackoutApi(SchedulerApi):
     @extend_schema(tags=TAGS, request=BlackoutSerializer, responses={200: BlackoutSerializer})
     def patch(self, request, blackout_id: str):
         blackout = _blackout_or_404(blackout_id)
-        blackout_update(blackout=blackout, changes=_blackout_body(request.data, partial=True))
+        blackout_update(blackout=blackout, changes=_blackout_body(request.data, partial=True),
+                        actor=api_actor(request))
         return Response(BlackoutSerializer(blackout_get(blackout_id=blackout.pk)).data)
 
     @extend_schema(tags=TAGS, request=BlackoutSerializer, responses={200: BlackoutSerializer})
@@ -223,5 +227,5 @@ class BlackoutApi(SchedulerApi):
 
     @extend_schema(tags=TAGS, responses={204: None})
     def delete(self, request, blackout_id: str):
-        blackout_delete(blackout=_blackout_or_404(blackout_id))
+        blackout_delete(blackout=_blackout_or_404(blackout_id), actor=api_actor(request))
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -14,7 +14,7 @@ from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from scheduler_app.api.auth import actor_name
+from scheduler_app.api.auth import api_actor
 from scheduler_app.api.base import SchedulerApi
 from scheduler_app.api.jobs import plain_list
 from scheduler_app.api.schema import configs_any_of
@@ -141,7 +141,7 @@ class ChannelCreateApi(SchedulerApi):
     def post(self, request):
         body = ChannelCreateApi.InputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        channel = channel_create(data=body.validated_data, created_by=actor_name(request))
+        channel = channel_create(data=body.validated_data, actor=api_actor(request))
         answer = ChannelCreateApi.OutputSerializer(channel).data
         # A stored secret the request did not give is the one the service generated.
         answer["secret"] = channel.secret if channel.secret and not body.validated_data.get("secret") else None
@@ -167,7 +167,8 @@ class ChannelUpdateApi(SchedulerApi):
         channel = get_channel_or_404(channel_id)
         body = ChannelUpdateApi.InputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        channel = channel_update(channel=channel, changes=body.validated_data, partial=partial)
+        channel = channel_update(channel=channel, changes=body.validated_data, partial=partial,
+                                 actor=api_actor(request))
         return Response(ChannelUpdateApi.OutputSerializer(channel).data)
 
     @extend_schema(tags=TAGS, request=InputSerializer, responses={200: ChannelOutputSerializer},
@@ -185,7 +186,7 @@ class ChannelUpdateApi(SchedulerApi):
 class ChannelDeleteApi(SchedulerApi):
     @extend_schema(tags=TAGS, responses={204: None}, description="Deletes the channel with its rules and deliveries.")
     def delete(self, request, channel_id: str):
-        channel_delete(channel=get_channel_or_404(channel_id))
+        channel_delete(channel=get_channel_or_404(channel_id), actor=api_actor(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -311,7 +312,7 @@ class RuleCreateApi(SchedulerApi):
     def post(self, request):
         body = RuleCreateApi.InputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        rule = rule_create(data=body.validated_data)
+        rule = rule_create(data=body.validated_data, actor=api_actor(request))
         return Response(RuleCreateApi.OutputSerializer(rule).data, status=status.HTTP_201_CREATED)
 
 
@@ -337,7 +338,7 @@ class RuleUpdateApi(SchedulerApi):
         rule = get_rule_or_404(rule_id)
         body = RuleUpdateApi.InputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        rule = rule_update(rule=rule, changes=body.validated_data)
+        rule = rule_update(rule=rule, changes=body.validated_data, actor=api_actor(request))
         return Response(RuleUpdateApi.OutputSerializer(rule).data)
 
     @extend_schema(tags=TAGS, request=InputSerializer, responses={200: RuleOutputSerializer},
@@ -354,7 +355,7 @@ class RuleUpdateApi(SchedulerApi):
 class RuleDeleteApi(SchedulerApi):
     @extend_schema(tags=TAGS, responses={204: None})
     def delete(self, request, rule_id: str):
-        rule_delete(rule=get_rule_or_404(rule_id))
+        rule_delete(rule=get_rule_or_404(rule_id), actor=api_actor(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
