@@ -19,6 +19,7 @@ from bots.accounts import AccountInUse, AccountValidationError, account_get, acc
 from scheduler_app.accounts.selectors import account_overview, account_overview_list
 from scheduler_app.accounts.services import PROBE_QUEUED, account_add, account_remove, account_session_upload
 from scheduler_app.dashboard.account_forms import NO_FILE, AccountForm, storage_state_upload
+from scheduler_app.dashboard.audit import dashboard_actor
 from scheduler_app.dashboard.views import dashboard_staff_required
 from scheduler_app.spec import known_timezones
 
@@ -67,7 +68,7 @@ def account_create_view(request: HttpRequest) -> HttpResponse:
     if state is not None:
         data["storage_state"] = state
     try:
-        account, probe = account_add(data=data)
+        account, probe = account_add(data=data, actor=dashboard_actor(request))
     except AccountValidationError as exc:
         form.errors = exc.errors
         return _account_form(request, form)
@@ -86,7 +87,7 @@ def account_edit_view(request: HttpRequest, account_id) -> HttpResponse:
         return _account_form(request, AccountForm.for_account(account))
     form = AccountForm.from_post(request.POST, account=account)
     try:
-        account_update(account=account, changes=form.to_data())
+        account_update(account=account, changes=form.to_data(), actor=dashboard_actor(request))
     except AccountValidationError as exc:
         account.refresh_from_db()  # the form shows what was typed; the page header what is stored
         form.errors = exc.errors
@@ -113,7 +114,7 @@ def account_session_view(request: HttpRequest, account_id) -> HttpResponse:
     if state is None:
         return _session_form(request, account, [NO_FILE])
     try:
-        probe = account_session_upload(account=account, storage_state=state)
+        probe = account_session_upload(account=account, storage_state=state, actor=dashboard_actor(request))
     except AccountValidationError as exc:
         return _session_form(request, account, [m for msgs in exc.errors.values() for m in msgs])
     _probe_message(request, account.label, probe)
@@ -126,7 +127,7 @@ def account_delete_view(request: HttpRequest, account_id) -> HttpResponse:
     account = _account_or_404(account_id)
     if request.method == "POST":
         try:
-            account_remove(account=account)
+            account_remove(account=account, actor=dashboard_actor(request))
         except AccountInUse as exc:
             messages.error(request, _("Not deleted: %(why)s.") % {"why": exc})
             return redirect(reverse(PAGE) + f"#account-{account.pk}")

@@ -18,6 +18,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from scheduler_app.dashboard.audit import dashboard_actor
 from scheduler_app.dashboard.notify_forms import ChannelForm, RuleForm
 from scheduler_app.dashboard.notify_rows import channel_row, rule_row
 from scheduler_app.dashboard.selectors import notify_channels, notify_deliveries, notify_incidents, notify_rules
@@ -93,9 +94,9 @@ def _channel_save(request: HttpRequest, channel=None) -> HttpResponse:
     data = form.to_data(request.POST)
     try:
         if channel is None:
-            saved = channel_create(data=data, created_by=request.user.get_username())
+            saved = channel_create(data=data, actor=dashboard_actor(request))
         else:
-            saved = channel_update(channel=channel, changes=data, partial=False)
+            saved = channel_update(channel=channel, changes=data, partial=False, actor=dashboard_actor(request))
     except JobValidationError as exc:
         form.errors = exc.errors
         return _channel_form(request, form)
@@ -135,7 +136,7 @@ def channel_fields_view(request: HttpRequest) -> HttpResponse:
 def channel_delete_view(request: HttpRequest, channel_id) -> HttpResponse:
     channel = _channel_or_404(channel_id)
     if request.method == "POST":
-        channel_delete(channel=channel)
+        channel_delete(channel=channel, actor=dashboard_actor(request))
         messages.success(request, _("Channel “%(name)s” deleted, with its rules and deliveries.")
                          % {"name": channel.name})
         return _done(request, "#channels")
@@ -149,7 +150,8 @@ def channel_delete_view(request: HttpRequest, channel_id) -> HttpResponse:
 @dashboard_staff_required
 @require_POST
 def channel_enable_view(request: HttpRequest, channel_id) -> HttpResponse:
-    channel = channel_update(channel=_channel_or_404(channel_id), changes={"enabled": True})
+    channel = channel_update(channel=_channel_or_404(channel_id), changes={"enabled": True},
+                             actor=dashboard_actor(request))
     messages.success(request, _("Channel “%(name)s” enabled again: alerts go to it from now on.")
                      % {"name": channel.name})
     return _done(request, "#channels")
@@ -195,9 +197,9 @@ def _rule_save(request: HttpRequest, rule=None) -> HttpResponse:
     form = RuleForm.from_post(request.POST, rule=rule)
     try:
         if rule is None:
-            rule_create(data=form.to_data())
+            rule_create(data=form.to_data(), actor=dashboard_actor(request))
         else:
-            rule_update(rule=rule, changes=form.to_data())
+            rule_update(rule=rule, changes=form.to_data(), actor=dashboard_actor(request))
     except JobValidationError as exc:
         form.errors = exc.errors
         return _rule_form(request, form)
@@ -229,7 +231,7 @@ def rule_edit_view(request: HttpRequest, rule_id) -> HttpResponse:
 def rule_delete_view(request: HttpRequest, rule_id) -> HttpResponse:
     rule = _rule_or_404(rule_id)
     if request.method == "POST":
-        rule_delete(rule=rule)
+        rule_delete(rule=rule, actor=dashboard_actor(request))
         messages.success(request, _("Rule deleted."))
         return _done(request, "#rules")
     return render(request, "dashboard/notify_confirm_delete.html", {

@@ -30,6 +30,7 @@ from bots.templates import (
     template_preview,
     template_variations,
 )
+from scheduler_app.dashboard.audit import dashboard_actor
 from scheduler_app.dashboard.template_forms import PREVIEW_NAME, TemplateForm
 from scheduler_app.dashboard.views import dashboard_staff_required
 
@@ -94,9 +95,9 @@ def _editor(request: HttpRequest, form: TemplateForm, *, status: int = 200) -> H
 def _save(request: HttpRequest, form: TemplateForm) -> HttpResponse:
     try:
         if form.template is None:
-            saved = message_template_create(**form.to_data())
+            saved = message_template_create(**form.to_data(), actor=dashboard_actor(request))
         else:
-            saved = message_template_update(template=form.template, **form.to_data())
+            saved = message_template_update(template=form.template, **form.to_data(), actor=dashboard_actor(request))
     except InvalidInput as exc:
         if form.template is not None:
             form.template.refresh_from_db()  # the form shows what was typed; the page header what is stored
@@ -128,7 +129,7 @@ def message_template_edit_view(request: HttpRequest, template_id: int) -> HttpRe
 def message_template_delete_view(request: HttpRequest, template_id: int) -> HttpResponse:
     template = _template_or_404(template_id)
     if request.method == "POST":
-        message_template_delete(template=template)
+        message_template_delete(template=template, actor=dashboard_actor(request))
         messages.success(request, _("Template #%(id)s deleted.") % {"id": template_id})
         return redirect(PAGE)
     return render(request, "dashboard/notify_confirm_delete.html", {
