@@ -47,14 +47,14 @@ def english_phrases() -> list[tuple[str, re.Pattern]]:
     the phrases a page would show (placeholders and tags cut out; lone lowercase words such as
     "status" are left out, since French pages quote code and user data that may hold them)."""
     phrases = {}
-    entries = polib.pofile(str(CATALOG)).translated_entries()
-    french = "\n".join(text for e in entries for text in ([e.msgstr] + list(e.msgstr_plural.values())))
+    entries = [entry for entry in polib.pofile(str(CATALOG)) if not entry.obsolete]  # untranslated ones too
+    french = "\n".join(text for e in entries for text in ([e.msgstr] + list(e.msgstr_plural.values())) if text)
     for entry in entries:
         for msgid in filter(None, (entry.msgid, entry.msgid_plural)):
             for fragment in PLACEHOLDER.split(CODE.sub("", msgid)):
                 fragment = fragment.strip(" .:;,()·—")
                 words = re.findall(r"[A-Za-z]+", fragment)
-                if len(words) >= 2 and len(fragment) >= 8 or (len(words) == 1 and fragment[:1].isupper()
+                if len(words) >= 2 and len(fragment) >= 5 or (len(words) == 1 and fragment[:1].isupper()
                                                                and len(fragment) >= 4 and fragment == words[0]):
                     pattern = re.compile(r"(?<![\w])" + re.escape(fragment) + r"(?![\w])")
                     if not pattern.search(french):  # a word French uses too ("Pause", "Notifications") tells nothing
