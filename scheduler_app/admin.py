@@ -11,6 +11,7 @@ from django_celery_beat import admin as beat_admin  # noqa: F401  (registers its
 from django_celery_beat.models import PeriodicTask
 
 from scheduler_app.admin_readonly import ReadOnlyAdmin
+from scheduler_app.audit.admin import admin_actor  # (importing it registers the audit trail's admin)
 from scheduler_app.models import JobExecution, ScheduledJob
 from scheduler_app.notify import admin as notify_admin  # noqa: F401  (registers the notification models)
 from scheduler_app.services import job_create, job_delete, job_update
@@ -100,19 +101,19 @@ class ScheduledJobAdmin(admin.ModelAdmin):
         data = {name: form.cleaned_data[name] for name in WRITABLE_FIELDS if name in form.cleaned_data}
         if change:
             data.pop("bot_type", None)
-            job = job_update(job=obj, changes=data)
+            job = job_update(job=obj, changes=data, actor=admin_actor(request))
         else:
-            job = job_create(data=data, created_by=request.user.get_username())
+            job = job_create(data=data, actor=admin_actor(request))
         obj.pk = job.pk
         obj._state.adding = False
         obj.refresh_from_db()
 
     def delete_model(self, request, obj):
-        job_delete(job=obj)
+        job_delete(job=obj, actor=admin_actor(request))
 
     def delete_queryset(self, request, queryset):
         for job in queryset:
-            job_delete(job=job)
+            job_delete(job=job, actor=admin_actor(request))
 
     @admin.action(description=gettext_lazy("Delete selected jobs"), permissions=["delete"])
     def delete_through_services(self, request, queryset):

@@ -15,6 +15,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy, ngettext
 
 from scheduler_app.admin_readonly import ReadOnlyAdmin
+from scheduler_app.audit.admin import admin_actor
 from scheduler_app.models import BotType
 from scheduler_app.notify.configs import RULE_EVENTS, secret_hint
 from scheduler_app.notify.models import Event, Incident, NotificationChannel, NotificationDelivery, NotificationRule
@@ -82,10 +83,10 @@ class ServiceAdmin(admin.ModelAdmin):
     def create(self, request, form: ServiceForm):
         raise NotImplementedError
 
-    def update(self, obj, form: ServiceForm):
+    def update(self, request, obj, form: ServiceForm):
         raise NotImplementedError
 
-    def delete_one(self, obj) -> None:
+    def delete_one(self, request, obj) -> None:
         raise NotImplementedError
 
     def get_actions(self, request):
@@ -94,17 +95,17 @@ class ServiceAdmin(admin.ModelAdmin):
         return actions
 
     def save_model(self, request, obj, form, change):
-        saved = self.update(obj, form) if change else self.create(request, form)
+        saved = self.update(request, obj, form) if change else self.create(request, form)
         obj.pk = saved.pk
         obj._state.adding = False
         obj.refresh_from_db()
 
     def delete_model(self, request, obj):
-        self.delete_one(obj)
+        self.delete_one(request, obj)
 
     def delete_queryset(self, request, queryset):
         for obj in queryset:
-            self.delete_one(obj)
+            self.delete_one(request, obj)
 
     @admin.action(description=gettext_lazy("Delete selected %(verbose_name_plural)s"),
                   permissions=["delete"])
@@ -167,20 +168,20 @@ class NotificationChannelAdmin(ServiceAdmin):
         return (*fields, "kind") if obj else fields
 
     def create(self, request, form):
-        return channel_create(data=form.service_data(), created_by=request.user.get_username())
+        return channel_create(data=form.service_data(), actor=admin_actor(request))
 
-    def update(self, obj, form):
-        return channel_update(channel=obj, changes=form.service_data(), partial=False)
+    def update(self, request, obj, form):
+        return channel_update(channel=obj, changes=form.service_data(), partial=False, actor=admin_actor(request))
 
-    def delete_one(self, obj) -> None:
-        channel_delete(channel=obj)
+    def delete_one(self, request, obj) -> None:
+        channel_delete(channel=obj, actor=admin_actor(request))
 
     @admin.action(description=gettext_lazy("Enable selected channels (clears the reason they were disabled)"),
                   permissions=["change"])
     def enable_through_services(self, request, queryset):
         channels = list(queryset)
         for channel in channels:
-            channel_update(channel=channel, changes={"enabled": True})
+            channel_update(channel=channel, changes={"enabled": True}, actor=admin_actor(request))
         self.message_user(request, ngettext("Enabled %(count)s channel.", "Enabled %(count)s channels.", len(channels))
                           % {"count": len(channels)})
 
@@ -232,13 +233,13 @@ class NotificationRuleAdmin(ServiceAdmin):
     readonly_fields = ("id", "created_at", "updated_at")
 
     def create(self, request, form):
-        return rule_create(data=form.service_data())
+        return rule_create(data=form.service_data(), actor=admin_actor(request))
 
-    def update(self, obj, form):
-        return rule_update(rule=obj, changes=form.service_data())
+    def update(self, request, obj, form):
+        return rule_update(rule=obj, changes=form.service_data(), actor=admin_actor(request))
 
-    def delete_one(self, obj) -> None:
-        rule_delete(rule=obj)
+    def delete_one(self, request, obj) -> None:
+        rule_delete(rule=obj, actor=admin_actor(request))
 
 
 # --- history: read-only ---------------------------------------------------------------------

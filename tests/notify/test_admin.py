@@ -52,7 +52,8 @@ def test_admin_add_channel_goes_through_the_service(admin_client, admin_user, mo
     response = admin_client.post(CHANNELS + "add/", channel_form())
     assert response.status_code == 302, response.content.decode()[:3000]
     channel = NotificationChannel.objects.get()
-    assert len(calls) == 1 and calls[0]["created_by"] == admin_user.username
+    assert len(calls) == 1 and calls[0]["actor"].name == admin_user.username
+    assert calls[0]["actor"].source == "admin"
     assert (channel.kind, channel.secret, channel.config["url"]) == ("webhook", SECRET, "https://hooks.example.com/in")
 
 
