@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from scheduler_app.api import schema  # noqa: F401  (registers the X-API-Key OpenAPI scheme)
 from scheduler_app.api.accounts import AccountApi, AccountsApi, AccountSessionApi
+from scheduler_app.api.audit import AuditListApi
 from scheduler_app.api.brakes import BlackoutApi, BlackoutsApi, JobPauseApi, JobResumeApi, JobsPauseApi, JobsResumeApi
 from scheduler_app.api.contacts import ContactApi
 from scheduler_app.api.executions import ExecutionDetailApi
@@ -73,6 +74,7 @@ ROUTES = [
     ("notification-rules", RulesApi, "notification-rules"),
     ("notification-rules/<str:rule_id>", RuleApi, "notification-rule"),
     ("notification-deliveries", DeliveryListApi, "notification-deliveries"),
+    ("audit", AuditListApi, "audit"),
     ("stats", StatsApi, "stats"),
     ("health", HealthApi, "health"),
     ("metrics", MetricsApi, "metrics"),
