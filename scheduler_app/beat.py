@@ -529,7 +529,8 @@ class FleetScheduler(beat.Scheduler):
             # Through the fence like every push: no retry loop that would hold up dispatch
             # while Redis is down, and only the leader sends it.
             self._publish([self._factory.build(REAP_TASK, {})], task_name=REAP_TASK)
-        if now >= self._next_history_prune and settings.EXECUTION_RETENTION_DAYS > 0:
+        if now >= self._next_history_prune and (settings.EXECUTION_RETENTION_DAYS > 0
+                                                 or settings.AUDIT_RETENTION_DAYS > 0):
             self._next_history_prune = now + settings.EXECUTION_PRUNE_EVERY_SECONDS
             self._publish([self._factory.build(HISTORY_PRUNE_TASK, {})], task_name=HISTORY_PRUNE_TASK)
         if now >= self._next_prune:

@@ -4,6 +4,7 @@ import logging
 from celery import shared_task
 from django.utils.dateparse import parse_datetime
 
+from scheduler_app.audit.services import audit_prune
 from scheduler_app.brakes.accounts import account_probe
 from scheduler_app.notify.services.deliveries import delivery_run
 from scheduler_app.services.executions import execution_run, executions_prune, executions_reap
@@ -35,9 +36,10 @@ def reap_executions() -> int:
 
 @shared_task(name="scheduler_app.tasks.prune_executions", ignore_result=True)
 def prune_executions() -> int:
-    """Delete history older than EXECUTION_RETENTION_DAYS, a few small batches per run; the
-    leading beat sends this every EXECUTION_PRUNE_EVERY_SECONDS (scheduler_app.beat)."""
-    return executions_prune()
+    """Delete history older than EXECUTION_RETENTION_DAYS and audit events older than
+    AUDIT_RETENTION_DAYS, a few small batches each per run; the leading beat sends this every
+    EXECUTION_PRUNE_EVERY_SECONDS (scheduler_app.beat)."""
+    return executions_prune() + audit_prune()
 
 
 @shared_task(name="scheduler_app.tasks.notify_deliver", ignore_result=True)

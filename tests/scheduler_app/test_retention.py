@@ -131,6 +131,15 @@ def test_the_leading_beat_sends_the_prune_at_its_cadence(monkeypatch, settings):
 
 def test_the_leading_beat_sends_no_prune_when_history_is_kept_forever(monkeypatch, settings):
     settings.EXECUTION_RETENTION_DAYS = 0
+    settings.AUDIT_RETENTION_DAYS = 0
     scheduler, sent = _leader(monkeypatch)
     scheduler._housekeeping()
     assert sent == [beat_module.REAP_TASK]
+
+
+def test_the_leading_beat_sends_the_prune_for_the_audit_trail_alone(monkeypatch, settings):
+    settings.EXECUTION_RETENTION_DAYS = 0
+    settings.AUDIT_RETENTION_DAYS = 400
+    scheduler, sent = _leader(monkeypatch)
+    scheduler._housekeeping()
+    assert beat_module.HISTORY_PRUNE_TASK in sent
