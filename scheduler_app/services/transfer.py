@@ -206,13 +206,17 @@ def document_load(text: str, *, fmt: str = "yaml") -> Any:
         errors: dict[str, list[str]] = {}
         _json_duplicates(data, "", errors)
     else:
+        loader = _Loader(text)  # a safe loader: plain data only, no Python objects
         try:
-            errors = _yaml_problems(yaml.compose(text, Loader=_Loader))
-            data = None if errors else yaml.load(text, Loader=_Loader)  # noqa: S506 (a safe loader)
+            root = loader.get_single_node()  # parsed once: checked as nodes, then built
+            errors = _yaml_problems(root)
+            data = None if errors or root is None else loader.construct_document(root)
         except yaml.YAMLError as exc:
             raise DocumentInvalid({"document": [_("not valid YAML: %(error)s") % {"error": exc}]}) from None
         except RecursionError:
             raise DocumentInvalid({"document": [_("not valid YAML: nested too deeply")]}) from None
+        finally:
+            loader.dispose()
     if errors:
         raise DocumentInvalid(errors)
     return data
