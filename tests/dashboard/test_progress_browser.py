@@ -175,5 +175,7 @@ def test_the_jobs_page_and_the_history_follow_a_real_run_then_stop_asking(slow_s
     expect(row.locator("td[data-label='Sent / visited']")).to_have_text("4 / 0")
     asked = (len(history.requests), len(jobs.requests))
     assert all(asked), asked
-    time.sleep(QUIET_SECONDS)
+    # Playwright hands events over while it waits (a plain sleep would deliver none of them).
+    jobs.page.wait_for_timeout(QUIET_SECONDS * 1000)
+    history.page.wait_for_timeout(100)
     assert (len(history.requests), len(jobs.requests)) == asked, "a page still polls after the run ended"
