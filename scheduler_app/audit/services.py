@@ -80,15 +80,16 @@ def audit_changes(before: Mapping[str, Any] | None, after: Mapping[str, Any] | N
     before, after = before or {}, after or {}
     changes: dict[str, dict[str, Any]] = {}
     for name in [*before, *(name for name in after if name not in before)]:
-        old, new = _plain(before.get(name)), _plain(after.get(name))
+        raw_old, raw_new = before.get(name), after.get(name)
+        # Compared before redaction: a secret (or a secret nested in a config) that changed is a
+        # change, shown as [redacted] on both sides.
+        if raw_old == raw_new:
+            continue
         if _is_secret(name):
-            raw_old, raw_new = before.get(name), after.get(name)
-            if raw_old == raw_new:
-                continue
             changes[str(name)] = {"old": REDACTED if raw_old not in (None, "") else raw_old,
                                   "new": REDACTED if raw_new not in (None, "") else raw_new}
-        elif old != new:
-            changes[str(name)] = {"old": old, "new": new}
+        else:
+            changes[str(name)] = {"old": _plain(raw_old), "new": _plain(raw_new)}
     return changes
 
 
