@@ -22,6 +22,7 @@ import orjson
 from annotated_types import Ge, Le, MaxLen, MinLen
 from croniter import CroniterBadDateError, croniter
 from django.conf import settings
+from django.utils.translation import gettext as _
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from bots.runner import BOT_CONFIGS, BotConfig
@@ -40,15 +41,16 @@ MAX_INTERVAL_SECONDS = 366 * 24 * 3600
 def parse_day_of_week(spec: str) -> list[int]:
     """``"mon,wed-fri"`` -> ``[0, 2, 3, 4]`` (Monday = 0). Raises ValueError naming the bad part."""
     if not isinstance(spec, str) or not spec.strip():
-        raise ValueError("must name at least one day (mon..sun)")
+        raise ValueError(_("must name at least one day (mon..sun)"))
     days: set[int] = set()
     for part in spec.lower().replace(" ", "").split(","):
         bounds = part.split("-")
         if len(bounds) > 2 or not all(b in DAY_NAMES for b in bounds):
-            raise ValueError(f"{part!r} is not a day name (mon..sun), a list or a range like mon-fri")
+            raise ValueError(_("%(part)r is not a day name (mon..sun), a list or a range like mon-fri")
+                             % {"part": part})
         first, last = DAY_NAMES.index(bounds[0]), DAY_NAMES.index(bounds[-1])
         if last < first:
-            raise ValueError(f"range {part!r} runs backwards; write it as two ranges")
+            raise ValueError(_("range %(part)r runs backwards; write it as two ranges") % {"part": part})
         days.update(range(first, last + 1))
     return sorted(days)
 
@@ -128,9 +130,9 @@ class IntervalSchedule(BaseModel):
     @model_validator(mode="after")
     def _positive(self) -> "IntervalSchedule":
         if self.total_seconds <= 0:
-            raise ValueError("the interval must be longer than zero (set weeks, days, hours, minutes or seconds)")
+            raise ValueError(_("the interval must be longer than zero (set weeks, days, hours, minutes or seconds)"))
         if self.total_seconds > MAX_INTERVAL_SECONDS:
-            raise ValueError("the interval must be at most 366 days (use a cron schedule for rarer runs)")
+            raise ValueError(_("the interval must be at most 366 days (use a cron schedule for rarer runs)"))
         return self
 
 
@@ -194,22 +196,22 @@ class CronSchedule(BaseModel):
     def _cron(cls, value: str, info: ValidationInfo) -> str:
         fields = value.split()
         if len(fields) != 5:
-            raise ValueError("must have exactly 5 fields: minute hour day-of-month month day-of-week")
+            raise ValueError(_("must have exactly 5 fields: minute hour day-of-month month day-of-week"))
         # A stored row is read back without the syntax rules: one written before they existed
         # must not make every reader fail (migration 0005 disabled such jobs and says why).
         problem = None if (info.context or {}).get("stored") else cron_syntax_problem(fields)
         if problem:
             raise ValueError(problem)
         if not croniter.is_valid(" ".join(fields)):
-            raise ValueError(f"{value!r} is not a valid cron expression")
+            raise ValueError(_("%(value)r is not a valid cron expression") % {"value": value})
         if fields[2] != "*" and fields[4] != "*":
             # Standard cron ORs a restricted day-of-month with a restricted day-of-week, Celery's
             # crontab ANDs them: refuse rather than fire on days the user did not mean.
-            raise ValueError("restrict day-of-month or day-of-week, not both")
+            raise ValueError(_("restrict day-of-month or day-of-week, not both"))
         try:
             croniter(" ".join(fields)).get_next(datetime)
         except CroniterBadDateError:
-            raise ValueError(f"{value!r} never fires: no month has that day") from None
+            raise ValueError(_("%(value)r never fires: no month has that day") % {"value": value}) from None
         return " ".join(fields)
 
     def crontab(self) -> CrontabFields:
@@ -306,14 +308,14 @@ class JobFields(BaseModel):
     @classmethod
     def _not_blank(cls, value: str) -> str:
         if not value.strip():
-            raise ValueError("must not be blank")
+            raise ValueError(_("must not be blank"))
         return value
 
     @field_validator("timezone")
     @classmethod
     def _iana(cls, value: str) -> str:
         if value not in known_timezones():
-            raise ValueError(f"{value!r} is not an IANA time zone name (e.g. Europe/Paris)")
+            raise ValueError(_("%(value)r is not an IANA time zone name (e.g. Europe/Paris)") % {"value": value})
         return value
 
 

@@ -18,6 +18,7 @@ from uuid import UUID
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.timezone import now as utc_now
+from django.utils.translation import gettext as _
 
 from bots.crypto import session_encrypt
 from bots.models import (
@@ -73,20 +74,21 @@ def _checked_fields(values: dict[str, Any], *, account: LinkedInAccount | None) 
     errors: dict[str, list[str]] = {}
     unknown = sorted(set(values) - set(ACCOUNT_FIELDS) - {"storage_state"})
     for name in unknown:
-        errors[name] = ["is not an account field"]
+        errors[name] = [_("is not an account field")]
     clean: dict[str, Any] = {}
     if "label" in values or account is None:
         label = values.get("label")
         if not isinstance(label, str) or not label.strip() or len(label) > LABEL_MAX:
-            errors["label"] = [f"1..{LABEL_MAX} characters"]
+            errors["label"] = [_("1..%(max)s characters") % {"max": LABEL_MAX}]
         elif LinkedInAccount.objects.filter(label=label.strip()).exclude(pk=getattr(account, "pk", None)).exists():
-            errors["label"] = [f"an account labelled {label.strip()!r} exists already"]
+            errors["label"] = [_("an account labelled %(label)r exists already") % {"label": label.strip()}]
         else:
             clean["label"] = label.strip()
     if "timezone" in values:
         zone = values["timezone"] or ""
         if not isinstance(zone, str) or (zone and zone not in zoneinfo.available_timezones()):
-            errors["timezone"] = [f"{zone!r} is not an IANA time zone name (e.g. Europe/Paris), or empty"]
+            errors["timezone"] = [_("%(zone)r is not an IANA time zone name (e.g. Europe/Paris), or empty")
+                                  % {"zone": zone}]
         else:
             clean["timezone"] = zone
     if "working_hours" in values:
@@ -98,20 +100,21 @@ def _checked_fields(values: dict[str, Any], *, account: LinkedInAccount | None) 
                 parse_window(window)
             clean["working_hours"] = window.strip()
         except (ValueError, BotError):
-            errors["working_hours"] = ["a window like '09:00-19:00' (it may span midnight), or empty"]
+            errors["working_hours"] = [_("a window like '09:00-19:00' (it may span midnight), or empty")]
     for name in ("messages_per_day", "messages_per_week", "visits_per_day"):
         if name in values:
             value = values[name]
             if value is not None and (isinstance(value, bool) or not isinstance(value, int)
                                       or not 1 <= value <= CAP_MAX):
-                errors[name] = [f"an integer 1..{CAP_MAX}, or null for the BOT_* setting"]
+                errors[name] = [_("an integer 1..%(max)s, or null for the BOT_* setting") % {"max": CAP_MAX}]
             else:
                 clean[name] = value
     if "cooldown_hours" in values:
         value = values["cooldown_hours"]
         in_range = isinstance(value, int) and COOLDOWN_HOURS_MIN <= value <= COOLDOWN_HOURS_MAX
         if isinstance(value, bool) or not in_range:
-            errors["cooldown_hours"] = [f"an integer {COOLDOWN_HOURS_MIN}..{COOLDOWN_HOURS_MAX}"]
+            errors["cooldown_hours"] = [_("an integer %(min)s..%(max)s")
+                                        % {"min": COOLDOWN_HOURS_MIN, "max": COOLDOWN_HOURS_MAX}]
         else:
             clean["cooldown_hours"] = value
     if "message_language" in values:
@@ -121,7 +124,7 @@ def _checked_fields(values: dict[str, Any], *, account: LinkedInAccount | None) 
                 raise InvalidInput("not text")
             clean["message_language"] = language_clean(language) if language.strip() else ""
         except InvalidInput:
-            errors["message_language"] = ["a BCP-47 language tag (fr, en, fr-CA), or empty for fr"]
+            errors["message_language"] = [_("a BCP-47 language tag (fr, en, fr-CA), or empty for fr")]
     session = None
     if values.get("storage_state") not in (None, ""):
         try:
@@ -144,32 +147,33 @@ def storage_state_parse(raw: Any) -> dict[str, Any]:
 
     if isinstance(raw, bytes):
         if len(raw) > SESSION_MAX_BYTES:
-            raise bad(f"at most {SESSION_MAX_BYTES} bytes")
+            raise bad(_("at most %(count)s bytes") % {"count": SESSION_MAX_BYTES})
         try:
             raw = raw.decode("utf-8")
         except UnicodeDecodeError:
-            raise bad("is not UTF-8 text") from None
+            raise bad(_("is not UTF-8 text")) from None
     if isinstance(raw, str):
         if len(raw) > SESSION_MAX_BYTES:
-            raise bad(f"at most {SESSION_MAX_BYTES} bytes")
+            raise bad(_("at most %(count)s bytes") % {"count": SESSION_MAX_BYTES})
         try:
             raw = json.loads(raw)
         except ValueError as exc:
-            raise bad(f"is not JSON ({exc})") from None
+            raise bad(_("is not JSON (%(error)s)") % {"error": exc}) from None
     if not isinstance(raw, dict):
-        raise bad("must be a JSON object (a Playwright storage state: {\"cookies\": [...], \"origins\": [...]})")
+        raise bad(_("must be a JSON object (a Playwright storage state: {\"cookies\": [...], \"origins\": [...]})"))
     cookies = raw.get("cookies")
     if not isinstance(cookies, list):
-        raise bad("has no 'cookies' list: not a Playwright storage state")
+        raise bad(_("has no 'cookies' list: not a Playwright storage state"))
     for index, cookie in enumerate(cookies):
         if not isinstance(cookie, dict) or not all(isinstance(cookie.get(k), str) for k in ("name", "value",
                                                                                            "domain")):
-            raise bad(f"cookie {index} needs string name, value and domain")
+            raise bad(_("cookie %(index)s needs string name, value and domain") % {"index": index})
     if not isinstance(raw.get("origins", []), list):
-        raise bad("'origins' must be a list")
+        raise bad(_("'origins' must be a list"))
     session = [c for c in cookies if c["name"] == SESSION_COOKIE and c["value"] and cookie_for_linkedin(c["domain"])]
     if not session:
-        raise bad(f"holds no {SESSION_COOKIE} cookie for {linkedin_host() or 'linkedin.com'}: log in and save again")
+        raise bad(_("holds no %(cookie)s cookie for %(host)s: log in and save again")
+                  % {"cookie": SESSION_COOKIE, "host": linkedin_host() or "linkedin.com"})
     return {"cookies": cookies, "origins": raw.get("origins", [])}
 
 

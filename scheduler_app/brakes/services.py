@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.db.models import F, Max, Q, QuerySet
 from django.utils.timezone import now as utc_now
+from django.utils.translation import gettext as _
 
 from bots.accounts import account_find
 from scheduler_app.audit.actors import SYSTEM, Actor, as_actor
@@ -37,14 +38,14 @@ def _checked_pause(*, until: datetime | None, note: str | None, now: datetime) -
     errors: dict[str, list[str]] = {}
     note = "" if note is None else note
     if not isinstance(note, str):
-        errors["note"] = ["must be a string"]
+        errors["note"] = [_("must be a string")]
     elif len(note) > NOTE_MAX:
-        errors["note"] = [f"at most {NOTE_MAX} characters (got {len(note)})"]
+        errors["note"] = [_("at most %(max)s characters (got %(count)s)") % {"max": NOTE_MAX, "count": len(note)}]
     if until is not None:
         if not isinstance(until, datetime) or until.tzinfo is None:
-            errors["until"] = ["must be an ISO 8601 date-time with an offset, or null"]
+            errors["until"] = [_("must be an ISO 8601 date-time with an offset, or null")]
         elif until <= now:
-            errors["until"] = [f"{until.isoformat()} is not in the future"]
+            errors["until"] = [_("%(until)s is not in the future") % {"until": until.isoformat()}]
     if errors:
         raise BrakeValidationError(errors)
     return until, note

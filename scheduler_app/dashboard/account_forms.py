@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.http import QueryDict
+from django.utils.translation import gettext_lazy
 
 from bots.accounts import SESSION_MAX_BYTES, LinkedInAccount
 from scheduler_app.dashboard.forms import _coerce
@@ -17,8 +18,8 @@ from scheduler_app.dashboard.forms import _coerce
 ACCOUNT_FIELDS = ("label", "timezone", "working_hours", "messages_per_day", "messages_per_week", "visits_per_day",
                   "cooldown_hours")
 CAP_FIELDS = ("messages_per_day", "messages_per_week", "visits_per_day")
-NO_FILE = ("choose the storage-state JSON file (saved by `manage.py linkedin_login --output FILE` on a machine "
-           "with a screen), or paste its content")
+NO_FILE = gettext_lazy("choose the storage-state JSON file (saved by `manage.py linkedin_login --output FILE` on a "
+                       "machine with a screen), or paste its content")
 
 
 def _other_errors(errors: dict[str, list[str]], known: set[str]) -> dict[str, list[str]]:

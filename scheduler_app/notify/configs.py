@@ -6,21 +6,23 @@ import uuid
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from scheduler_app.models import BotType
 from scheduler_app.notify.models import ChannelKind, Event
-from scheduler_app.validation import MAX_INT, unstorable_values
+from scheduler_app.validation import MAX_INT, pydantic_message, unstorable_values
 
 EMAIL = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")
 REALERT_MIN_SECONDS = 3600
 MIN_FAILURES_MAX = 20
 # Which kinds need a secret, and what the secret is for them (forms and errors name it).
 SECRET_NAMES = {
-    ChannelKind.WEBHOOK: "signing secret",
-    ChannelKind.TELEGRAM: "bot token",
-    ChannelKind.NTFY: "access token",
-    ChannelKind.EMAIL: "SMTP password",
+    ChannelKind.WEBHOOK: gettext_lazy("signing secret"),
+    ChannelKind.TELEGRAM: gettext_lazy("bot token"),
+    ChannelKind.NTFY: gettext_lazy("access token"),
+    ChannelKind.EMAIL: gettext_lazy("SMTP password"),
 }
 SECRET_REQUIRED = frozenset({ChannelKind.TELEGRAM})
 
@@ -28,17 +30,17 @@ SECRET_REQUIRED = frozenset({ChannelKind.TELEGRAM})
 def _http_url(value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https"):
-        raise ValueError("must be an http:// or https:// URL")
+        raise ValueError(_("must be an http:// or https:// URL"))
     if not parts.hostname:
-        raise ValueError("must name a host")
+        raise ValueError(_("must name a host"))
     if parts.username or parts.password:
-        raise ValueError("must not carry credentials (give a token as the channel's secret)")
+        raise ValueError(_("must not carry credentials (give a token as the channel's secret)"))
     return value
 
 
 def _email(value: str) -> str:
     if not EMAIL.match(value):
-        raise ValueError(f"{value!r} is not an email address")
+        raise ValueError(_("%(value)r is not an email address") % {"value": value})
     return value
 
 
@@ -102,12 +104,12 @@ def secret_hint(secret: str) -> str | None:
 # {dotted.path: [messages]} like a job's (scheduler_app/validation.py).
 
 SECRET_MAX_LENGTH = 4096
-ONE_SCOPE = "give job_id or bot_type, not both (a rule covers one job, one bot type, or every job)"
+ONE_SCOPE = gettext_noop("give job_id or bot_type, not both (a rule covers one job, one bot type, or every job)")
 
 
 def _not_blank(value: str) -> str:
     if not value.strip():
-        raise ValueError("must not be blank")
+        raise ValueError(_("must not be blank"))
     return value
 
 
@@ -117,7 +119,7 @@ def _uuid_text(value: Any) -> Any:
         try:
             return uuid.UUID(value)
         except ValueError:
-            raise ValueError("must be a UUID") from None
+            raise ValueError(_("must be a UUID")) from None
     return value
 
 
@@ -156,7 +158,7 @@ class RuleFields(BaseModel):
     @model_validator(mode="after")
     def _one_scope(self) -> "RuleFields":
         if self.job_id is not None and self.bot_type is not None:
-            raise ValueError(ONE_SCOPE)
+            raise ValueError(_(ONE_SCOPE))
         return self
 
 
@@ -168,8 +170,8 @@ def _collect(exc: ValidationError, errors: dict[str, list[str]], prefix: str = "
     """pydantic's errors added as ``{dotted.path: [messages]}`` (``events.1``, ``config.url``);
     the rule's scope check is named on both of its fields."""
     for err in exc.errors():
-        message = err["msg"].removeprefix("Value error, ")
-        if message == ONE_SCOPE:
+        message = pydantic_message(err)
+        if message == _(ONE_SCOPE):
             for name in ("job_id", "bot_type"):
                 errors.setdefault(name, []).append(message)
             continue
@@ -183,7 +185,7 @@ def channel_fields(data: Any) -> tuple[ChannelFields | None, dict[str, Any] | No
     every error found (empty when both are good). The config is checked whenever the kind is
     known, so one answer names every bad field."""
     if not isinstance(data, dict):
-        return None, None, {"non_field_errors": ["Expected a JSON object of channel fields."]}
+        return None, None, {"non_field_errors": [_("Expected a JSON object of channel fields.")]}
     errors = unstorable_values(data)
     try:
         fields = ChannelFields.model_validate(data)
@@ -199,7 +201,8 @@ def channel_fields(data: Any) -> tuple[ChannelFields | None, dict[str, Any] | No
         except ValidationError as exc:
             _collect(exc, errors, prefix="config")
     if model is not None and kind in SECRET_REQUIRED and not data.get("secret"):
-        errors.setdefault("secret", []).append(f"a {kind} channel needs its {SECRET_NAMES[kind]}")
+        errors.setdefault("secret", []).append(_("a %(kind)s channel needs its %(secret)s")
+                                               % {"kind": kind, "secret": SECRET_NAMES[kind]})
     return fields, stored, errors
 
 
@@ -207,7 +210,7 @@ def rule_fields(data: Any) -> tuple[RuleFields | None, dict[str, list[str]]]:
     """A whole rule checked: its fields and every error found (the caller checks that its
     channel and job exist)."""
     if not isinstance(data, dict):
-        return None, {"non_field_errors": ["Expected a JSON object of rule fields."]}
+        return None, {"non_field_errors": [_("Expected a JSON object of rule fields.")]}
     errors = unstorable_values(data)
     try:
         return RuleFields.model_validate(data), errors

@@ -153,3 +153,16 @@ def test_notifications_speak_the_projects_language(settings):
     assert short_text(payload).startswith("Vœux\u00a0: une exécution a échoué")
     settings.LANGUAGE_CODE = "en"
     assert email_texts(payload)[0] == "Vœux: a run failed"
+
+
+@pytest.mark.django_db
+def test_the_job_forms_validation_messages_are_french(client_in):
+    from tests.dashboard.test_views import form_data
+
+    data = form_data(schedule_type="cron", **{"schedule_config.cron_expression": "0 8 * * 1 2",
+                                              "bot_config.max_messages_per_run": "500"})
+    html = client_in.post(reverse("dashboard:job_create"), data, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    html = html.replace("\u00a0", " ")
+    assert "La tâche n'a pas été enregistrée." in html.replace("&#x27;", "'")
+    assert "doit avoir exactement 5 champs : minute heure jour-du-mois mois jour-de-la-semaine" in html
+    assert "La valeur doit être inférieure ou égale à 100" in html
