@@ -14,7 +14,7 @@ import re
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-NESTED = frozenset({"reason", "error", "why", "quota"})
+NESTED = frozenset({"reason", "error", "why", "quota", "how"})
 ISO = r"(?P<{}>\d{{4}}-\d\d-\d\d[T ][\d:.]+(?:[+-]\d\d:\d\d|Z)?)"
 
 
@@ -85,8 +85,34 @@ REASONS: list[tuple[str, str]] = [
     # What a bot run ended on (bots/birthday.py, bots/visitor.py, bots/driver.py, bots/deadline.py).
     (r"time limit of (?P<seconds>[\d.]+)s reached while (?P<what>.+); the browser was closed",
      gettext_noop("time limit of %(seconds)ss reached while %(what)s; the browser was closed")),
+    (r"the birthday list was not read to the end: the page announces (?P<announced>\d+) birthday\(s\) today, "
+     r"(?P<read>\d+) read",
+     gettext_noop("the birthday list was not read to the end: the page announces %(announced)s birthday(s) today, "
+                  "%(read)s read")),
     (r"the birthday list was not read to the end: (?P<why>.+)",
      gettext_noop("the birthday list was not read to the end: %(why)s")),
+    (r"the list was still growing after (?P<scrolls>\d+) scrolls \((?P<cards>\d+) cards\)",
+     gettext_noop("the list was still growing after %(scrolls)s scrolls (%(cards)s cards)")),
+    (r"(?P<count>\d+) send\(s\) not confirmed in the conversation: (?P<names>[^;]+)",
+     gettext_noop("%(count)s send(s) not confirmed in the conversation: %(names)s")),
+    (r"checkpoint: LinkedIn asks for a security check \((?P<path>[^)]*)\); pass it when you log in again, then "
+     r"save the session into the run's account: (?P<how>.+)",
+     gettext_noop("checkpoint: LinkedIn asks for a security check (%(path)s); pass it when you log in again, then "
+                  "save the session into the run's account: %(how)s")),
+    (r"session expired: LinkedIn sent the (?P<page>.+?) page to (?P<path>\S+); log in again and save the session "
+     r"into the run's account: (?P<how>.+)",
+     gettext_noop("session expired: LinkedIn sent the %(page)s page to %(path)s; log in again and save the session "
+                  "into the run's account: %(how)s")),
+    (r"session expired: the (?P<page>.+?) page has no global navigation \((?P<names>.+?)\); log in again and save "
+     r"the session into the run's account: (?P<how>.+)",
+     gettext_noop("session expired: the %(page)s page has no global navigation (%(names)s); log in again and save "
+                  "the session into the run's account: %(how)s")),
+    (r"(?P<command>`[^`]+`), or upload it on the dashboard's Accounts page",
+     gettext_noop("%(command)s, or upload it on the dashboard's Accounts page")),
+    (r"LinkedIn is displayed in (?P<shown>.+); supported: (?P<supported>.+)",
+     gettext_noop("LinkedIn is displayed in %(shown)s; supported: %(supported)s")),
+    (r"could not tell when the birthday was from (?P<text>.+)",
+     gettext_noop("could not tell when the birthday was from %(text)s")),
     (r"stopped after (?P<count>\d+) unconfirmed sends in a row: the page is not doing what the bot expects",
      gettext_noop("stopped after %(count)s unconfirmed sends in a row: the page is not doing what the bot expects")),
     (r"the run crashed: (?P<what>.+)", gettext_noop("the run crashed: %(what)s")),
@@ -144,20 +170,34 @@ _COMPILED = [(re.compile(pattern, re.DOTALL), msgid) for pattern, msgid in REASO
 STATUS_WORDS = {
     "sent": gettext_noop("sent"), "skipped": gettext_noop("skipped"), "unknown": gettext_noop("unknown"),
     "failed": gettext_noop("failed"), "visited": gettext_noop("visited"), "dry_run": gettext_noop("dry run"),
+    "not_found": gettext_noop("not found"),
     "would_send": gettext_noop("would send"), "would_visit": gettext_noop("would visit"),
 }
 
 
-def reason_display(text: str, *, depth: int = 0) -> str:
-    """``text`` in the active language when a pattern knows it, else as stored."""
-    if not text or not isinstance(text, str) or depth > 3:
-        return text
+def _known(text: str, depth: int) -> str | None:
     for pattern, msgid in _COMPILED:
         match = pattern.fullmatch(text)
         if match:
             parts = {name: (reason_display(value, depth=depth + 1) if name in NESTED else value)
                      for name, value in match.groupdict().items()}
             return _(msgid) % parts if parts else _(msgid)
+    return None
+
+
+def reason_display(text: str, *, depth: int = 0) -> str:
+    """``text`` in the active language when a pattern knows it, else as stored. A run that ends on
+    several problems joins them with "; ": each known one is translated in place."""
+    if not text or not isinstance(text, str) or depth > 3:
+        return text
+    known = _known(text, depth)
+    if known is not None:
+        return known
+    pieces = text.split("; ")
+    if len(pieces) > 1:
+        shown = [_known(piece, depth) for piece in pieces]
+        if any(piece is not None for piece in shown):
+            return "; ".join(mine if mine is not None else piece for mine, piece in zip(shown, pieces, strict=True))
     return text
 
 

@@ -166,3 +166,21 @@ def test_the_job_forms_validation_messages_are_french(client_in):
     assert "La tâche n'a pas été enregistrée." in html.replace("&#x27;", "'")
     assert "doit avoir exactement 5 champs : minute heure jour-du-mois mois jour-de-la-semaine" in html
     assert "La valeur doit être inférieure ou égale à 100" in html
+
+
+def test_the_bots_session_and_list_reasons_read_in_french():
+    from bots.driver import SESSION_HELP
+
+    expired = f"session expired: LinkedIn sent the feed page to /uas/login; {SESSION_HELP}"
+    checkpoint = (f"checkpoint: LinkedIn asks for a security check (/checkpoint/challenge/AgH); pass it when you "
+                  f"log in again, then {SESSION_HELP.removeprefix('log in again and ')}")
+    joined = ("2 send(s) not confirmed in the conversation: Ann Lee, Bob Roe; the birthday list was not read to "
+              "the end: the list was still growing after 40 scrolls (412 cards)")
+    with translation.override("fr"):
+        shown = [reason_display(text).replace("\u00a0", " ") for text in (expired, checkpoint, joined)]
+    assert shown[0].startswith("session expirée : LinkedIn a renvoyé la page feed vers /uas/login ;")
+    assert "ou téléversez-la sur la page Comptes du tableau de bord" in shown[0]
+    assert shown[1].startswith("contrôle de sécurité : LinkedIn demande une vérification (/checkpoint/challenge/AgH)")
+    assert shown[2] == ("2 envoi(s) non confirmé(s) dans la conversation : Ann Lee, Bob Roe; la liste des "
+                        "anniversaires n'a pas été lue jusqu'au bout : la liste grandissait encore après 40 "
+                        "défilements (412 cartes)")
