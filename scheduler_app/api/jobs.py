@@ -13,7 +13,7 @@ from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from scheduler_app.api.auth import actor_name
+from scheduler_app.api.auth import api_actor
 from scheduler_app.api.base import SchedulerApi
 from scheduler_app.api.exceptions import JobPausedConflict, RunNotQueued
 from scheduler_app.api.paging import PAGE_PARAMETERS, PageSerializer, page_link_header
@@ -24,6 +24,7 @@ from scheduler_app.api.serializers import (
     in_zone,
     job_spec_fields,
 )
+from scheduler_app.audit.actors import NOTE_MAX
 from scheduler_app.brakes.models import PauseKind
 from scheduler_app.brakes.rules import pause_reason
 from scheduler_app.brakes.selectors import job_standing_pauses, standing_pauses
@@ -151,7 +152,7 @@ class JobCreateApi(SchedulerApi):
     def post(self, request):
         body = JobCreateApi.InputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        job = job_create(data=body.validated_data, created_by=actor_name(request))
+        job = job_create(data=body.validated_data, actor=api_actor(request))
         return Response(JobCreateApi.OutputSerializer(job).data, status=status.HTTP_201_CREATED)
 
 
@@ -184,7 +185,8 @@ class JobUpdateApi(SchedulerApi):
         context = {"job": job, "merge_bot_config": merge_bot_config}
         body = JobUpdateApi.InputSerializer(data=request.data, context=context)
         body.is_valid(raise_exception=True)
-        job = job_update(job=job, changes=body.validated_data, merge_bot_config=merge_bot_config)
+        job = job_update(job=job, changes=body.validated_data, merge_bot_config=merge_bot_config,
+                         actor=api_actor(request))
         return Response(JobUpdateApi.OutputSerializer(job).data)
 
     @extend_schema(tags=TAGS, request=InputSerializer, responses={200: JobOutputSerializer},
@@ -214,6 +216,14 @@ class JobApi(JobDetailApi, JobUpdateApi, JobDeleteApi):
     """``/jobs/{id}``: read, update, delete."""
 
 
+class NoteField(serializers.CharField):
+    """The optional ``note`` of a toggle, run or delete: why, kept on the change's audit event."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**{"required": False, "allow_blank": True, "max_length": NOTE_MAX, "default": "",
+                            "help_text": "Why (optional); kept on the change's audit event.", **kwargs})
+
+
 class QueryBooleanField(serializers.BooleanField):
     """A boolean query parameter: absent is absent (not false, as DRF reads a missing HTML
     checkbox); present but empty (``?enabled=``) or repeated is an error, not a flip."""
@@ -240,6 +250,7 @@ class JobToggleApi(SchedulerApi):
 
     class InputSerializer(serializers.Serializer):
         enabled = StrictBooleanField(required=False)
+        note = NoteField()
 
     class QuerySerializer(serializers.Serializer):
         enabled = QueryBooleanField(required=False, help_text="true or false; absent flips the job.")
@@ -256,7 +267,8 @@ class JobToggleApi(SchedulerApi):
         from_body, from_query = body.get("enabled"), query.validated_data.get("enabled")
         if from_body is not None and from_query is not None and from_body != from_query:
             raise serializers.ValidationError({"enabled": ["the body and ?enabled= disagree"]})
-        job = job_toggle(job=job, enabled=from_body if from_body is not None else from_query)
+        job = job_toggle(job=job, enabled=from_body if from_body is not None else from_query,
+                         actor=api_actor(request, note=body.get("note")))
         return Response(JobToggleApi.OutputSerializer(job).data)
 
 
@@ -282,6 +294,7 @@ class JobRunApi(SchedulerApi):
 
     class InputSerializer(serializers.Serializer):
         dry_run = StrictBooleanField(required=False, help_text="Override the job's bot_config.dry_run for this run.")
+        note = NoteField()
 
     class QuerySerializer(serializers.Serializer):
         force = QueryBooleanField(required=False, help_text="true: run even though the job is paused.")
@@ -303,7 +316,7 @@ class JobRunApi(SchedulerApi):
         if pauses and not query.validated_data.get("force"):
             raise JobPausedConflict(_("The job is %(pause)s; resume it, or run it with ?force=true.")
                                     % {"pause": reason_display(pause_reason(pauses[0]))})
-        execution = job_run_now(job=job, dry_run=body.get("dry_run"))
+        execution = job_run_now(job=job, dry_run=body.get("dry_run"), actor=api_actor(request, note=body.get("note")))
         if execution.status == ExecutionStatus.FAILED:
             raise RunNotQueued()
         answer = {

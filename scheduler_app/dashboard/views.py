@@ -29,6 +29,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from scheduler_app.accounts.selectors import account_by_ref, account_choices
 from scheduler_app.brakes.selectors import standing_pauses
 from scheduler_app.brakes.services import BrakeValidationError, job_pause, job_resume, jobs_pause, jobs_resume
+from scheduler_app.dashboard.audit import dashboard_actor, job_change_rows
 from scheduler_app.dashboard.charts import grouped_chart, stacked_status_chart
 from scheduler_app.dashboard.display import schedule_preview
 from scheduler_app.dashboard.forms import JobForm
@@ -162,7 +163,7 @@ def jobs_page(request: HttpRequest) -> HttpResponse:
 @dashboard_staff_required
 @require_POST
 def job_toggle_view(request: HttpRequest, job_id) -> HttpResponse:
-    job = job_toggle(job=_job_or_404(job_id))
+    job = job_toggle(job=_job_or_404(job_id), actor=dashboard_actor(request))
     if request.htmx:
         return render(
             request,
@@ -205,7 +206,7 @@ def job_pause_view(request: HttpRequest, job_id) -> HttpResponse:
     job = _job_or_404(job_id)
     try:
         until, note = _pause_input(request)
-        job_pause(job=job, until=until, note=note, actor=request.user.get_username())
+        job_pause(job=job, until=until, note=note, actor=dashboard_actor(request))
     except BrakeValidationError as exc:
         _brake_errors(request, exc)
     else:
@@ -218,7 +219,7 @@ def job_pause_view(request: HttpRequest, job_id) -> HttpResponse:
 @require_POST
 def job_resume_view(request: HttpRequest, job_id) -> HttpResponse:
     job = _job_or_404(job_id)
-    lifted = job_resume(job=job, actor=request.user.get_username(), include_system=request.POST.get("all") == "1")
+    lifted = job_resume(job=job, actor=dashboard_actor(request), include_system=request.POST.get("all") == "1")
     messages.success(request, ngettext("“%(name)s” resumed (%(count)s pause lifted); the skipped slots stay skipped.",
                                        "“%(name)s” resumed (%(count)s pauses lifted); the skipped slots stay skipped.",
                                        lifted) % {"name": job.name, "count": lifted})
@@ -244,7 +245,7 @@ def jobs_holiday_view(request: HttpRequest) -> HttpResponse:
                        % {"value": ref})
         return _back(request, reverse("dashboard:jobs"))
     jobs = job_list(bot_type=bot_type, account_id=account.pk if account else None)
-    actor = request.user.get_username()
+    actor = dashboard_actor(request)
     if request.POST.get("action") == "resume":
         lifted = jobs_resume(jobs=jobs, actor=actor)
         messages.success(request, ngettext("%(count)s pause lifted.", "%(count)s pauses lifted.", lifted)
@@ -271,7 +272,7 @@ def job_run_view(request: HttpRequest, job_id) -> HttpResponse:
     job = _job_or_404(job_id)
     # Like the API's optional {"dry_run": bool}: absent means "as the job is configured".
     dry_run = {"1": True, "0": False}.get(request.POST.get("dry_run", ""))
-    execution = job_run_now(job=job, dry_run=dry_run)
+    execution = job_run_now(job=job, dry_run=dry_run, actor=dashboard_actor(request))
     if execution.status == ExecutionStatus.FAILED:
         messages.error(request, _("“%(name)s” could not be queued: %(error)s")
                        % {"name": job.name, "error": reason_display(execution.error)})
@@ -305,7 +306,7 @@ def jobs_batch_view(request: HttpRequest) -> HttpResponse:
         return _back(request, reverse("dashboard:jobs"))
     if action in ("enable", "disable"):
         for job in jobs:
-            job_toggle(job=job, enabled=action == "enable")
+            job_toggle(job=job, enabled=action == "enable", actor=dashboard_actor(request))
         count = len(jobs)
         messages.success(request, (ngettext("%(count)s job enabled.", "%(count)s jobs enabled.", count)
                                    if action == "enable" else
@@ -351,9 +352,9 @@ def _save(request: HttpRequest, job=None) -> HttpResponse:
     data = form.to_data(request.POST)
     try:
         if job is None:
-            job = job_create(data=data, created_by=request.user.get_username())
+            job = job_create(data=data, actor=dashboard_actor(request))
         else:
-            job = job_update(job=job, changes=data)
+            job = job_update(job=job, changes=data, actor=dashboard_actor(request))
     except JobValidationError as exc:
         form.errors = exc.errors
         return render(request, "dashboard/job_form.html", _form_context(form))
@@ -428,6 +429,7 @@ def job_history_view(request: HttpRequest, job_id) -> HttpResponse:
     context = _history_context(job)
     context["row"] = job_row(job, timezone.now())
     context["notify"] = job_notifications(job=job)
+    context["changes"] = job_change_rows(job_id=job.pk, timezone=job.timezone)
     return render(request, "dashboard/history.html", context)
 
 
