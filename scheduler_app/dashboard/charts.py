@@ -5,6 +5,8 @@ every chart are also in a table next to it for screen readers and for copying.
 """
 from dataclasses import dataclass, field
 
+from django.utils.formats import date_format
+
 STATUS_COLORS = {
     "success": "#1a7f37",
     "failed": "#cf222e",
@@ -95,7 +97,7 @@ def stacked_status_chart(series: list[dict], statuses: list[tuple[str, str]]) ->
                     width=round(bar, 1),
                     height=round(h, 1),
                     color=STATUS_COLORS.get(status, "#57606a"),
-                    title=f"{row['day']:%a %d %b}: {count} {label.lower()}",
+                    title=f"{date_format(row['day'], 'D d M')}: {count} {label.lower()}",
                 )
             )
     used = {status for row in series for status, n in row["by_status"].items() if n}
@@ -123,7 +125,7 @@ def grouped_chart(series: list[dict], keys: list[tuple[str, str]]) -> Chart:
                     width=round(bar, 1),
                     height=round(h, 1),
                     color=SERIES_COLORS.get(key, "#57606a"),
-                    title=f"{row['day']:%a %d %b}: {value} {label.lower()}",
+                    title=f"{date_format(row['day'], 'D d M')}: {value} {label.lower()}",
                 )
             )
     chart.legend = [{"color": SERIES_COLORS.get(key, "#57606a"), "label": label} for key, label in keys]
