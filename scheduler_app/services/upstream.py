@@ -16,8 +16,7 @@ from typing import Any
 
 from django.db import transaction
 
-from bots.accounts import account_default_ensure, account_find
-from bots.services.accounts import AccountValidationError, account_update
+from bots.accounts import AccountValidationError, account_default_ensure, account_find, account_update
 from scheduler_app.audit.actors import SYSTEM, Actor
 from scheduler_app.services.transfer import DOCUMENT_VERSION, DocumentInvalid, ImportReport, jobs_import
 
