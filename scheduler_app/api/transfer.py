@@ -15,13 +15,12 @@ from rest_framework.parsers import BaseParser
 from rest_framework.renderers import BaseRenderer
 from rest_framework.response import Response
 
+from scheduler_app.api.auth import api_actor
 from scheduler_app.api.base import SchedulerApi
 from scheduler_app.api.exceptions import RequestTooLarge
 from scheduler_app.api.jobs import QueryBooleanField
 from scheduler_app.api.parsers import max_body_bytes
 from scheduler_app.api.renderers import FastJSONRenderer
-from scheduler_app.audit.actors import request_actor
-from scheduler_app.audit.models import AuditSource
 from scheduler_app.services.transfer import (
     MODES,
     ExportRefused,
@@ -171,5 +170,5 @@ class JobsImportApi(SchedulerApi):
         query = JobsImportApi.QuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         report = jobs_import(document=request.data, **query.validated_data,
-                             actor=request_actor(request, source=AuditSource.API))
+                             actor=api_actor(request))
         return Response(JobsImportApi.OutputSerializer(report.as_dict()).data)
