@@ -204,7 +204,7 @@ class JobUpdateApi(SchedulerApi):
 class JobDeleteApi(SchedulerApi):
     @extend_schema(tags=TAGS, responses={204: None})
     def delete(self, request, job_id: str):
-        job_delete(job=get_job_or_404(job_id))
+        job_delete(job=get_job_or_404(job_id), actor=api_actor(request, note=note_of(request)))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -222,6 +222,19 @@ class NoteField(serializers.CharField):
     def __init__(self, **kwargs):
         super().__init__(**{"required": False, "allow_blank": True, "max_length": NOTE_MAX, "default": "",
                             "help_text": "Why (optional); kept on the change's audit event.", **kwargs})
+
+
+class NoteSerializer(serializers.Serializer):
+    note = NoteField()
+
+
+def note_of(request) -> str:
+    """A DELETE's optional note, from its JSON body (``{"note": ...}``) or ``?note=``; a bad one
+    is a 400 naming ``note``."""
+    body = request.data if isinstance(request.data, dict) else {}
+    checked = NoteSerializer(data={"note": body.get("note", request.query_params.get("note", ""))})
+    checked.is_valid(raise_exception=True)
+    return checked.validated_data["note"]
 
 
 class QueryBooleanField(serializers.BooleanField):

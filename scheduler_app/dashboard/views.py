@@ -289,7 +289,7 @@ def job_delete_view(request: HttpRequest, job_id) -> HttpResponse:
     job = _job_or_404(job_id)
     if request.method == "POST":
         name = job.name
-        job_delete(job=job)
+        job_delete(job=job, actor=dashboard_actor(request))
         messages.success(request, _("“%(name)s” deleted.") % {"name": name})
         return redirect("dashboard:jobs")
     return render(request, "dashboard/confirm_delete.html", {"jobs": [job]})
@@ -316,7 +316,7 @@ def jobs_batch_view(request: HttpRequest) -> HttpResponse:
         if request.POST.get("confirm") != "yes":
             return render(request, "dashboard/confirm_delete.html", {"jobs": jobs, "batch": True})
         for job in jobs:
-            job_delete(job=job)
+            job_delete(job=job, actor=dashboard_actor(request))
         messages.success(request, ngettext("%(count)s job deleted.", "%(count)s jobs deleted.", len(jobs))
                          % {"count": len(jobs)})
     else:
