@@ -294,6 +294,23 @@ def _stored_references(job_ids: list) -> dict[str, dict[str, set[str]]]:
     return found
 
 
+def _downstream_first(jobs: list[ScheduledJob]) -> list[ScheduledJob]:
+    """``jobs`` in an order where each comes after the jobs that run after it, so none is deleted
+    while another still depends on it (the document's jobs no longer do: their links are the
+    document's, and a replace document names only its own jobs)."""
+    remaining = {str(job.pk): job for job in jobs}
+    waiting: dict[str, set[str]] = defaultdict(set)  # upstream -> its downstream jobs
+    for upstream, downstream in JobLink.objects.filter(upstream_id__in=list(remaining),
+                                                       downstream_id__in=list(remaining)).values_list(
+            "upstream_id", "downstream_id"):
+        waiting[str(upstream)].add(str(downstream))
+    ordered: list[ScheduledJob] = []
+    while remaining:
+        free = [pk for pk in remaining if not waiting[pk] & remaining.keys()] or list(remaining)
+        ordered.extend(remaining.pop(pk) for pk in free)
+    return ordered
+
+
 def jobs_import(*, document: Any, mode: str = "merge", dry_run: bool = False,
                 actor: Actor = SYSTEM) -> ImportReport:
     """Make the stored jobs match ``document`` (a parsed document: ``document_load``).
@@ -375,13 +392,11 @@ def jobs_import(*, document: Any, mode: str = "merge", dry_run: bool = False,
         if errors:
             raise DocumentInvalid(errors)
         if mode == "replace":
-            for name, held in stored.items():
-                if name not in entries:
-                    for job in held:
-                        job_delete(job=job, actor=actor)
-                    report.deleted.append(name)
+            leaving = [job for name, held in stored.items() if name not in entries for job in held]
+            for job in _downstream_first(leaving):
+                job_delete(job=job, actor=actor)
+            report.deleted = sorted({job.name for job in leaving})
         report.created.sort()
-        report.deleted.sort()
         report.updated = sorted(report.changes)
         report.unchanged = sorted(name for name in jobs if name not in report.created and name not in report.changes)
         if dry_run:

@@ -271,6 +271,19 @@ def test_run_after_travels_by_name():
     assert list(refused.value.errors) == ["jobs.Down.run_after"]
 
 
+@pytest.mark.skipif(importlib.util.find_spec("scheduler_app.services.chains") is None,
+                    reason="job chains (run_after links, scheduler_app/services/chains.py) are not written yet")
+def test_replace_deletes_a_chain_it_leaves_out_and_unlinks_the_jobs_it_keeps():
+    first, second, third = make_job(name="First"), make_job(name="Second"), make_job(name="Third")
+    job_update(job=second, changes={"run_after": [str(first.pk)]})
+    job_update(job=third, changes={"run_after": [str(second.pk)]})
+    document = {"version": 1, "jobs": {"Third": entry()}}  # Third's run_after: none
+    report = jobs_import(document=document, mode="replace")
+    assert (report.updated, report.deleted, report.changes) == (["Third"], ["First", "Second"],
+                                                                {"Third": ["run_after"]})
+    assert set(stored()) == {"Third"}
+
+
 def test_yaml_export_reads_back_as_the_same_document():
     make_job(name="on", description="yes: no # not a comment", schedule_type="cron",
              schedule_config={"cron_expression": "0 8-18 * * 1-5"})
