@@ -284,6 +284,19 @@ def test_replace_deletes_a_chain_it_leaves_out_and_unlinks_the_jobs_it_keeps():
     assert set(stored()) == {"Third"}
 
 
+@pytest.mark.skipif(importlib.util.find_spec("scheduler_app.services.chains") is None,
+                    reason="job chains (run_after links, scheduler_app/services/chains.py) are not written yet")
+def test_a_chain_between_new_jobs_is_linked_and_a_cycle_refused():
+    document = {"version": 1, "jobs": {"B": entry(run_after=["A"]), "A": entry()}}
+    assert jobs_import(document=document).created == ["A", "B"]
+    assert jobs_export_document()["jobs"]["B"]["run_after"] == ["A"]
+    document["jobs"]["A"]["run_after"] = ["B"]
+    with pytest.raises(DocumentInvalid) as refused:
+        jobs_import(document=document)
+    assert list(refused.value.errors) == ["jobs.A.run_after"] and "cycle" in str(refused.value.errors)
+    assert jobs_export_document()["jobs"]["A"]["run_after"] == []
+
+
 def test_yaml_export_reads_back_as_the_same_document():
     make_job(name="on", description="yes: no # not a comment", schedule_type="cron",
              schedule_config={"cron_expression": "0 8-18 * * 1-5"})
