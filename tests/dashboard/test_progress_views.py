@@ -82,3 +82,13 @@ def test_a_final_rows_last_step_is_not_shown_as_current(client_in, sent_tasks):
     html = client_in.get(reverse("dashboard:job_history", kwargs={"job_id": job.pk})).content.decode()
 
     assert "writing to Ann Lee" not in html and not POLL.search(html)
+
+
+def test_the_step_and_counts_show_in_the_readers_language(client_in, sent_tasks):
+    job = make_job(bot_config={"dry_run": False})
+    running_with(job, "writing to Ann Lee 3/9", messages_sent=2, planned=9)
+
+    html = client_in.get(reverse("dashboard:jobs"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+
+    assert "écriture à Ann Lee 3/9" in html and "2 sur 9 envoyés" in html
+    assert "writing to" not in html
