@@ -184,3 +184,10 @@ def test_the_bots_session_and_list_reasons_read_in_french():
     assert shown[2] == ("2 envoi(s) non confirmé(s) dans la conversation : Ann Lee, Bob Roe; la liste des "
                         "anniversaires n'a pas été lue jusqu'au bout : la liste grandissait encore après 40 "
                         "défilements (412 cartes)")
+
+
+@pytest.mark.django_db
+def test_language_code_is_the_default_when_neither_the_switcher_nor_the_browser_says(client_in, settings):
+    settings.LANGUAGE_CODE = "fr"
+    assert '<html lang="fr">' in client_in.get(JOBS).content.decode()  # no Accept-Language, no cookie
+    assert '<html lang="en">' in client_in.get(JOBS, HTTP_ACCEPT_LANGUAGE="en").content.decode()
