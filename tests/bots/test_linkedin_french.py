@@ -19,6 +19,7 @@ from bots.sandbox.scenario import SESSION_TOKEN, default_scenario, person
 from bots.sandbox.server import SandboxClient
 from scheduler_app.models import ExecutionStatus
 from scheduler_app.services.executions import execution_run
+from scheduler_app.services.retries import retryable
 from tests.bots.helpers import birthday, failed_run, run_birthday, run_visitor, sent_to
 from tests.factories import make_job
 
@@ -154,12 +155,13 @@ def test_display_language_is_read_on_every_page(sandbox, monkeypatch):
 @pytest.mark.django_db
 def test_unknown_display_language_is_a_failed_execution_with_that_reason_and_no_brake(sandbox):
     sandbox.faults(html_lang="de-DE")
-    job = make_job(bot_config={"dry_run": False, "process_late": True})
+    job = make_job(bot_config={"dry_run": False, "process_late": True}, retry_max=2)
 
     execution = execution_run(job_id=job.pk, scheduled_for=utc_now())
 
     assert execution.status == ExecutionStatus.FAILED
     assert execution.error == "LinkedIn is displayed in de-DE; supported: fr, en"
+    assert execution.attempt == 1  # not retried, though the job allows two retries
     assert sandbox.state()["messages"] == []
     # A person fixes the display language; LinkedIn has nothing against the account: no brake.
     assert set(LinkedInAccount.objects.values_list("status", flat=True)) == {"active"}
@@ -182,6 +184,7 @@ def test_display_language_refuses_what_it_cannot_read(declared, error):
         display_language(declared)
     assert str(refused.value) == error
     assert not isinstance(refused.value, AccountPushback)  # never brakes the account nor counts as LinkedIn's
+    assert not retryable(refused.value)  # a person switches the display language: another attempt reads nothing
 
 
 def test_sandbox_refuses_a_language_it_has_no_words_for(sandbox_server):
