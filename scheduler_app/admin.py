@@ -15,6 +15,7 @@ from scheduler_app.audit.admin import admin_actor  # (importing it registers the
 from scheduler_app.models import JobExecution, ScheduledJob
 from scheduler_app.notify import admin as notify_admin  # noqa: F401  (registers the notification models)
 from scheduler_app.services import job_create, job_delete, job_update
+from scheduler_app.services.chains import JobHasDependents
 from scheduler_app.spec import WRITABLE_FIELDS
 from scheduler_app.validation import JobValidationError, job_validate
 
@@ -33,6 +34,11 @@ class ScheduledJobForm(forms.ModelForm):
         self.fields["account"].required = False
         self.fields["account"].help_text = gettext_lazy("Empty: the 'default' account.")
 
+    def job_data(self) -> dict:
+        """The cleaned fields as the job services take them. run_after is not among them (a link
+        table is no model form field): the admin leaves a job's chain as it is."""
+        return {name: self.cleaned_data[name] for name in WRITABLE_FIELDS if name in self.cleaned_data}
+
     def clean(self):
         cleaned = super().clean()
         for key in ("schedule_config", "bot_config"):
@@ -40,7 +46,7 @@ class ScheduledJobForm(forms.ModelForm):
                 cleaned[key] = {}
         if self.errors:
             return cleaned
-        data = {name: cleaned[name] for name in WRITABLE_FIELDS if name in cleaned}
+        data = self.job_data()
         try:
             if self.instance._state.adding:
                 job_validate(data=data)
@@ -98,7 +104,7 @@ class ScheduledJobAdmin(admin.ModelAdmin):
         return actions
 
     def save_model(self, request, obj, form, change):
-        data = {name: form.cleaned_data[name] for name in WRITABLE_FIELDS if name in form.cleaned_data}
+        data = form.job_data()
         if change:
             data.pop("bot_type", None)
             job = job_update(job=obj, changes=data, actor=admin_actor(request))
@@ -109,7 +115,10 @@ class ScheduledJobAdmin(admin.ModelAdmin):
         obj.refresh_from_db()
 
     def delete_model(self, request, obj):
-        job_delete(job=obj, actor=admin_actor(request))
+        try:
+            job_delete(job=obj, actor=admin_actor(request))
+        except JobHasDependents as exc:
+            self.message_user(request, str(exc), level="error")
 
     def delete_queryset(self, request, queryset):
         for job in queryset:

@@ -10,10 +10,10 @@ from django.utils.timezone import now as utc_now
 from django_celery_beat.models import PeriodicTask
 
 from scheduler_app.brakes.selectors import job_slots_brakes
-from scheduler_app.models import BeatChange, ExecutionStatus, JobExecution, ScheduledJob
+from scheduler_app.models import BeatChange, ExecutionStatus, JobExecution, JobLink, ScheduledJob
 from scheduler_app.paging import JOB_PAGE_DEFAULT, Cursor, Page, keyset_page
 from scheduler_app.schedules import job_fire_times, job_slot_fire_time
-from scheduler_app.spec import JOB_FIELDS
+from scheduler_app.spec import JOB_FIELDS, LINK_FIELDS
 from scheduler_app.sync import RUN_JOB_TASK
 
 # Executions still going: the dashboard polls while a job has one.
@@ -100,7 +100,8 @@ def job_interval_anchor(*, job: ScheduledJob) -> datetime | None:
     return task.start_time or task.date_changed
 
 
-JOB_ROW_FIELDS = JOB_FIELDS
+# The job list's columns; run_after (a link table) is read for the whole page in one query.
+JOB_ROW_FIELDS = tuple(name for name in JOB_FIELDS if name not in LINK_FIELDS)
 
 
 def job_page_rows(*, enabled_only: bool = False, bot_type: str | None = None, cursor: Cursor | None = None,
@@ -135,10 +136,17 @@ def _job_rows(jobs: QuerySet[ScheduledJob]) -> list[dict]:
         item["id"] = uuid.UUID(str(item["id"])) if not isinstance(item["id"], uuid.UUID) else item["id"]
         item["account"] = str(uuid.UUID(str(item["account"]))) if item["account"] is not None else None
         item["enabled"], item["coalesce"] = bool(item["enabled"]), bool(item["coalesce"])
+        item["retry_jitter"] = bool(item["retry_jitter"])
         item["schedule_config"], item["bot_config"] = document(item["schedule_config"]), document(item["bot_config"])
         for name in ("created_at", "updated_at", "last_run_at", "next_run_at"):
             item[name] = moment(item[name])
         rows.append(item)
+    upstreams: dict[uuid.UUID, list[str]] = {}
+    links = JobLink.objects.filter(downstream_id__in=[item["id"] for item in rows]).order_by("upstream_id")
+    for downstream_id, upstream_id in links.values_list("downstream_id", "upstream_id"):
+        upstreams.setdefault(downstream_id, []).append(str(upstream_id))
+    for item in rows:
+        item["run_after"] = upstreams.get(item["id"], [])
     return rows
 
 

@@ -14,6 +14,7 @@ states exactly what validation enforces.
 import re
 import zoneinfo
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import datetime
 from functools import lru_cache
 from typing import Annotated, Any, ClassVar, Literal, get_args, get_origin
@@ -257,6 +258,7 @@ DEFAULT_RETRY_BACKOFF_SECONDS = 60
 DEFAULT_RETRY_BACKOFF_MAX_SECONDS = 1800
 MAX_RETRY_BACKOFF_SECONDS = 86400
 MIN_MAX_RUN_SECONDS = 60
+MAX_RUN_AFTER = 20
 MAX_MAX_RUN_SECONDS = 14400
 
 
@@ -303,6 +305,15 @@ class JobFields(BaseModel):
                     "'time limit'; default 1800 s for the birthday bot, 3600 s for the visitor bot.")
     warn_after_seconds: Annotated[int, Field(ge=1, le=MAX_MAX_RUN_SECONDS)] | None = Field(
         default=None, description="A run still going after this long raises one long_running event.")
+    run_after: Annotated[list[Annotated[str, Field(min_length=1, max_length=200)]],
+                         Field(max_length=MAX_RUN_AFTER)] = Field(
+        default_factory=list,
+        description="Jobs (ids or unique names) whose final runs each start one run of this job, keyed on the "
+                    "run that triggered it; same account only, no cycles. The job may keep its own schedule.")
+    run_after_when: Literal["success", "completion"] = Field(
+        default="success",
+        description="success: only after an upstream run that succeeded (a failed one leaves a skipped row "
+                    "saying so); completion: after any upstream run that ran (success or failed).")
 
     @field_validator("name")
     @classmethod
@@ -388,6 +399,8 @@ def field_default(name: str) -> Any:
 
 # Spec fields stored under another column name.
 STORED_AS = {"account": "account_id"}
+# Spec fields stored as rows of their own (JobLink, scheduler_app/services/chains.py), not columns.
+LINK_FIELDS = frozenset({"run_after"})
 
 
 @dataclass(frozen=True)
@@ -413,6 +426,8 @@ class JobSpec:
     retry_jitter: bool = True
     max_run_seconds: int | None = None
     warn_after_seconds: int | None = None
+    run_after: list[str] = dataclass_field(default_factory=list)  # upstream job ids, resolved by validation
+    run_after_when: str = "success"
 
     @property
     def schedule_config(self) -> dict[str, Any]:
@@ -424,13 +439,17 @@ class JobSpec:
 
     def columns(self) -> dict[str, Any]:
         """The ScheduledJob column values, configs stored with their defaults filled in."""
-        return {STORED_AS.get(name, name): getattr(self, name) for name in WRITABLE_FIELDS}
+        return {STORED_AS.get(name, name): getattr(self, name) for name in WRITABLE_FIELDS
+                if name not in LINK_FIELDS}
 
 
 def job_field_value(job, name: str) -> Any:
     """A stored job's writable field as the spec states it (the account as its id)."""
     if name == "account":
         return str(job.account_id) if job.account_id else None
+    if name == "run_after":
+        return sorted(str(pk) for pk in job.upstream_links.values_list("upstream_id", flat=True)) \
+            if not job._state.adding else []
     return getattr(job, name)
 
 

@@ -3,6 +3,7 @@
 Errors come back keyed by field path (``schedule_config.hour``) so the API, the admin and the
 dashboard can each put every message next to its field.
 """
+import uuid
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -148,6 +149,7 @@ def validate_job_data(data: dict[str, Any], *, resolve_account: bool = True) -> 
     bot = _config("bot_config", BOT_CONFIGS, values.get("bot_type"), values.get("bot_config", {}), errors)
     if fields is not None and resolve_account:
         values["account"] = _account_id(values.get("account"), errors)
+        values["run_after"] = _upstream_ids(values.get("run_after") or [], errors)
     if errors or fields is None or schedule is None or bot is None:
         raise JobValidationError(errors or {"non_field_errors": [_("invalid job")]})
     return JobSpec(
@@ -155,6 +157,27 @@ def validate_job_data(data: dict[str, Any], *, resolve_account: bool = True) -> 
         schedule=schedule,
         bot=bot,
     )
+
+
+def _upstream_ids(refs: list[str], errors: dict[str, list[str]]) -> list[str]:
+    """The ids of the jobs ``run_after`` names (each an id or a unique name), sorted; an unknown or
+    ambiguous one is an error on ``run_after``. Same account and no cycles are checked where the
+    links are written (scheduler_app/services/chains.py), which knows the job itself."""
+    from scheduler_app.models import ScheduledJob
+
+    ids = set()
+    for ref in refs:
+        try:
+            matches = list(ScheduledJob.objects.filter(pk=uuid.UUID(ref)).values_list("pk", flat=True))
+        except ValueError:
+            matches = list(ScheduledJob.objects.filter(name=ref).values_list("pk", flat=True)[:2])
+        if len(matches) == 1:
+            ids.add(str(matches[0]))
+        else:
+            errors.setdefault("run_after", []).append(
+                _("several jobs are named %(ref)r: name it by its id") % {"ref": ref} if matches
+                else _("no job has the id or name %(ref)r") % {"ref": ref})
+    return sorted(ids)
 
 
 def _account_id(ref: str | None, errors: dict[str, list[str]]) -> str | None:

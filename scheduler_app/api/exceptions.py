@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from bots.accounts import AccountInUse, AccountValidationError
+from scheduler_app.services.chains import JobHasDependents
 from scheduler_app.validation import JobValidationError
 
 logger = logging.getLogger(__name__)
@@ -102,6 +103,10 @@ def exception_handler(exc, context):
                         status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, AccountInUse):
         exc = InUseConflict(str(exc))
+    if isinstance(exc, JobHasDependents):
+        return Response({"detail": str(exc), "code": "has_dependents",
+                         "dependents": [{"id": str(job.pk), "name": job.name} for job in exc.dependents]},
+                        status=status.HTTP_409_CONFLICT)
     if isinstance(exc, ObjectDoesNotExist):
         exc = Http404()
     if isinstance(exc, OverflowError | DataError):

@@ -28,12 +28,23 @@ class ProgressSerializer(serializers.Serializer):
     elapsed_seconds = serializers.FloatField(help_text="Seconds since the run's bot started, at that step.")
 
 
+def _upstream(execution: JobExecution) -> dict | None:
+    upstream = execution.triggered_by
+    if upstream is None:
+        return None
+    return {"execution_id": str(upstream.pk), "job_id": str(upstream.job_id), "job_name": upstream.job.name,
+            "label": f"after {upstream.job.name}"}
+
+
 class ExecutionDetailApi(SchedulerApi):
     class OutputSerializer(serializers.Serializer):
         id = serializers.UUIDField()
         job_id = serializers.UUIDField()
         job_name = serializers.CharField()
-        trigger = serializers.CharField()
+        trigger = serializers.CharField(help_text="scheduled, manual, or chained (after another job's run).")
+        triggered_by = serializers.JSONField(
+            allow_null=True, help_text="A chained run: the upstream run that started it (execution_id, job_id, "
+                                       "job_name), shown as 'after <job>'.")
         scheduled_for = serializers.DateTimeField(allow_null=True)
         queued_at = serializers.DateTimeField()
         started_at = serializers.DateTimeField(allow_null=True)
@@ -58,6 +69,7 @@ class ExecutionDetailApi(SchedulerApi):
                 "job_id": str(execution.job_id),
                 "job_name": execution.job.name,
                 "trigger": execution.trigger,
+                "triggered_by": _upstream(execution),
                 "scheduled_for": local(execution.scheduled_for),
                 "queued_at": local(execution.queued_at),
                 "started_at": local(execution.started_at),

@@ -31,7 +31,6 @@ from scheduler_app.brakes.selectors import job_standing_pauses, standing_pauses
 from scheduler_app.models import BotType, ExecutionStatus, ScheduledJob
 from scheduler_app.reasons import reason_display
 from scheduler_app.selectors import (
-    JOB_ROW_FIELDS,
     execution_list,
     job_get,
     job_next_runs,
@@ -39,7 +38,7 @@ from scheduler_app.selectors import (
     job_page_rows,
 )
 from scheduler_app.services import job_create, job_delete, job_run_now, job_toggle, job_update
-from scheduler_app.spec import job_field_value
+from scheduler_app.spec import JOB_FIELDS, job_field_value
 
 TAGS = ["jobs"]
 DETAIL_SCHEMA = {"type": "object", "properties": {"detail": {"type": "string"}}}
@@ -101,7 +100,7 @@ class JobOutputSerializer(serializers.Serializer):
 
     def to_representation(self, job: ScheduledJob | dict) -> dict:
         """Takes a job or a ``job_page_rows`` dict; its times are shown in its own time zone."""
-        data = job if isinstance(job, dict) else {name: job_field_value(job, name) for name in JOB_ROW_FIELDS}
+        data = job if isinstance(job, dict) else {name: job_field_value(job, name) for name in JOB_FIELDS}
         local = in_zone(data["timezone"])
         # A list passes the page's pauses in the context (one query); a single job reads its own.
         pauses = self.context.get("pauses")
@@ -201,21 +200,6 @@ class JobUpdateApi(SchedulerApi):
         return JobUpdateApi._update(self, request, job_id, merge_bot_config=True)
 
 
-class JobDeleteApi(SchedulerApi):
-    @extend_schema(tags=TAGS, responses={204: None})
-    def delete(self, request, job_id: str):
-        job_delete(job=get_job_or_404(job_id), actor=api_actor(request, note=note_of(request)))
-        return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-class JobsApi(JobListApi, JobCreateApi):
-    """``/jobs``: list (GET) and create (POST)."""
-
-
-class JobApi(JobDetailApi, JobUpdateApi, JobDeleteApi):
-    """``/jobs/{id}``: read, update, delete."""
-
-
 class NoteField(serializers.CharField):
     """The optional ``note`` of a toggle, run or delete: why, kept on the change's audit event."""
 
@@ -255,6 +239,29 @@ class QueryBooleanField(serializers.BooleanField):
         if str(data).strip() == "":
             self.fail("blank")
         return super().to_internal_value(data)
+
+
+class JobDeleteApi(SchedulerApi):
+    class DeleteQuerySerializer(serializers.Serializer):
+        force = QueryBooleanField(required=False,
+                                  help_text="true: delete even though other jobs run after it (unlinks them).")
+
+    @extend_schema(tags=TAGS, parameters=[DeleteQuerySerializer], responses={204: None, 409: DETAIL_SCHEMA},
+                   description="409 naming the jobs that run after this one (run_after), unless ?force=true.")
+    def delete(self, request, job_id: str):
+        query = JobDeleteApi.DeleteQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        job_delete(job=get_job_or_404(job_id), force=bool(query.validated_data.get("force")),
+                   actor=api_actor(request, note=note_of(request)))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class JobsApi(JobListApi, JobCreateApi):
+    """``/jobs``: list (GET) and create (POST)."""
+
+
+class JobApi(JobDetailApi, JobUpdateApi, JobDeleteApi):
+    """``/jobs/{id}``: read, update, delete."""
 
 
 class JobToggleApi(SchedulerApi):
@@ -347,7 +354,10 @@ class JobHistoryApi(SchedulerApi):
     class OutputSerializer(serializers.Serializer):
         id = serializers.UUIDField()
         job_id = serializers.UUIDField()
-        trigger = serializers.CharField()
+        trigger = serializers.CharField(help_text="scheduled, manual, or chained (after another job's run).")
+        triggered_by = serializers.UUIDField(allow_null=True,
+                                             help_text="A chained run: the upstream execution that started it.")
+        attempt = serializers.IntegerField(help_text="The attempt of the run (1 unless retried).")
         scheduled_for = serializers.DateTimeField(allow_null=True)
         queued_at = serializers.DateTimeField()
         started_at = serializers.DateTimeField(allow_null=True)
@@ -368,6 +378,8 @@ class JobHistoryApi(SchedulerApi):
                 "id": str(execution.id),
                 "job_id": str(execution.job_id),
                 "trigger": execution.trigger,
+                "triggered_by": str(execution.triggered_by_id) if execution.triggered_by_id else None,
+                "attempt": execution.attempt,
                 "scheduled_for": local(execution.scheduled_for),
                 "queued_at": local(execution.queued_at),
                 "started_at": local(execution.started_at),

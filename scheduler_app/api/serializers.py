@@ -18,7 +18,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from scheduler_app.api.schema import BOT_CONFIG_SCHEMA, SCHEDULE_CONFIG_SCHEMA
-from scheduler_app.spec import READ_ONLY_FIELDS, JobFields, field_facts
+from scheduler_app.spec import MAX_RUN_AFTER, READ_ONLY_FIELDS, JobFields, field_facts
 from scheduler_app.validation import JobValidationError, job_validate
 
 # Fields a client may send back from a GET (round trip of the upstream dashboard's edit dialog);
@@ -57,7 +57,7 @@ def job_spec_fields(*, for_input: bool) -> dict[str, serializers.Field]:
         if for_input:
             options["required"] = facts.required
             # timezone's default is the server's TIME_ZONE, filled in at write time: not a constant.
-            if not facts.required and name != "timezone":
+            if not facts.required and name not in ("timezone", "run_after"):
                 options["default"] = facts.default
         if name == "schedule_config":
             field = ScheduleConfigField(**options)
@@ -72,6 +72,9 @@ def job_spec_fields(*, for_input: bool) -> dict[str, serializers.Field]:
         elif facts.kind == "str":
             field = serializers.CharField(min_length=facts.min_length, max_length=facts.max_length,
                                           allow_blank=not facts.min_length, trim_whitespace=False, **options)
+        elif name == "run_after":  # job ids or names (scheduler_app/services/chains.py)
+            field = serializers.ListField(child=serializers.CharField(min_length=1, max_length=200),
+                                          max_length=MAX_RUN_AFTER, **options)
         else:
             field = serializers.JSONField(**options)
         fields[name] = field

@@ -16,6 +16,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -40,6 +41,7 @@ from scheduler_app.paging import Cursor, Page
 from scheduler_app.reasons import reason_display
 from scheduler_app.selectors import execution_list, executions_live, job_get, job_list
 from scheduler_app.services import job_create, job_delete, job_run_now, job_toggle, job_update
+from scheduler_app.services.chains import JobHasDependents
 from scheduler_app.spec import known_timezones
 from scheduler_app.stats import beat_overview, execution_daily_series, stats_overview, stats_window
 from scheduler_app.validation import JobValidationError
@@ -289,7 +291,13 @@ def job_delete_view(request: HttpRequest, job_id) -> HttpResponse:
     job = _job_or_404(job_id)
     if request.method == "POST":
         name = job.name
-        job_delete(job=job, actor=dashboard_actor(request))
+        try:
+            job_delete(job=job, force=request.POST.get("force") == "yes", actor=dashboard_actor(request))
+        except JobHasDependents as exc:
+            messages.error(request, _("Not deleted: %(names)s run after “%(name)s”. Remove that link from them "
+                                      "first.") % {"names": ", ".join(f"“{d.name}”" for d in exc.dependents),
+                                                    "name": name})
+            return redirect("dashboard:job_history", job_id=job.pk)
         messages.success(request, _("“%(name)s” deleted.") % {"name": name})
         return redirect("dashboard:jobs")
     return render(request, "dashboard/confirm_delete.html", {"jobs": [job]})
@@ -315,8 +323,14 @@ def jobs_batch_view(request: HttpRequest) -> HttpResponse:
     elif action == "delete":
         if request.POST.get("confirm") != "yes":
             return render(request, "dashboard/confirm_delete.html", {"jobs": jobs, "batch": True})
-        for job in jobs:
-            job_delete(job=job, actor=dashboard_actor(request))
+        try:
+            with transaction.atomic():  # all the ticked jobs, or none
+                for job in jobs:
+                    job_delete(job=job, actor=dashboard_actor(request))
+        except JobHasDependents as exc:
+            messages.error(request, _("Nothing deleted: %(names)s run after a ticked job. Remove that link first.")
+                           % {"names": ", ".join(f"“{d.name}”" for d in exc.dependents)})
+            return _back(request, reverse("dashboard:jobs"))
         messages.success(request, ngettext("%(count)s job deleted.", "%(count)s jobs deleted.", len(jobs))
                          % {"count": len(jobs)})
     else:

@@ -46,6 +46,7 @@ from scheduler_app.notify.selectors import rules_for_event
 from scheduler_app.notify.services.incidents import incidents_on_final
 from scheduler_app.schedules import job_next_run_at, job_slot_fire_time, silent_deadline
 from scheduler_app.selectors import job_interval_anchor
+from scheduler_app.services.chains import chains_on_final
 from scheduler_app.services.counters import Tally
 from scheduler_app.services.progress import RunProgress
 from scheduler_app.services.retries import (
@@ -101,8 +102,15 @@ def _lock_job(job_id: UUID | str) -> ScheduledJob | None:
     ).first()
 
 
-def _refusal(job: ScheduledJob, scheduled_for: datetime | None, now: datetime) -> tuple[str, str] | None:
-    """Why this run must not start, as (final status, reason), or None when it may."""
+def _refusal(job: ScheduledJob, scheduled_for: datetime | None, now: datetime,
+             *, chained: bool = False) -> tuple[str, str] | None:
+    """Why this run must not start, as (final status, reason), or None when it may. A chained
+    run (services/chains.py) obeys the job's switch and its brakes as of now, as a slot would."""
+    if chained:
+        if not job.enabled:
+            return ExecutionStatus.CANCELLED, "the job was disabled before this run started"
+        if (brake := job_slot_brake(job=job, slot=now)) is not None:
+            return ExecutionStatus.SKIPPED, brake
     if scheduled_for is not None:
         if not job.enabled:
             return ExecutionStatus.CANCELLED, "the job was disabled before this run started"
@@ -164,7 +172,8 @@ def _claim_locked(job_id, scheduled_for, execution_id, now: datetime, tally: Tal
                 return None
             execution.dry_run = execution_dry_run(job)
         before = None if execution._state.adding else _state(execution)
-        refusal = _refusal(job, scheduled_for if execution_id is None else None, now)
+        refusal = _refusal(job, scheduled_for if execution_id is None else None, now,
+                           chained=execution.trigger == Trigger.CHAINED)
         if refusal is None and execution.attempt > 1 and (late := attempt_refusal(job, execution, now)):
             # A retry whose message came too late: the last attempt's reason stays the row's.
             refusal = ExecutionStatus.FAILED, f"{_last_attempt_error(execution)} (attempt {execution.attempt} " \
@@ -228,6 +237,7 @@ def _record_on_job(job: ScheduledJob, execution: JobExecution) -> None:
         ).update(last_success_at=success_at, silent_after=silent_deadline(job, since=success_at, anchor=anchor))
     if execution.status in FINAL_STATUSES:
         incidents_on_final(job=job, execution=execution)
+        chains_on_final(job=job, execution=execution)
 
 
 def execution_finish(

@@ -12,6 +12,7 @@ from scheduler_app.audit.snapshots import job_snapshot
 from scheduler_app.models import ExecutionStatus, JobExecution, ScheduledJob, Trigger
 from scheduler_app.schedules import job_next_run_at
 from scheduler_app.selectors import job_interval_anchor
+from scheduler_app.services.chains import JobHasDependents, job_dependents, job_links_set
 from scheduler_app.services.counters import counts_forgotten
 from scheduler_app.services.executions import execution_dry_run, execution_finish, hard_limit_seconds
 from scheduler_app.sync import RUN_JOB_TASK, BeatView, beat_view, periodic_task_delete, periodic_task_upsert
@@ -55,6 +56,7 @@ def job_create(*, data: dict[str, Any], created_by: str = "system", actor: Actor
         job = ScheduledJob(**spec.columns(), created_by=actor.name)
         job.created_at = utc_now()
         job = _save_and_sync(job, before=None)
+        job_links_set(job=job, upstream_ids=spec.run_after)
         _audit(job, actor=actor, action=Action.CREATE, before=None, after=job_snapshot(job))
         return job
 
@@ -71,6 +73,7 @@ def job_update(*, job: ScheduledJob, changes: dict[str, Any], merge_bot_config: 
         for name, value in spec.columns().items():
             setattr(job, name, value)
         job = _save_and_sync(job, before=before)
+        job_links_set(job=job, upstream_ids=spec.run_after)
         _audit(job, actor=actor, action=Action.UPDATE, before=old, after=job_snapshot(job))
         return job
 
@@ -86,9 +89,13 @@ def job_toggle(*, job: ScheduledJob, enabled: bool | None = None, actor: Actor =
         return job
 
 
-def job_delete(*, job: ScheduledJob, actor: Actor = SYSTEM) -> None:
+def job_delete(*, job: ScheduledJob, actor: Actor = SYSTEM, force: bool = False) -> None:
+    """Delete a job and its history. A job others run after (run_after) raises JobHasDependents
+    naming them unless ``force``: then their links to it go with it."""
     with transaction.atomic():
         job = _locked(job)
+        if not force and (dependents := job_dependents(job=job)):
+            raise JobHasDependents(dependents)
         _audit(job, actor=actor, action=Action.DELETE, before=job_snapshot(job), after=None)
         periodic_task_delete(job)
         with counts_forgotten(job_id=job.pk):

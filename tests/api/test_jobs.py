@@ -156,7 +156,8 @@ def test_history_newest_first_with_limit(client):
     assert default.json()[0]["id"] == str(made[-1].pk)
     row = default.json()[0]
     assert set(row) == {
-        "id", "job_id", "trigger", "scheduled_for", "queued_at", "started_at", "finished_at", "duration_seconds",
+        "id", "job_id", "trigger", "triggered_by", "attempt", "scheduled_for", "queued_at", "started_at", "finished_at",
+        "duration_seconds",
         "status", "result", "error", "messages_sent", "profiles_visited", "dry_run",
     }
     assert len(client.get(f"/scheduler/jobs/{job.pk}/history?limit=1").json()) == 1

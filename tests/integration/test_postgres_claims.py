@@ -63,6 +63,23 @@ def test_one_slot_claimed_by_many_processes_runs_once(pg_env):
     assert [status for status, _ in statuses(url, job_id)] == ["running"]
 
 
+def test_an_upstream_finish_delivered_many_times_at_once_starts_one_chained_run(pg_env):
+    env, url = pg_env
+    downstream_id, execution_id = run(env, "chain-setup").split()
+    start_at = time.time() + 4
+    racers = [subprocess.Popen([sys.executable, "-m", "tests.support.claim_race", "chain-finish", execution_id,
+                                str(start_at)], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+              for _ in range(RACERS)]
+    outputs = [racer.communicate(timeout=120)[0] for racer in racers]
+
+    assert all(racer.returncode == 0 for racer in racers)
+    assert sum(output.count("sent") for output in outputs) == 1, outputs
+    with psycopg.connect(url.replace("postgres://", "postgresql://")) as conn:
+        rows = conn.execute("SELECT trigger, triggered_by_id FROM scheduler_app_jobexecution WHERE job_id = %s",
+                            (downstream_id,)).fetchall()
+    assert [(trigger, str(upstream)) for trigger, upstream in rows] == [("chained", execution_id)]
+
+
 def test_max_instances_holds_under_concurrent_claims(pg_env):
     env, url = pg_env
     job_id = run(env, "setup", "1")

@@ -32,6 +32,7 @@ def form(**overrides):
         "retry_jitter": "on",
         "max_run_seconds": "",
         "warn_after_seconds": "",
+        "run_after_when": "success",
         "executions-TOTAL_FORMS": "0",
         "executions-INITIAL_FORMS": "0",
         "executions-MIN_NUM_FORMS": "0",

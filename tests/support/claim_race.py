@@ -34,12 +34,48 @@ def main(argv: list[str]) -> None:
             execution = execution_claim(job_id=job_id, scheduled_for=slot)
             time.sleep(0.5)
         print(execution.status if execution else "none")
+    elif command == "chain-setup":
+        print(" ".join(chain_setup()))
+    elif command == "chain-finish":
+        chain_finish(argv[1], float(argv[2]))
     elif command == "lock-order":
         print(lock_order(argv[1]))
     elif command == "dispatch-order":
         print(dispatch_order(argv[1], argv[2]))
     else:
         raise SystemExit(f"unknown command {command!r}")
+
+
+def chain_setup() -> list[str]:
+    """Jobs A and B (B runs after A) and a running execution of A: prints B's id and the execution's."""
+    from datetime import UTC, datetime
+
+    from scheduler_app.services import execution_claim, job_create
+
+    upstream = job_create(data={"name": "A", "bot_type": "birthday", "schedule_type": "interval",
+                                "schedule_config": {"minutes": 1}})
+    downstream = job_create(data={"name": "B", "bot_type": "birthday", "schedule_type": "manual",
+                                  "run_after": [str(upstream.pk)]})
+    execution = execution_claim(job_id=upstream.pk, scheduled_for=datetime.now(tz=UTC).replace(microsecond=0))
+    return [str(downstream.pk), str(execution.pk)]
+
+
+def chain_finish(execution_id: str, start_at: float) -> None:
+    """Record the end of A's execution as a worker would, at START_AT, held open a moment: many
+    of these at once are a finish delivered many times. Prints one "sent" per chained run it
+    sent (the message is printed, not published: no broker here)."""
+    from django.db import transaction
+
+    from config.celery import app
+    from scheduler_app.models import JobExecution
+    from scheduler_app.services import execution_finish
+
+    app.send_task = lambda name, kwargs, **options: print("sent", kwargs["job_id"])
+    execution = JobExecution.objects.get(pk=execution_id)
+    time.sleep(max(0.0, start_at - time.time()))
+    with transaction.atomic():
+        execution_finish(execution=execution, status="success")
+        time.sleep(0.5)
 
 
 def lock_order(job_id: str) -> str:
