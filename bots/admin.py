@@ -18,6 +18,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from bots.audit import ActorRef
 from bots.models import (
     BirthdayMessage,
     BlacklistEntry,
@@ -45,7 +46,6 @@ from bots.services.templates import (
     message_template_create,
     message_template_update,
 )
-from scheduler_app.audit.admin import admin_actor
 
 
 class ServiceCheckedForm(forms.ModelForm):
@@ -126,7 +126,7 @@ class MessageTemplateAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         data = {name: form.cleaned_data[name] for name in MessageTemplateForm._meta.fields}
-        actor = admin_actor(request)
+        actor = ActorRef(source="admin", request=request)
         saved = (message_template_update(template=obj, **data, actor=actor) if change
                  else message_template_create(**data, actor=actor))
         _adopt(obj, saved)
@@ -234,17 +234,17 @@ class LinkedInAccountAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         data = {name: form.cleaned_data[name] for name in ACCOUNT_FIELDS if name in form.cleaned_data}
-        actor = admin_actor(request)
+        actor = ActorRef(source="admin", request=request)
         saved = (account_update(account=obj, changes=data, actor=actor) if change
                  else account_create(data=data, actor=actor))
         _adopt(obj, saved)
 
     def delete_model(self, request, obj):
-        account_delete(account=obj, actor=admin_actor(request))
+        account_delete(account=obj, actor=ActorRef(source="admin", request=request))
 
     def delete_queryset(self, request, queryset):
         for account in queryset:
-            account_delete(account=account, actor=admin_actor(request))
+            account_delete(account=account, actor=ActorRef(source="admin", request=request))
 
     def get_actions(self, request):
         actions = super().get_actions(request)
@@ -257,7 +257,7 @@ class LinkedInAccountAdmin(admin.ModelAdmin):
         deleted = 0
         for account in queryset:
             try:
-                account_delete(account=account, actor=admin_actor(request))
+                account_delete(account=account, actor=ActorRef(source="admin", request=request))
                 deleted += 1
             except AccountInUse as exc:
                 self.message_user(request, _("Not deleted: %(why)s.") % {"why": exc}, level="error")

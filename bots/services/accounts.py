@@ -20,6 +20,7 @@ from django.db.models import Q
 from django.utils.timezone import now as utc_now
 from django.utils.translation import gettext as _
 
+from bots.audit import audit_change
 from bots.crypto import session_encrypt
 from bots.models import (
     COOLDOWN_HOURS_MAX,
@@ -33,8 +34,6 @@ from bots.runner import BotError
 from bots.selectors import cookie_for_linkedin, linkedin_host
 from bots.services import InvalidInput
 from bots.services.templates import language_clean
-from scheduler_app.audit.actors import SYSTEM, Actor, as_actor
-from scheduler_app.audit.services import Action, audit_record
 
 LABEL_MAX = 100
 CAP_MAX = 10_000
@@ -44,10 +43,10 @@ ACCOUNT_FIELDS = ("label", "timezone", "working_hours", "messages_per_day", "mes
                   "cooldown_hours", "message_language")
 
 
-def _audit(account: LinkedInAccount, *, actor: Actor, action: str, before: dict | None, after: dict | None) -> None:
-    """The account's event, in the caller's transaction; its session shows only as set or not
-    (``session`` is a secret field to the audit service: never its value)."""
-    audit_record(actor=actor, action=action, object_type="account", object_id=account.pk, label=account.label,
+def _audit(account: LinkedInAccount, *, actor: object, action: str, before: dict | None, after: dict | None) -> None:
+    """The account's audit event, in the caller's transaction (bots/audit.py); its session shows
+    only as set or not (``session`` is a secret field to the recorder: never its value)."""
+    audit_change(actor=actor, action=action, object_type="account", object_id=account.pk, label=account.label,
                  before=before, after=after)
 
 
@@ -189,7 +188,7 @@ def session_expiry(state: dict[str, Any]) -> datetime | None:
 
 # --- account rows -----------------------------------------------------------------------------
 
-def account_create(*, data: dict[str, Any], actor: Actor | str = SYSTEM) -> LinkedInAccount:
+def account_create(*, data: dict[str, Any], actor: object = None) -> LinkedInAccount:
     """A new account; without a session it is ``needs_reauth`` (no browser starts for it until
     one is saved). Its warm-up starts now."""
     clean = _checked_fields(dict(data), account=None)
@@ -204,7 +203,7 @@ def account_create(*, data: dict[str, Any], actor: Actor | str = SYSTEM) -> Link
             )
             if session:
                 _store_session(account, session, now)
-            _audit(account, actor=as_actor(actor), action=Action.CREATE, before=None, after=_audit_view(account))
+            _audit(account, actor=actor, action="create", before=None, after=_audit_view(account))
     except IntegrityError:
         taken = f"an account labelled {clean.get('label')!r} exists already"
         raise AccountValidationError({"label": [taken]}) from None
@@ -227,7 +226,7 @@ def account_default_ensure() -> LinkedInAccount | None:
     return found
 
 
-def account_update(*, account: LinkedInAccount, changes: dict[str, Any], actor: Actor | str = SYSTEM
+def account_update(*, account: LinkedInAccount, changes: dict[str, Any], actor: object = None
                    ) -> LinkedInAccount:
     """Change an account's settings; its session goes through ``account_session_save`` only."""
     if "storage_state" in changes:
@@ -239,16 +238,16 @@ def account_update(*, account: LinkedInAccount, changes: dict[str, Any], actor: 
             setattr(account, name, value)
         account.updated_at = utc_now()
         account.save(update_fields=[*clean, "updated_at"])
-        _audit(account, actor=as_actor(actor), action=Action.UPDATE, before=before, after=_audit_view(account))
+        _audit(account, actor=actor, action="update", before=before, after=_audit_view(account))
     return account
 
 
-def account_delete(*, account: LinkedInAccount, actor: Actor | str = SYSTEM) -> None:
+def account_delete(*, account: LinkedInAccount, actor: object = None) -> None:
     if account.jobs.exists():
         names = ", ".join(account.jobs.order_by("name").values_list("name", flat=True)[:5])
         raise AccountInUse(f"account {account.label!r} still has jobs ({names}); move or delete them first")
     with transaction.atomic():
-        _audit(account, actor=as_actor(actor), action=Action.DELETE, before=_audit_view(account), after=None)
+        _audit(account, actor=actor, action="delete", before=_audit_view(account), after=None)
         account.delete()
 
 
@@ -262,7 +261,7 @@ def _store_session(account: LinkedInAccount, state: dict[str, Any], now: datetim
                                 "updated_at"])
 
 
-def account_session_save(*, account: LinkedInAccount, storage_state: Any, actor: Actor | str = SYSTEM
+def account_session_save(*, account: LinkedInAccount, storage_state: Any, actor: object = None
                          ) -> LinkedInAccount:
     """Store a new session (validated, encrypted). The account's status is left to the probe
     that checks the session loads the feed (scheduler_app/brakes/accounts.py)."""
@@ -270,7 +269,7 @@ def account_session_save(*, account: LinkedInAccount, storage_state: Any, actor:
     with transaction.atomic():
         before = {"session": account.session_encrypted or None, "li_at_expires_at": account.li_at_expires_at}
         _store_session(account, state, utc_now())
-        _audit(account, actor=as_actor(actor), action=Action.SESSION_SAVED, before=before,
+        _audit(account, actor=actor, action="session_saved", before=before,
                after={"session": account.session_encrypted, "li_at_expires_at": account.li_at_expires_at})
     return account
 

@@ -10,11 +10,10 @@ from typing import TypedDict
 
 from django.db import transaction
 
+from bots.audit import audit_change
 from bots.models import MessageTemplate, TemplateKind
 from bots.services import InvalidInput, model_update
 from bots.spintax import TemplateSyntaxError, parse
-from scheduler_app.audit.actors import SYSTEM, Actor, as_actor
-from scheduler_app.audit.services import Action, audit_record
 
 BODY_MAX = 1_000
 WEIGHT_MIN, WEIGHT_MAX = 1, 10
@@ -73,35 +72,35 @@ def message_template_clean(*, kind: str, body: str, language: str = DEFAULT_LANG
 TEMPLATE_AUDITED = ("kind", "language", "body", "weight", "active")
 
 
-def _audit(template: MessageTemplate, *, actor: Actor | str, action: str, before: dict | None) -> None:
-    after = None if action == Action.DELETE else {name: getattr(template, name) for name in TEMPLATE_AUDITED}
-    audit_record(actor=as_actor(actor), action=action, object_type="template", object_id=template.pk,
+def _audit(template: MessageTemplate, *, actor: object, action: str, before: dict | None) -> None:
+    after = None if action == "delete" else {name: getattr(template, name) for name in TEMPLATE_AUDITED}
+    audit_change(actor=actor, action=action, object_type="template", object_id=template.pk,
                  label=template.body[:80], before=before, after=after)
 
 
 def message_template_create(*, kind: str = TemplateKind.TODAY, body: str, language: str = DEFAULT_LANGUAGE,
-                            weight: int = 1, active: bool = True, actor: Actor | str = SYSTEM) -> MessageTemplate:
+                            weight: int = 1, active: bool = True, actor: object = None) -> MessageTemplate:
     fields = message_template_clean(kind=kind, body=body, language=language, weight=weight, active=active)
     with transaction.atomic():
         template = MessageTemplate.objects.create(**fields)
-        _audit(template, actor=actor, action=Action.CREATE, before=None)
+        _audit(template, actor=actor, action="create", before=None)
     return template
 
 
 def message_template_update(*, template: MessageTemplate, kind: str, body: str, language: str = DEFAULT_LANGUAGE,
-                            weight: int = 1, active: bool, actor: Actor | str = SYSTEM) -> MessageTemplate:
+                            weight: int = 1, active: bool, actor: object = None) -> MessageTemplate:
     fields = message_template_clean(kind=kind, body=body, language=language, weight=weight, active=active)
     with transaction.atomic():
         before = {name: getattr(template, name) for name in TEMPLATE_AUDITED}
         model_update(template, fields)
-        _audit(template, actor=actor, action=Action.UPDATE, before=before)
+        _audit(template, actor=actor, action="update", before=before)
     return template
 
 
-def message_template_delete(*, template: MessageTemplate, actor: Actor | str = SYSTEM) -> None:
+def message_template_delete(*, template: MessageTemplate, actor: object = None) -> None:
     """Messages sent with it keep their text; they no longer keep it from being repeated (it is gone)."""
     with transaction.atomic():
-        _audit(template, actor=actor, action=Action.DELETE,
+        _audit(template, actor=actor, action="delete",
                before={name: getattr(template, name) for name in TEMPLATE_AUDITED})
         template.delete()
 
@@ -154,7 +153,7 @@ def import_line_body(line: str) -> str | None:
 
 
 def message_templates_import(*, sources: list[ImportSource], language: str = DEFAULT_LANGUAGE,
-                             skip_bad: bool = False, actor: Actor | str = SYSTEM) -> ImportResult:
+                             skip_bad: bool = False, actor: object = None) -> ImportResult:
     """Upstream's message files as templates (weight 1, active), in one transaction: every line is
     checked like any template first; with a bad line and no ``skip_bad`` nothing is stored and
     TemplatesImportRefused lists them all. A template already stored with the same kind, language
@@ -184,7 +183,7 @@ def message_templates_import(*, sources: list[ImportSource], language: str = DEF
             else:
                 MessageTemplate.objects.create(**fields)
                 result.created[name] += 1
-        audit_record(actor=as_actor(actor), action=Action.IMPORT, object_type="template",
+        audit_change(actor=actor, action="import", object_type="template",
                      label=", ".join(source.name for source in sources)[:200],
                      changes={"created": {"old": None, "new": sum(result.created.values())},
                               "skipped": {"old": None, "new": len(result.skipped)}})

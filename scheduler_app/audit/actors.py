@@ -34,9 +34,11 @@ class Actor:
 SYSTEM = Actor()
 
 
-def as_actor(actor: "Actor | str") -> Actor:
+def as_actor(actor: "Actor | str | None") -> Actor:
     """An ``Actor``; a bare name (what services took before the audit trail) is that name acting
-    as the system."""
+    as the system; None is the system."""
+    if actor is None:
+        return SYSTEM
     return actor if isinstance(actor, Actor) else Actor(name=str(actor or "system"))
 
 
@@ -69,3 +71,17 @@ def cli_actor(note: str | None = "") -> Actor:
     except (KeyError, OSError):  # no passwd entry (a container's arbitrary uid)
         user = "unknown"
     return Actor(name=f"cli:{user}", source=AuditSource.CLI, request_id=uuid.uuid4().hex, note=(note or "")[:NOTE_MAX])
+
+
+def actor_of(actor: object) -> Actor:
+    """The actor of a change the bots report (bots/audit.py): the scheduler's own ``Actor`` as
+    given, a name or None as ``as_actor`` reads them, or the bots' ``ActorRef`` (a source and,
+    from a web interface, its request)."""
+    if actor is None or isinstance(actor, Actor | str):
+        return as_actor(actor)
+    source, request = getattr(actor, "source", None), getattr(actor, "request", None)
+    if source in AuditSource.values and request is not None:
+        return request_actor(request, source=source)
+    if source == AuditSource.CLI:
+        return cli_actor()
+    raise TypeError(f"not an audit actor: {actor!r}")

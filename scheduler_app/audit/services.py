@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils.timezone import now as utc_now
 
-from scheduler_app.audit.actors import NOTE_MAX, SYSTEM, Actor
+from scheduler_app.audit.actors import NOTE_MAX, SYSTEM, Actor, actor_of
 from scheduler_app.audit.models import AuditEvent
 
 logger = logging.getLogger(__name__)
@@ -149,6 +149,12 @@ def audit_record_many(*, actor: Actor = SYSTEM, action: str, object_type: str, e
             for entry in entries]
     AuditEvent.objects.bulk_create(rows, batch_size=500)
     return len(rows)
+
+
+def audit_record_for_bots(*, actor: object, **fields: Any) -> AuditEvent:
+    """The recorder the bots report their changes to (bots/audit.py; plugged in by
+    scheduler_app/apps.py): ``audit_record`` with the bots' actor read as an ``Actor``."""
+    return audit_record(actor=actor_of(actor), **fields)
 
 
 def _redacted(name: object, value: Any) -> Any:

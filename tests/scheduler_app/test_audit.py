@@ -188,6 +188,28 @@ def test_cli_writes_leave_one_event_as_cli_and_the_os_user(capsys):
     assert (new.one().action, new.one().source) == ("key_revoked", "cli")
 
 
+def test_the_bots_admin_and_commands_record_through_the_bots_door(admin_client, admin_user, tmp_path):
+    """The bots never import the scheduler: their admin and commands hand an ActorRef to their
+    services, which report to bots.audit, where the scheduler's recorder is plugged in."""
+    new = NewEvents()
+    response = admin_client.post("/admin/bots/messagetemplate/add/", {
+        "kind": "today", "language": "fr", "body": "Joyeux anniversaire {first_name} !", "weight": "1",
+        "active": "on"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    event = new.one()
+    assert (event.actor, event.source, event.action, event.object_type) == (admin_user.username, "admin", "create",
+                                                                            "template")
+    assert event.changes["body"] == {"old": None, "new": "Joyeux anniversaire {first_name} !"}
+
+    messages = tmp_path / "messages.txt"
+    messages.write_text("Bon anniversaire {first_name} !\nBelle journée {first_name} !\n", encoding="utf-8")
+    new = NewEvents()
+    call_command("import_messages", str(messages), "--language", "fr")
+    event = new.one()
+    assert (event.actor, event.source, event.action) == (f"cli:{getpass.getuser()}", "cli", "import")
+    assert event.changes["created"] == {"old": None, "new": 2}
+
+
 def test_a_pushback_pauses_the_accounts_jobs_as_the_system_one_event_each():
     job = make_job(name="Birthdays")
     make_job(name="Stopped", enabled=False)  # not paused: no event

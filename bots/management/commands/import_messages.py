@@ -14,10 +14,10 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from bots.audit import ActorRef
 from bots.models import TemplateKind
 from bots.services import InvalidInput
 from bots.services.templates import DEFAULT_LANGUAGE, ImportSource, TemplatesImportRefused, message_templates_import
-from scheduler_app.audit.actors import cli_actor
 
 
 def _read(path: str) -> list[str]:
@@ -50,7 +50,7 @@ class Command(BaseCommand):
             sources.append(ImportSource(name=late_messages, kind=TemplateKind.LATE, lines=_read(late_messages)))
         try:
             result = message_templates_import(sources=sources, language=language, skip_bad=skip_bad,
-                                              actor=cli_actor())
+                                              actor=ActorRef(source="cli"))
         except InvalidInput as exc:
             raise CommandError(f"--{exc.field or 'language'}: {exc}") from None
         except TemplatesImportRefused as refused:

@@ -26,11 +26,11 @@ from django.core.management.base import BaseCommand, CommandError
 from playwright.sync_api import sync_playwright
 
 from bots import linkedin_locators as L
+from bots.audit import ActorRef
 from bots.browser import LAUNCH_ARGS
 from bots.models import DEFAULT_ACCOUNT_LABEL
 from bots.selectors import account_find
 from bots.services.accounts import AccountValidationError, account_create, account_session_save
-from scheduler_app.audit.actors import cli_actor
 
 # The scheduler's task that checks a new session (scheduler_app.tasks.probe_account), sent by
 # name: the bots do not import the scheduler.
@@ -76,7 +76,7 @@ class Command(BaseCommand):
         if found is not None:
             return found
         try:
-            created = account_create(data={"label": label}, actor=cli_actor())
+            created = account_create(data={"label": label}, actor=ActorRef(source="cli"))
         except AccountValidationError as exc:
             raise CommandError(f"cannot create account {label!r}: {_errors(exc)}") from None
         self.stdout.write(self.style.WARNING(
@@ -118,7 +118,7 @@ class Command(BaseCommand):
 
     def _save(self, account, state: dict[str, Any]) -> None:
         try:
-            account_session_save(account=account, storage_state=state, actor=cli_actor())
+            account_session_save(account=account, storage_state=state, actor=ActorRef(source="cli"))
         except AccountValidationError as exc:
             raise CommandError(f"the session was not saved into {account.label!r}: {_errors(exc)}") from None
         self.stdout.write(self.style.SUCCESS(f"Session saved into account {account.label!r} (encrypted)."))
