@@ -77,3 +77,14 @@ def test_the_openapi_document_states_it(client):
     assert set(operation) == {"get"}
     names = {parameter["name"] for parameter in operation["get"]["parameters"]}
     assert {"job_id", "since", "actor", "limit", "cursor"} <= names
+
+
+def test_a_note_too_long_is_a_400_naming_note_and_changes_nothing(client):
+    job = make_job(name="Kept")
+    answer = client.post(f"/scheduler/jobs/{job.pk}/toggle", {"enabled": False, "note": "x" * 501}, format="json")
+    assert answer.status_code == 400 and "note" in answer.json()["errors"]
+    answer = client.delete(f"/scheduler/jobs/{job.pk}?note={'y' * 501}")
+    assert answer.status_code == 400 and "note" in answer.json()["errors"]
+    job.refresh_from_db()
+    assert job.enabled is True
+    assert not AuditEvent.objects.filter(job_id=job.pk).exclude(action="create").exists()
