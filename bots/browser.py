@@ -57,6 +57,7 @@ LOW_MEMORY_ARGS = [
 _ENV_LOCK = threading.Lock()
 MARKER_SWITCH = "--bot-run-marker="
 CLOSE_GRACE_SECONDS = 15
+TIMED_OUT_CLOSE_SECONDS = 3
 # How long past the deadline a call may take to return its own time-limit error before Chromium is killed.
 BACKSTOP_SECONDS = 2.0
 # A browser without a run's own limit (the session check of linkedin_login, tests): this long.
@@ -241,9 +242,14 @@ class BrowserSession:
         return cast(LinkedInDriver, _DriverProxy(self))
 
     def __exit__(self, *exc_info: object) -> None:
+        if self.timed_out:
+            # The run's time is up and the browser thread may still be stuck in the call the
+            # deadline cut short: Chromium goes first (which also ends that call), so the run
+            # ends within seconds of its limit instead of after a close that waits on it.
+            self.killed += _kill_run_processes(self.marker)
         close = self._executor.submit(self._close)
         try:
-            close.result(timeout=CLOSE_GRACE_SECONDS)
+            close.result(timeout=TIMED_OUT_CLOSE_SECONDS if self.timed_out else CLOSE_GRACE_SECONDS)
         except (FutureTimeout, Exception):
             logger.warning("Chromium of run %s did not close cleanly; killing it", self.marker)
         killed = _kill_run_processes(self.marker)

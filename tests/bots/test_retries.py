@@ -85,6 +85,7 @@ def test_a_checkpoint_is_never_retried(sandbox, sent_messages, django_capture_on
 
 
 @pytest.mark.slow
+@pytest.mark.django_db(transaction=True)  # the lease keepers' threads write while the run goes on, as in a worker
 def test_a_hung_message_overlay_ends_failed_at_the_jobs_time_limit_and_the_next_slot_runs(sandbox, settings):
     settings.BOT_RUN_TIME_LIMIT = None  # no cap: the job's own max_run_seconds is the limit
     settings.BOT_SEND_CONFIRM_MS = 120_000
@@ -97,7 +98,7 @@ def test_a_hung_message_overlay_ends_failed_at_the_jobs_time_limit_and_the_next_
 
     assert execution.status == ExecutionStatus.FAILED and execution.error.startswith("time limit of 60s reached")
     assert execution.attempt == 1  # a time limit is not retried
-    assert took <= 60 + 5 + 5, took  # the limit, plus 5 s, plus the browser's start before its clock
+    assert took <= 60 + 5, took  # the limit, plus 5 s
     assert execution.messages_sent == 1 == BirthdayMessage.objects.filter(status=MessageStatus.SENT).count()
     assert not chromium_processes()
 
