@@ -23,7 +23,7 @@ from bots.renewal import PeriodicRenewal
 
 __all__ = ["BOT_CONFIGS", "AccountPushback", "BotConfig", "BotError", "BotOutcome", "BotRun", "BotSkipped",
            "PeriodicRenewal", "RateLimited", "SessionLost", "TransientBotError", "UnsupportedLanguage",
-           "outside_working_hours", "quota_usage", "run_bot", "run_time_limit", "working_hours_end"]
+           "outside_working_hours", "quota_usage", "run_bot", "run_time_limit", "step_display", "working_hours_end"]
 
 
 class BotError(Exception):
@@ -155,6 +155,13 @@ def outside_working_hours(*, account_id, timezone: str, moment) -> str | None:
     except BotSkipped as exc:
         return str(exc)
     return None
+
+
+def step_display(step: str) -> str:
+    """A run's reported step (``BotRun.report``) in the active language (bots/steps.py)."""
+    from bots.steps import step_display as display
+
+    return display(step)
 
 
 def quota_usage(now=None) -> dict:

@@ -5,7 +5,7 @@ them when it prints them (scheduler_app/reasons.py).
 """
 from django import template
 
-from bots.steps import step_display
+from bots.runner import step_display
 from scheduler_app.models import ExecutionStatus
 from scheduler_app.reasons import reason_display
 
