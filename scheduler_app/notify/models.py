@@ -27,6 +27,7 @@ class Event(models.TextChoices):
     RECOVERED = "recovered", _("Recovered")
     SILENT = "silent", _("No success for a period + grace")
     NO_LEADER = "no_leader", _("No beat leads")
+    LONG_RUNNING = "long_running", _("A run takes longer than its warn_after_seconds")
     TEST = "test", _("Test")
 
 

@@ -16,6 +16,7 @@ EVENT_TITLES = {
     "recovered": gettext_noop("{job}: recovered"),
     "silent": gettext_noop("{job}: no successful run for longer than expected"),
     "no_leader": gettext_noop("No beat leads: nothing is being scheduled"),
+    "long_running": gettext_noop("{job}: a run is taking longer than expected"),
     "test": gettext_noop("Test notification from the bot scheduler"),
 }
 

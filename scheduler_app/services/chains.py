@@ -22,6 +22,7 @@ import logging
 
 from django.db import IntegrityError, transaction
 from django.utils.timezone import now as utc_now
+from django.utils.translation import gettext as _
 
 from scheduler_app.models import ChainWhen, ExecutionStatus, JobExecution, JobLink, ScheduledJob, Trigger
 from scheduler_app.services.counters import Tally
@@ -84,16 +85,17 @@ def job_links_set(*, job: ScheduledJob, upstream_ids: list[str]) -> None:
         return
     errors: list[str] = []
     if str(job.pk) in upstream_ids:
-        errors.append("a job cannot run after itself")
+        errors.append(_("a job cannot run after itself"))
     upstreams = {str(u.pk): u for u in ScheduledJob.objects.filter(pk__in=upstream_ids)}
     for pk in upstream_ids:
         upstream = upstreams.get(pk)
         if upstream is None:
-            errors.append(f"no job has the id {pk!r}")
+            errors.append(_("no job has the id %(id)r") % {"id": pk})
         elif str(upstream.account_id) != str(job.account_id):
-            errors.append(f"{upstream.name!r} runs on another LinkedIn account; a chain stays on one account")
+            errors.append(_("%(name)r runs on another LinkedIn account; a chain stays on one account")
+                          % {"name": upstream.name})
     if not errors and (cycle := _cycle(job, upstream_ids)):
-        errors.append("this would make a cycle: " + " → ".join(cycle))
+        errors.append(_("this would make a cycle: %(cycle)s") % {"cycle": " → ".join(cycle)})
     if errors:
         raise JobValidationError({"run_after": errors})
     JobLink.objects.filter(downstream=job).exclude(upstream_id__in=upstream_ids).delete()

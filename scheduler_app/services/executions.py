@@ -42,7 +42,8 @@ from scheduler_app.brakes.selectors import job_slot_brake
 from scheduler_app.catchup import COALESCED_PREFIX
 from scheduler_app.models import FINAL_STATUSES, ExecutionStatus, JobExecution, ScheduledJob, Trigger
 from scheduler_app.notify.models import Event
-from scheduler_app.notify.selectors import rules_for_event
+from scheduler_app.notify.selectors import rules_for_event, rules_for_job
+from scheduler_app.notify.services.deliveries import Alert, deliveries_queue
 from scheduler_app.notify.services.incidents import incidents_on_final
 from scheduler_app.schedules import job_next_run_at, job_slot_fire_time, silent_deadline
 from scheduler_app.selectors import job_interval_anchor
@@ -413,15 +414,43 @@ def execution_lease_renew(*, execution_id: UUID | str, progress: dict | None = N
     return bool(JobExecution.objects.filter(pk=execution_id, status=ExecutionStatus.RUNNING).update(**updates))
 
 
-def _lease_keeper(execution_id: UUID, progress: RunProgress) -> PeriodicRenewal:
+def execution_long_running(*, execution_id: UUID | str, now: datetime | None = None) -> int:
+    """A run still going past its job's warn_after_seconds: mark it warned (once, by a conditional
+    update, so two keepers or a restarted one cannot warn twice) and queue one ``long_running``
+    alert per channel of the rules covering the job. Returns the alerts queued."""
+    now = now or utc_now()
+    with transaction.atomic():
+        if not JobExecution.objects.filter(pk=execution_id, status=ExecutionStatus.RUNNING,
+                                           warned_at__isnull=True).update(warned_at=now):
+            return 0
+        execution = JobExecution.objects.select_related("job").get(pk=execution_id)
+        job = execution.job
+        reason = (f"running for {(now - execution.started_at).total_seconds():.0f}s, past warn_after_seconds "
+                  f"({job.warn_after_seconds}s); its time limit is {execution_time_limit(job):.0f}s")
+        alerts, channels = [], set()
+        for rule in rules_for_job(job=job, event=Event.LONG_RUNNING):
+            if rule.channel_id not in channels:
+                channels.add(rule.channel_id)
+                alerts.append(Alert(channel_id=rule.channel_id, event=Event.LONG_RUNNING, job=job, execution=execution,
+                                    rule_id=rule.pk, reason=reason,
+                                    dedupe_key=f"long_running:{execution.pk}:{rule.channel_id}"))
+        return len(deliveries_queue(alerts=alerts, now=now))
+
+
+def _lease_keeper(execution_id: UUID, progress: RunProgress, *, warn_after: float | None = None) -> PeriodicRenewal:
     """Renews one execution's lease from a thread of the worker process while its bot runs (when
     the process dies, renewals stop and the lease runs out), and carries the run's progress: at
-    least every SCHEDULER_PROGRESS_SECONDS, never less often than a third of the lease."""
+    least every SCHEDULER_PROGRESS_SECONDS, never less often than a third of the lease. Past
+    ``warn_after`` seconds it raises the run's long_running alert (``execution_long_running``)."""
     lease_every = _lease_seconds() / 3
-    renewed = time.monotonic()
+    renewed = started = time.monotonic()
+    warned = warn_after is None
 
     def renew() -> bool:
-        nonlocal renewed
+        nonlocal renewed, warned
+        if not warned and time.monotonic() - started >= warn_after:
+            warned = True
+            execution_long_running(execution_id=execution_id)
         step = progress.take()
         if step is None and time.monotonic() - renewed < lease_every:
             return True  # nothing new to show, and the lease is young: no write this round
@@ -564,7 +593,7 @@ def execution_run(
         progress=progress.report,
     )
     try:
-        with _lease_keeper(execution.pk, progress):
+        with _lease_keeper(execution.pk, progress, warn_after=job.warn_after_seconds):
             outcome = run_bot(run)
     except BotSkipped as exc:
         return execution_finish(execution=execution, status=ExecutionStatus.SKIPPED, error=str(exc),
