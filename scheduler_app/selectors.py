@@ -41,8 +41,9 @@ def job_get(*, job_id) -> ScheduledJob | None:
 
 
 def execution_list(*, job: ScheduledJob, limit: int = 50) -> QuerySet[JobExecution]:
-    """A job's history, newest first (served by the (job, -queued_at) index)."""
-    return JobExecution.objects.filter(job=job).order_by("-queued_at")[:limit]
+    """A job's history, newest first (served by the (job, -queued_at) index), with a chained run's
+    upstream run and job (shown as "after <job>")."""
+    return JobExecution.objects.filter(job=job).select_related("triggered_by__job").order_by("-queued_at")[:limit]
 
 
 def execution_get(*, execution_id) -> JobExecution | None:
