@@ -207,7 +207,15 @@ RUN_LABELS = {
                           "stops and closes Chromium; the run ends failed \"time limit\".")),
     "warn_after_seconds": (_("Warn when a run takes longer than (seconds)"),
                            _("Empty: never. Raises one long_running notification.")),
+    "run_after": (_("Run after these jobs (names, comma-separated)"),
+                  _("Each run of them starts one run of this job; jobs of the same account only. The job "
+                    "keeps its own schedule too (choose Manual for none).")),
+    "run_after_when": (_("After their runs that…"),
+                       _("success: only after a successful run (a failed one leaves a skipped row here); "
+                         "completion: after any run that ran.")),
 }
+# Inputs of the form that are plain text or a choice, read as posted (run_after: job names).
+TEXT_INPUTS = ("name", "description", "schedule_type", "timezone", "account", "run_after", "run_after_when")
 
 
 @dataclass
@@ -235,6 +243,7 @@ class JobForm:
             return cls(job=None, values=values, schedule_values={}, bot_values={"dry_run": True})
         values = {name: job_field_value(job, name) for name in TOP_LEVEL_FIELDS}
         values["description"] = job.description or ""
+        values["run_after"] = ", ".join(upstream.name for upstream in job.run_after.order_by("name"))
         return cls(
             job=job,
             values=values,
@@ -252,7 +261,7 @@ class JobForm:
         base = cls.for_job(job)
         values = dict(base.values)
         present = set(post.getlist(PRESENT))
-        for name in ("name", "description", "schedule_type", "timezone", "account", *TOP_LEVEL_NUMBERS):
+        for name in (*TEXT_INPUTS, *TOP_LEVEL_NUMBERS):
             if name in post:
                 values[name] = post.get(name, "").strip()
         if job is None and "bot_type" in post:
@@ -285,6 +294,9 @@ class JobForm:
         # Left out (no account chosen): a new job goes to the default account, an edited one keeps its own.
         if self.values.get("account"):
             data["account"] = self.values["account"]
+        run_after = self.values.get("run_after")
+        data["run_after"] = _coerce("list", run_after) if isinstance(run_after, str) else list(run_after or [])
+        data["run_after_when"] = self.values.get("run_after_when") or "success"
         for name in TOP_LEVEL_NUMBERS:
             raw = "" if self.values[name] is None else str(self.values[name])
             if raw.strip():
@@ -332,10 +344,12 @@ class JobForm:
         for name, (label, help_text) in RUN_LABELS.items():
             facts = field_facts(JobFields.model_fields[name])
             value = self.values.get(name)
+            if isinstance(value, list):
+                value = ", ".join(value)
             fields.append(FormField(
                 name=name, label=label, kind=_kind(facts), help=help_text, errors=field_errors(self.errors, name),
                 value=bool(value) if facts.kind == "bool" else ("" if value is None else value),
-                min=facts.minimum, max=facts.maximum,
+                min=facts.minimum, max=facts.maximum, choices=facts.choices,
             ))
         return fields
 
@@ -351,4 +365,4 @@ class JobForm:
 
     @property
     def advanced_has_errors(self) -> bool:
-        return any(k in self.errors for k in (*TOP_LEVEL_NUMBERS, *TOP_LEVEL_CHECKBOXES))
+        return any(k in self.errors for k in (*TOP_LEVEL_NUMBERS, *TOP_LEVEL_CHECKBOXES, *RUN_LABELS))
