@@ -206,10 +206,12 @@ def _last_attempt_error(execution: JobExecution) -> str:
 
 def _slot_execution(job: ScheduledJob, scheduled_for: datetime, now: datetime) -> JobExecution | None:
     """The row to claim for a slot: beat's queued row, or a new one; None when the slot's row is
-    no longer queued (claimed by another delivery, or ended by the reaper)."""
+    no longer queued (claimed by another delivery, or ended by the reaper) or waits for a retry."""
     existing = JobExecution.objects.filter(job=job, scheduled_for=scheduled_for).first()
     if existing is not None:
-        return existing if existing.status == ExecutionStatus.QUEUED else None
+        # A queued row past its first attempt waits for its retry's own message (services/retries.py):
+        # a late copy of the slot's message must neither start it early nor record it missed.
+        return existing if existing.status == ExecutionStatus.QUEUED and existing.attempt == 1 else None
     return JobExecution(job=job, trigger=Trigger.SCHEDULED, scheduled_for=scheduled_for, queued_at=now)
 
 

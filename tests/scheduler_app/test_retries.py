@@ -117,6 +117,10 @@ def test_a_lost_worker_is_retried_on_the_same_row(monkeypatch, django_capture_on
                      {"eta": row.retry_at, "time_limit": mock.ANY})]
     assert JobExecution.objects.filter(job=job).count() == 1
 
+    # A late copy of the slot's own message (a redelivery) neither starts the retry early nor ends it.
+    assert execution_claim(job_id=job.pk, scheduled_for=execution.scheduled_for) is None
+    assert JobExecution.objects.get(pk=execution.pk).status == ExecutionStatus.QUEUED
+
     # The retry's message is claimed like a manual run, on the same row.
     with mock.patch("scheduler_app.services.executions.utc_now", return_value=row.retry_at):
         claimed = execution_claim(job_id=job.pk, execution_id=execution.pk)
