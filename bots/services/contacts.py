@@ -1,6 +1,7 @@
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from bots.audit import audit_change
 from bots.models import Contact
 from bots.services import InvalidInput
 from bots.services.templates import language_clean
@@ -26,7 +27,7 @@ def contact_upsert(*, slug: str, name: str) -> Contact:
 SLUG_MAX = 200
 
 
-def contact_language_set(*, slug: str, language: str) -> Contact:
+def contact_language_set(*, slug: str, language: str, actor: object = None) -> Contact:
     """Write this person in ``language`` (a BCP-47 tag), whatever their jobs or account say; ``""``
     clears it. A profile not seen yet is remembered now (its name comes with the first run that
     meets it). InvalidInput names the field at fault; nothing is stored then."""
@@ -41,6 +42,9 @@ def contact_language_set(*, slug: str, language: str) -> Contact:
     with transaction.atomic():
         contact, _ = Contact.objects.get_or_create(slug=slug, defaults={"first_seen_at": now, "last_seen_at": now})
         if contact.language != language:
+            before = contact.language
             contact.language = language
             contact.save(update_fields=["language"])
+            audit_change(actor=actor, action="update", object_type="contact", object_id=contact.slug,
+                         label=contact.name or contact.slug, before={"language": before}, after={"language": language})
     return contact

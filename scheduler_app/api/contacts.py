@@ -12,6 +12,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from bots.templates import InvalidInput, contact_language_set
+from scheduler_app.api.auth import api_actor
 from scheduler_app.api.base import SchedulerApi
 from scheduler_app.api.jobs import strict_body
 
@@ -36,7 +37,7 @@ class ContactApi(SchedulerApi):
         if "language" not in data:
             raise serializers.ValidationError({"language": ["This field is required."]})
         try:
-            contact = contact_language_set(slug=slug, language=data["language"])
+            contact = contact_language_set(slug=slug, language=data["language"], actor=api_actor(request))
         except InvalidInput as exc:
             raise serializers.ValidationError({exc.field or "language": [str(exc)]}) from None
         return Response(self.OutputSerializer(contact).data)

@@ -88,3 +88,14 @@ def test_a_note_too_long_is_a_400_naming_note_and_changes_nothing(client):
     job.refresh_from_db()
     assert job.enabled is True
     assert not AuditEvent.objects.filter(job_id=job.pk).exclude(action="create").exists()
+
+
+def test_a_contacts_language_change_leaves_one_event_with_the_key_as_actor(client):
+    from scheduler_app.audit.models import AuditEvent
+
+    assert client.patch("/scheduler/contacts/john-smith", {"language": "en"}, format="json").status_code == 200
+    assert client.patch("/scheduler/contacts/john-smith", {"language": "en"}, format="json").status_code == 200
+
+    (event,) = AuditEvent.objects.filter(object_type="contact")
+    assert (event.actor, event.source, event.action, event.object_id) == ("tests", "api", "update", "john-smith")
+    assert event.changes == {"language": {"old": "", "new": "en"}}
