@@ -64,9 +64,12 @@ BACKSTOP_SECONDS = 2.0
 DEFAULT_TIME_LIMIT = 900.0
 # Playwright errors another attempt may not meet: Chromium gone (crashed, killed) or the network
 # failing. Anything else (a selector that no longer matches...) needs a person, not a retry.
+# Network errors only at the connection level: a redirect loop (an expired session), an HTTP error
+# page, a certificate or a name that does not resolve (a wrong LINKEDIN_BASE_URL) are not retried.
 TRANSIENT_BROWSER_ERRORS = re.compile(
     r"Target (page, context or browser )?(has been |was )?closed|Browser (has been )?closed|crash|"
-    r"net::ERR_|Connection (refused|reset|closed)|socket hang up|ECONNRESET",
+    r"net::ERR_(CONNECTION_(REFUSED|RESET|CLOSED|TIMED_OUT|ABORTED)|NETWORK_CHANGED|INTERNET_DISCONNECTED|"
+    r"TIMED_OUT|EMPTY_RESPONSE)\b|socket hang up|ECONNRESET",
     re.IGNORECASE,
 )
 

@@ -23,7 +23,8 @@ from bots.renewal import PeriodicRenewal
 
 __all__ = ["BOT_CONFIGS", "AccountPushback", "BotConfig", "BotError", "BotOutcome", "BotRun", "BotSkipped",
            "PeriodicRenewal", "RateLimited", "SessionLost", "TransientBotError", "UnsupportedLanguage",
-           "outside_working_hours", "quota_usage", "run_bot", "run_time_limit", "step_display", "working_hours_end"]
+           "outside_working_hours", "quota_usage", "run_bot", "run_time_limit", "step_display",
+           "unconfirmed_sends", "working_hours_end"]
 
 
 class BotError(Exception):
@@ -155,6 +156,15 @@ def outside_working_hours(*, account_id, timezone: str, moment) -> str | None:
     except BotSkipped as exc:
         return str(exc)
     return None
+
+
+def unconfirmed_sends(*, execution_id) -> int:
+    """Messages of this execution still claimed (a send under way when the worker died) or
+    unknown (clicked, not confirmed): the scheduler never retries such a run."""
+    from bots.models import BirthdayMessage, MessageStatus
+
+    return BirthdayMessage.objects.filter(execution_id=execution_id,
+                                          status__in=[MessageStatus.CLAIMED, MessageStatus.UNKNOWN]).count()
 
 
 def step_display(step: str) -> str:

@@ -103,9 +103,10 @@ def job_links_set(*, job: ScheduledJob, upstream_ids: list[str]) -> None:
                                 ignore_conflicts=True)
 
 
-def chains_on_final(*, job: ScheduledJob, execution: JobExecution) -> None:
+def chains_on_final(*, job: ScheduledJob, execution: JobExecution, tally: Tally) -> None:
     """Start the downstream runs of an upstream run that just became final (in its transaction,
-    the upstream job locked; see the module docstring)."""
+    the upstream job locked; see the module docstring). A skipped downstream row is final: it
+    goes on the caller's ``tally``, which writes the counters last, in one sorted order."""
     if execution.status not in (ExecutionStatus.SUCCESS, ExecutionStatus.FAILED):
         return
     downstream = list(ScheduledJob.objects.filter(upstream_links__upstream=job, enabled=True))
@@ -114,7 +115,6 @@ def chains_on_final(*, job: ScheduledJob, execution: JobExecution) -> None:
     from scheduler_app.services.executions import execution_dry_run, execution_send
 
     now = utc_now()
-    tally = Tally()
     for target in downstream:
         runs = execution.status == ExecutionStatus.SUCCESS or target.run_after_when == ChainWhen.COMPLETION
         row = JobExecution(job=target, trigger=Trigger.CHAINED, triggered_by=execution, queued_at=now,
@@ -133,4 +133,3 @@ def chains_on_final(*, job: ScheduledJob, execution: JobExecution) -> None:
             execution_send(row)
         else:
             tally.add_rows([row])
-    tally.apply()

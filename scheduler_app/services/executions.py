@@ -35,6 +35,7 @@ from bots.runner import (
     PeriodicRenewal,
     run_bot,
     run_time_limit,
+    unconfirmed_sends,
 )
 from config.celery import app as celery_app
 from scheduler_app.brakes.accounts import account_pushback
@@ -95,10 +96,17 @@ def _stored_state(execution_pk, *, lock: bool = False) -> tuple[str, int, int] |
     return rows.values_list("status", "messages_sent", "profiles_visited").first()
 
 
+def _stored_attempt(execution_pk) -> int:
+    return JobExecution.objects.filter(pk=execution_pk).values_list("attempt", flat=True).first() or 0
+
+
 def _lock_job(job_id: UUID | str) -> ScheduledJob | None:
     """The job row, locked for this transaction. ``of=("self",)``: PostgreSQL cannot lock the
-    nullable side of the periodic_task join."""
-    return ScheduledJob.objects.select_for_update(of=("self",)).select_related("periodic_task").filter(
+    nullable side of the periodic_task join. ``no_key``: FOR NO KEY UPDATE keeps claims, finishes
+    and the reaper apart as FOR UPDATE would, but lets another transaction insert a row that
+    refers to the job (the foreign-key check's KEY SHARE): a finish that starts a chained run of
+    another job (services/chains.py) never waits on that job's lock, so no cycle can form."""
+    return ScheduledJob.objects.select_for_update(of=("self",), no_key=True).select_related("periodic_task").filter(
         pk=job_id
     ).first()
 
@@ -175,6 +183,9 @@ def _claim_locked(job_id, scheduled_for, execution_id, now: datetime, tally: Tal
         before = None if execution._state.adding else _state(execution)
         refusal = _refusal(job, scheduled_for if execution_id is None else None, now,
                            chained=execution.trigger == Trigger.CHAINED)
+        if refusal is None and execution.attempt > 1 and not job.enabled:
+            refusal = ExecutionStatus.CANCELLED, (f"{_last_attempt_error(execution)} (attempt {execution.attempt} "
+                                                  "not started: the job was disabled)")
         if refusal is None and execution.attempt > 1 and (late := attempt_refusal(job, execution, now)):
             # A retry whose message came too late: the last attempt's reason stays the row's.
             refusal = ExecutionStatus.FAILED, f"{_last_attempt_error(execution)} (attempt {execution.attempt} " \
@@ -196,7 +207,7 @@ def _claim_locked(job_id, scheduled_for, execution_id, now: datetime, tally: Tal
                 return None
             # Beat's queued row for this slot landed between the look and the insert: take it.
     tally.move(job_id=job.pk, queued_at=execution.queued_at, old=before, new=_state(execution))
-    _record_on_job(job, execution)
+    _record_on_job(job, execution, tally)
     return execution if refusal is None else None
 
 
@@ -215,7 +226,7 @@ def _slot_execution(job: ScheduledJob, scheduled_for: datetime, now: datetime) -
     return JobExecution(job=job, trigger=Trigger.SCHEDULED, scheduled_for=scheduled_for, queued_at=now)
 
 
-def _record_on_job(job: ScheduledJob, execution: JobExecution) -> None:
+def _record_on_job(job: ScheduledJob, execution: JobExecution, tally: Tally) -> None:
     """Mirror the newest execution on the job (last_run_*), and move next_run_at on; for a final
     run, flip the job's notification incidents in the same transaction (notify/services/incidents.py).
 
@@ -240,7 +251,7 @@ def _record_on_job(job: ScheduledJob, execution: JobExecution) -> None:
         ).update(last_success_at=success_at, silent_after=silent_deadline(job, since=success_at, anchor=anchor))
     if execution.status in FINAL_STATUSES:
         incidents_on_final(job=job, execution=execution)
-        chains_on_final(job=job, execution=execution)
+        chains_on_final(job=job, execution=execution, tally=tally)
 
 
 def execution_finish(
@@ -281,9 +292,15 @@ def execution_finish(
                     logger.info("job %s was deleted during execution %s (%s)", execution.job_id, execution.pk,
                                 status)
                     return execution
+                if _stored_attempt(execution.pk) > execution.attempt:
+                    # This worker's attempt was given up (its lease ran out) and a later one took
+                    # the row: the row is that attempt's now.
+                    logger.warning("attempt %d of execution %s ended %s after a later attempt started; not recorded",
+                                   execution.attempt, execution.pk, status)
+                    return execution
                 execution.save(force_update=True)
-                _record_on_job(job, execution)
                 tally = Tally()
+                _record_on_job(job, execution, tally)
                 tally.move(job_id=job.pk, queued_at=execution.queued_at, old=before, new=_state(execution))
                 tally.apply()
             return execution
@@ -343,7 +360,8 @@ def _reap_locked(job: ScheduledJob, now: datetime, tally: Tally) -> int:
     unclaimed_after = timedelta(seconds=job.misfire_grace_time + job.jitter_seconds + UNCLAIMED_MARGIN_SECONDS)
     for execution in lost:
         before = _state(execution)
-        if execution.status == ExecutionStatus.RUNNING and execution.attempt <= job.retry_max:
+        if execution.status == ExecutionStatus.RUNNING and execution.attempt <= job.retry_max \
+                and _lost_worker_retryable(job, execution, now):
             # A lost worker is transient: another attempt of the same row, when one may start.
             plan = retry_plan(job, execution, now)
             if plan.at is not None:
@@ -364,7 +382,7 @@ def _reap_locked(job: ScheduledJob, now: datetime, tally: Tally) -> int:
                                f"({job.misfire_grace_time}s); lost with a worker or with Redis")
             execution.save(update_fields=["status", "error", "finished_at"])
             tally.move(job_id=job.pk, queued_at=execution.queued_at, old=before, new=_state(execution))
-            _record_on_job(job, execution)
+            _record_on_job(job, execution, tally)
             ended += 1
             continue
         if execution.status == ExecutionStatus.RUNNING:
@@ -382,12 +400,21 @@ def _reap_locked(job: ScheduledJob, now: datetime, tally: Tally) -> int:
         execution.save(update_fields=["status", "error", "finished_at", "duration_seconds", "lease_expires_at",
                                       "retry_at"])
         tally.move(job_id=job.pk, queued_at=execution.queued_at, old=before, new=_state(execution))
-        _record_on_job(job, execution)
+        _record_on_job(job, execution, tally)
         ended += 1
     if ended:
         logger.warning("ended %d lost run(s) of job %s: failed \"%s\", or missed when never claimed", ended, job.pk,
                        WORKER_LOST)
     return ended
+
+
+def _lost_worker_retryable(job: ScheduledJob, execution: JobExecution, now: datetime) -> bool:
+    """Whether a run whose worker was lost may get another attempt: not when it had run past
+    its own time limit (the Celery hard limit killed it: a time limit is never retried), and not
+    when it left a send clicked but unconfirmed (a person reads that first)."""
+    if execution.started_at and (now - execution.started_at).total_seconds() >= execution_time_limit(job):
+        return False
+    return retryable(None, worker_lost=True) and not unconfirmed_sends(execution_id=execution.pk)
 
 
 def executions_reap(*, now: datetime | None = None) -> int:
@@ -539,7 +566,8 @@ def executions_record_dispatch(
         # while its own insert waits on one of ours is a deadlock.
         locked = sorted(existing)
         for start in range(0, len(locked), 500):
-            list(ScheduledJob.objects.select_for_update(of=("self",)).filter(pk__in=locked[start:start + 500])
+            list(ScheduledJob.objects.select_for_update(of=("self",), no_key=True)
+                 .filter(pk__in=locked[start:start + 500])
                  .order_by("pk").values_list("pk", flat=True))
         JobExecution.objects.bulk_create(rows + missed_rows, batch_size=500, ignore_conflicts=True)
         # Missed rows are final: count the ones that went in (a slot that had a row kept it).
@@ -630,7 +658,10 @@ def execution_retry(*, execution: JobExecution, error: BotError) -> JobExecution
     outcome = error.outcome or BotOutcome()
     with transaction.atomic():
         job = _lock_job(execution.job_id)
-        if job is None or _stored_state(execution.pk, lock=True) is None:
+        stored = JobExecution.objects.filter(pk=execution.pk).values_list("status", "attempt").first()
+        if job is None or stored != (ExecutionStatus.RUNNING, execution.attempt):
+            # Gone, or no longer this attempt's (given up when its lease ran out): nothing to retry.
+            # The caller's finish then leaves the row alone too.
             return None
         plan = retry_plan(job, execution, now)
         if plan.at is None:
@@ -681,7 +712,8 @@ def executions_prune(*, now: datetime | None = None, batch_size: int = PRUNE_BAT
             # The module's lock order: the jobs' rows first (sorted), then their executions; a
             # claim, finish or job delete running meanwhile waits for this batch, never a cycle.
             job_ids = sorted({job_id for _, _, job_id in batch})
-            list(ScheduledJob.objects.select_for_update(of=("self",)).filter(pk__in=job_ids).order_by("pk")
+            list(ScheduledJob.objects.select_for_update(of=("self",), no_key=True).filter(pk__in=job_ids)
+                 .order_by("pk")
                  .values_list("pk", flat=True))
             # Rows only: nothing cascades from an execution, and the status is checked again.
             count, _ = JobExecution.objects.filter(pk__in=[pk for _, pk, _ in batch],

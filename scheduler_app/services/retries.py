@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bots.runner import BotError, TransientBotError, outside_working_hours
-from scheduler_app.models import ExecutionStatus, JobExecution, ScheduledJob, Trigger
+from scheduler_app.models import ExecutionStatus, JobExecution, ScheduledJob
 from scheduler_app.schedules import job_next_run_at
+from scheduler_app.selectors import job_interval_anchor
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +58,7 @@ def next_slot(job: ScheduledJob, execution: JobExecution) -> datetime | None:
     """The slot after this row's: no attempt of it may start then or later. Manual and chained
     runs have no slot of their own and are bounded by the job's next slot from now."""
     after = execution.scheduled_for or execution.queued_at
-    anchor = execution.scheduled_for if execution.trigger == Trigger.SCHEDULED else None
+    anchor = execution.scheduled_for or job_interval_anchor(job=job)  # an interval's own grid
     return job_next_run_at(job, after=after, anchor=anchor)
 
 

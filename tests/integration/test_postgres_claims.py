@@ -80,6 +80,13 @@ def test_an_upstream_finish_delivered_many_times_at_once_starts_one_chained_run(
     assert [(trigger, str(upstream)) for trigger, upstream in rows] == [("chained", execution_id)]
 
 
+def test_a_chain_insert_and_beats_dispatch_of_both_jobs_do_not_deadlock(pg_env):
+    env, _ = pg_env
+    answer = run(env, "chain-vs-dispatch")
+    assert answer == ("errors=[] rows=[('down', 'chained', 'queued'), ('down', 'scheduled', 'queued'), "
+                      "('up', 'scheduled', 'queued'), ('up', 'scheduled', 'success')]"), answer
+
+
 def test_max_instances_holds_under_concurrent_claims(pg_env):
     env, url = pg_env
     job_id = run(env, "setup", "1")

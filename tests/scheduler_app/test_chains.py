@@ -9,6 +9,7 @@ from bots.runner import BotOutcome
 from bots.services.accounts import account_create
 from scheduler_app.models import ExecutionStatus, JobExecution, Trigger
 from scheduler_app.services.chains import JobHasDependents, chains_on_final
+from scheduler_app.services.counters import Tally
 from scheduler_app.services.executions import execution_claim, execution_finish, executions_reap
 from scheduler_app.services.jobs import job_delete, job_update
 from scheduler_app.validation import JobValidationError
@@ -51,7 +52,7 @@ def test_an_upstream_end_recorded_twice_starts_one_run(sent, django_capture_on_c
     b = make_job(name="B", run_after=["A"])  # by name
     with django_capture_on_commit_callbacks(execute=True):
         upstream = _finished(a)
-        chains_on_final(job=a, execution=upstream)  # a redelivered finish, or the reaper after the worker
+        chains_on_final(job=a, execution=upstream, tally=Tally())  # a redelivered finish, or the reaper after it
 
     assert JobExecution.objects.filter(job=b).count() == 1 and len(sent) == 1
 

@@ -122,11 +122,11 @@ def test_finish_retries_a_transaction_the_database_aborted(monkeypatch):
     real = executions_service._record_on_job
     calls = []
 
-    def deadlock_once(job, execution):
+    def deadlock_once(job, execution, tally):
         calls.append(1)
         if len(calls) == 1:
             raise OperationalError("deadlock detected")
-        return real(job, execution)
+        return real(job, execution, tally)
 
     monkeypatch.setattr(executions_service, "_record_on_job", deadlock_once)
     execution_finish(execution=execution, status="success", outcome=BotOutcome(messages_sent=2))
@@ -139,7 +139,7 @@ def test_finish_records_the_status_even_when_every_attempt_aborts(monkeypatch):
     job = make_job()
     execution = execution_claim(job_id=job.pk, scheduled_for=slot())
 
-    def always_abort(job, execution):
+    def always_abort(job, execution, tally):
         raise OperationalError("could not serialize access")
 
     monkeypatch.setattr(executions_service, "_record_on_job", always_abort)

@@ -36,6 +36,8 @@ def main(argv: list[str]) -> None:
         print(execution.status if execution else "none")
     elif command == "chain-setup":
         print(" ".join(chain_setup()))
+    elif command == "chain-vs-dispatch":
+        print(chain_vs_dispatch())
     elif command == "chain-finish":
         chain_finish(argv[1], float(argv[2]))
     elif command == "lock-order":
@@ -76,6 +78,62 @@ def chain_finish(execution_id: str, start_at: float) -> None:
     with transaction.atomic():
         execution_finish(execution=execution, status="success")
         time.sleep(0.5)
+
+
+def chain_vs_dispatch() -> str:
+    """A finish of A whose chain inserts a row of B (B's id sorts first), while beat records slots
+    of both jobs (locking B, then A): prints the errors seen and the rows left. With job locks
+    that blocked the chain insert's foreign-key check this was a deadlock."""
+    import threading
+    from datetime import UTC, datetime
+    from unittest import mock
+
+    from django.db import connection
+
+    from config.celery import app
+    from scheduler_app.models import JobExecution
+    from scheduler_app.services import execution_claim, execution_finish, job_create, job_update
+    from scheduler_app.services import executions as module
+    from scheduler_app.services.executions import executions_record_dispatch
+
+    app.send_task = lambda *args, **kwargs: None
+    jobs = [job_create(data={"name": name, "bot_type": "birthday", "schedule_type": "interval",
+                             "schedule_config": {"minutes": 1}}) for name in ("one", "two")]
+    downstream, upstream = sorted(jobs, key=lambda job: str(job.pk))
+    job_update(job=downstream, changes={"run_after": [str(upstream.pk)]})
+    running = execution_claim(job_id=upstream.pk, scheduled_for=datetime.now(tz=UTC).replace(microsecond=0))
+    slot = datetime.now(tz=UTC).replace(microsecond=0, second=0)
+    errors: list[str] = []
+    chain = module.chains_on_final
+
+    def slow_chain(**kwargs):
+        time.sleep(1.0)  # the finish holds the upstream here while beat locks the downstream first
+        return chain(**kwargs)
+
+    def finish():
+        try:
+            with mock.patch.object(module, "chains_on_final", slow_chain):
+                execution_finish(execution=running, status="success")
+        finally:
+            connection.close()
+
+    def dispatch():
+        time.sleep(0.3)
+        try:
+            executions_record_dispatch(sent=[(str(downstream.pk), slot), (str(upstream.pk), slot)])
+        except Exception as exc:
+            errors.append(type(exc).__name__)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=finish), threading.Thread(target=dispatch)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    rows = sorted(("down" if row.job_id == downstream.pk else "up", row.trigger, row.status)
+                  for row in JobExecution.objects.filter(job__in=jobs))
+    return f"errors={errors} rows={rows}"
 
 
 def lock_order(job_id: str) -> str:
