@@ -715,7 +715,9 @@ def executions_prune(*, now: datetime | None = None, batch_size: int = PRUNE_BAT
             list(ScheduledJob.objects.select_for_update(of=("self",), no_key=True).filter(pk__in=job_ids)
                  .order_by("pk")
                  .values_list("pk", flat=True))
-            # Rows only: nothing cascades from an execution, and the status is checked again.
+            # The status is checked again. Nothing cascades from an execution; a chained run it
+            # started only loses its triggered_by (SET NULL): it stays unique per (job, upstream
+            # run), and the upstream run is final, so no finish can start it again.
             count, _ = JobExecution.objects.filter(pk__in=[pk for _, pk, _ in batch],
                                                    status__in=list(FINAL_STATUSES)).delete()
         deleted += count
