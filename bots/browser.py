@@ -249,7 +249,7 @@ class BrowserSession:
             # The run's time is up and the browser thread may still be stuck in the call the
             # deadline cut short: Chromium goes first (which also ends that call), so the run
             # ends within seconds of its limit instead of after a close that waits on it.
-            self.killed += _kill_run_processes(self.marker)
+            _kill_run_processes(self.marker)  # not counted in ``killed``: that is the backstop's count
         close = self._executor.submit(self._close)
         try:
             close.result(timeout=TIMED_OUT_CLOSE_SECONDS if self.timed_out else CLOSE_GRACE_SECONDS)

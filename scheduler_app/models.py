@@ -94,10 +94,15 @@ class ScheduledJob(models.Model):
     jitter_seconds = models.PositiveIntegerField(default=DEFAULT_JITTER_SECONDS)
     # Retries of a transient failure (scheduler_app/services/retries.py): further attempts of the
     # same row, never past the next slot.
-    retry_max = models.PositiveSmallIntegerField(default=0)
-    retry_backoff_seconds = models.PositiveIntegerField(default=DEFAULT_RETRY_BACKOFF_SECONDS)
-    retry_backoff_max_seconds = models.PositiveIntegerField(default=DEFAULT_RETRY_BACKOFF_MAX_SECONDS)
-    retry_jitter = models.BooleanField(default=True)
+    # Database defaults too (db_default), as for every column added since: a writer that does not
+    # know the column yet (a worker of the previous release during an upgrade, a raw INSERT)
+    # still writes a valid row.
+    retry_max = models.PositiveSmallIntegerField(default=0, db_default=0)
+    retry_backoff_seconds = models.PositiveIntegerField(default=DEFAULT_RETRY_BACKOFF_SECONDS,
+                                                        db_default=DEFAULT_RETRY_BACKOFF_SECONDS)
+    retry_backoff_max_seconds = models.PositiveIntegerField(default=DEFAULT_RETRY_BACKOFF_MAX_SECONDS,
+                                                            db_default=DEFAULT_RETRY_BACKOFF_MAX_SECONDS)
+    retry_jitter = models.BooleanField(default=True, db_default=True)
     # The run's time limit; null: the bot type's default (settings.BOT_MAX_RUN_SECONDS).
     max_run_seconds = models.PositiveIntegerField(null=True, blank=True)
     # A run still going after this long raises one long_running event; null: never.
@@ -106,7 +111,8 @@ class ScheduledJob(models.Model):
     run_after = models.ManyToManyField("self", symmetrical=False, through="JobLink",
                                        through_fields=("downstream", "upstream"), related_name="run_before",
                                        blank=True)
-    run_after_when = models.CharField(max_length=16, choices=ChainWhen.choices, default=ChainWhen.SUCCESS)
+    run_after_when = models.CharField(max_length=16, choices=ChainWhen.choices, default=ChainWhen.SUCCESS,
+                                      db_default=ChainWhen.SUCCESS)
     created_at = models.DateTimeField(default=utc_now, editable=False)
     updated_at = models.DateTimeField(default=utc_now)
     created_by = models.CharField(max_length=200, default="system")
@@ -197,8 +203,8 @@ class JobExecution(models.Model):
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     # Retries (scheduler_app/services/retries.py): this row's attempt number, the earlier
     # attempts' times, status, reason and counts, and when the next attempt is due while one is.
-    attempt = models.PositiveSmallIntegerField(default=1)
-    attempts = models.JSONField(default=list, blank=True)
+    attempt = models.PositiveSmallIntegerField(default=1, db_default=1)
+    attempts = models.JSONField(default=list, blank=True, null=True)  # null: a row written without it
     retry_at = models.DateTimeField(null=True, blank=True)
     # While running: what the bot is doing now and its counts so far (bots report it, the lease
     # keeper writes it); kept as the last step once the run ends.

@@ -77,7 +77,7 @@ class ExecutionDetailApi(SchedulerApi):
                 "duration_seconds": execution.duration_seconds,
                 "status": execution.status,
                 "attempt": execution.attempt,
-                "attempts": execution.attempts,
+                "attempts": execution.attempts or [],
                 "retry_at": local(execution.retry_at),
                 "progress": execution.progress,
                 "messages_sent": execution.messages_sent,
