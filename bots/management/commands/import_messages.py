@@ -10,7 +10,6 @@ listed as ``file:line: why``; ``--skip-bad`` imports the good lines and says how
 skipped. A template already stored with the same kind, language and text is not duplicated, so
 running it twice adds nothing.
 """
-from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -18,17 +17,7 @@ from bots.audit import ActorRef
 from bots.models import TemplateKind
 from bots.services import InvalidInput
 from bots.services.templates import DEFAULT_LANGUAGE, ImportSource, TemplatesImportRefused, message_templates_import
-
-
-def _read(path: str) -> list[str]:
-    try:
-        return Path(path).read_text(encoding="utf-8-sig").splitlines()
-    except FileNotFoundError:
-        raise CommandError(f"{path}: no such file") from None
-    except UnicodeDecodeError as exc:
-        raise CommandError(f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
-    except OSError as exc:
-        raise CommandError(f"{path}: {exc.strerror}") from None
+from config.command_files import command_file_text
 
 
 class Command(BaseCommand):
@@ -45,9 +34,10 @@ class Command(BaseCommand):
                             help="import the good lines, leave out (and count) the bad ones")
 
     def handle(self, *args, messages: str, late_messages: str | None, language: str, skip_bad: bool, **options):
-        sources = [ImportSource(name=messages, kind=TemplateKind.TODAY, lines=_read(messages))]
+        sources = [ImportSource(name=messages, kind=TemplateKind.TODAY, lines=command_file_text(messages).splitlines())]
         if late_messages:
-            sources.append(ImportSource(name=late_messages, kind=TemplateKind.LATE, lines=_read(late_messages)))
+            sources.append(ImportSource(name=late_messages, kind=TemplateKind.LATE,
+                                        lines=command_file_text(late_messages).splitlines()))
         try:
             result = message_templates_import(sources=sources, language=language, skip_bad=skip_bad,
                                               actor=ActorRef(source="cli"))

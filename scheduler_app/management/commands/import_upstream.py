@@ -6,8 +6,9 @@ went, why it has no equivalent here, or that it is unknown. A bad value stores n
 """
 from django.core.management.base import BaseCommand
 
+from config.command_files import command_file_text
 from scheduler_app.audit.actors import cli_actor
-from scheduler_app.management.commands.jobs import read_document_text, refused, report_lines
+from scheduler_app.management.commands.jobs import refused, report_lines
 from scheduler_app.services.transfer import MODES, DocumentInvalid, document_load
 from scheduler_app.services.upstream import upstream_import
 
@@ -26,7 +27,7 @@ class Command(BaseCommand):
     def handle(self, *args, path: str, account: str | None, mode: str, dry_run: bool, **options):
         source = "standard input" if path == "-" else path
         try:
-            config = document_load(read_document_text(path), fmt="yaml")
+            config = document_load(command_file_text(path), fmt="yaml")
             report = upstream_import(config=config, account_label=account, mode=mode, dry_run=dry_run,
                                      actor=cli_actor())
         except DocumentInvalid as exc:

@@ -8,11 +8,11 @@ created, updated, unchanged and deleted; a bad document stores nothing, lists ea
 ``jobs.<name>.<field>: why`` and exits 1.
 """
 import json
-import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from config.command_files import command_file_text
 from scheduler_app.audit.actors import cli_actor
 from scheduler_app.services.transfer import (
     FORMATS,
@@ -25,20 +25,6 @@ from scheduler_app.services.transfer import (
     jobs_export_document,
     jobs_import,
 )
-
-
-def read_document_text(path: str) -> str:
-    """A document file's text (``-``: standard input), UTF-8 with or without a BOM."""
-    try:
-        if path == "-":
-            return sys.stdin.read()
-        return Path(path).read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise CommandError(f"{path}: no such file") from None
-    except UnicodeDecodeError as exc:
-        raise CommandError(f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
-    except OSError as exc:
-        raise CommandError(f"{path}: {exc.strerror}") from None
 
 
 def refused(exc: DocumentInvalid, *, source: str) -> CommandError:
@@ -101,7 +87,7 @@ class Command(BaseCommand):
     def _import(self, *, path: str, mode: str, dry_run: bool, fmt: str, as_json: bool) -> None:
         source = "standard input" if path == "-" else path
         try:
-            document = document_load(read_document_text(path), fmt=fmt)
+            document = document_load(command_file_text(path), fmt=fmt)
             report = jobs_import(document=document, mode=mode, dry_run=dry_run, actor=cli_actor())
         except DocumentInvalid as exc:
             raise refused(exc, source=source) from None
