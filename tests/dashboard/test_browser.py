@@ -96,7 +96,7 @@ def test_dashboard_walk_create_preview_edit_toggle_run_batch_delete(page, worker
 
     # Create a daily job; the preview follows the hour and minute as they are typed.
     page.get_by_role("link", name="+ New job").click()
-    page.get_by_label("Name").fill("Morning wishes")
+    page.locator("#id_name").fill("Morning wishes")
     page.get_by_label("Hour").fill("9")
     page.get_by_label("Minute").fill("30")
     times = page.locator("#preview-times li")
