@@ -414,7 +414,7 @@ def _lost_worker_retryable(job: ScheduledJob, execution: JobExecution, now: date
     when it left a send clicked but unconfirmed (a person reads that first)."""
     if execution.started_at and (now - execution.started_at).total_seconds() >= execution_time_limit(job):
         return False
-    return retryable(None, worker_lost=True) and not unconfirmed_sends(execution_id=execution.pk)
+    return not unconfirmed_sends(execution_id=execution.pk)
 
 
 def executions_reap(*, now: datetime | None = None) -> int:

@@ -37,14 +37,14 @@ def retry_delay(job: ScheduledJob, attempt: int, *, rng: random.Random | None = 
     return float(delay)
 
 
-def retryable(error: BotError | None, *, worker_lost: bool = False) -> bool:
-    """Whether a failed attempt may be tried again: a transient error, or a lost worker, and in
-    either case no send clicked without its confirmation (the bots never send twice, but a
-    person should read an unconfirmed send before anything else happens on the account)."""
-    if not worker_lost and not isinstance(error, TransientBotError):
+def retryable(error: BotError | None) -> bool:
+    """Whether an attempt that failed with ``error`` may be tried again: a transient error, and no
+    send clicked without its confirmation (the bots never send twice, but a person should read an
+    unconfirmed send before anything else happens on the account). A lost worker has no error:
+    the reaper decides (services/executions.py ``_lost_worker_retryable``)."""
+    if not isinstance(error, TransientBotError):
         return False
-    outcome = getattr(error, "outcome", None)
-    summary = ((outcome.result or {}).get("summary") or {}) if outcome is not None else {}
+    summary = ((error.outcome.result or {}).get("summary") or {}) if error.outcome is not None else {}
     return not summary.get("unknown")
 
 

@@ -8,3 +8,13 @@ def _test_runners(settings):
         "birthday": "tests.support.runners.succeed",
         "visitor": "tests.support.runners.succeed",
     }
+
+
+@pytest.fixture
+def sent(monkeypatch):
+    """``run_job`` messages the execution services send (retries, chained runs), recorded as
+    (kwargs, options) instead of reaching a broker."""
+    messages = []
+    monkeypatch.setattr("scheduler_app.services.executions.celery_app.send_task",
+                        lambda name, kwargs, **options: messages.append((kwargs, options)))
+    return messages

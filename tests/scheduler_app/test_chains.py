@@ -18,13 +18,6 @@ from tests.factories import make_job
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def sent(monkeypatch):
-    messages = []
-    monkeypatch.setattr("scheduler_app.services.executions.celery_app.send_task",
-                        lambda name, kwargs, **options: messages.append(kwargs))
-    return messages
-
 
 def _finished(job, status=ExecutionStatus.SUCCESS):
     execution = execution_claim(job_id=job.pk, scheduled_for=utc_now().replace(microsecond=0))
@@ -42,7 +35,7 @@ def test_a_successful_upstream_run_starts_one_chained_run_keyed_on_it(sent, djan
     (row,) = JobExecution.objects.filter(job=b)
     assert (row.trigger, row.status, row.triggered_by_id, row.scheduled_for) == (
         Trigger.CHAINED, ExecutionStatus.QUEUED, upstream.pk, None)
-    assert sent == [{"job_id": str(b.pk), "execution_id": str(row.pk)}]
+    assert [kwargs for kwargs, _ in sent] == [{"job_id": str(b.pk), "execution_id": str(row.pk)}]
     # The message is claimed like a manual run's.
     assert execution_claim(job_id=b.pk, execution_id=row.pk).status == ExecutionStatus.RUNNING
 
@@ -69,7 +62,7 @@ def test_when_success_a_failed_upstream_leaves_a_skipped_row_saying_why(sent, dj
     assert skipped.status == ExecutionStatus.SKIPPED and "'A'" in skipped.error and "failed" in skipped.error
     assert skipped.triggered_by_id == upstream.pk
     assert JobExecution.objects.get(job=c).status == ExecutionStatus.QUEUED
-    assert [m["job_id"] for m in sent] == [str(c.pk)]
+    assert [kwargs["job_id"] for kwargs, _ in sent] == [str(c.pk)]
 
 
 def test_an_upstream_slot_that_did_not_run_starts_nothing(sent):

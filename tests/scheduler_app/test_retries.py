@@ -52,10 +52,6 @@ def test_a_transient_failure_after_an_unconfirmed_send_does_not_retry():
                                        outcome=BotOutcome(result={"summary": {"sent": 1}})))
 
 
-def test_a_lost_worker_retries():
-    assert retryable(None, worker_lost=True)
-
-
 def test_no_retry_past_the_next_slot():
     job = make_job(schedule_type="interval", schedule_config={"hours": 1}, retry_max=2,
                    retry_backoff_seconds=7200, retry_backoff_max_seconds=7200, retry_jitter=False)

@@ -25,13 +25,6 @@ from tests.factories import make_job
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def sent(monkeypatch):
-    messages = []
-    monkeypatch.setattr("scheduler_app.services.executions.celery_app.send_task",
-                        lambda name, kwargs, **options: messages.append((kwargs, options)))
-    return messages
-
 
 def _counts(job):
     return {status: runs for status, runs in
